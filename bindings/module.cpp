@@ -1,0 +1,83 @@
+#include "bindings/module.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bindings/embedded.hpp"
+#include "bindings/errors.hpp"
+
+namespace parlab::lua {
+namespace {
+
+struct Entry {
+  const char* name;
+  Opener open;
+};
+
+std::vector<Entry>& registry() {
+  static std::vector<Entry> modules;
+  return modules;
+}
+
+// Runs bindings/lua/NAME.lua with the parlab table as its argument, so Lua-side code can extend it.
+void run_embedded(lua_State* L, const EmbeddedChunk& chunk) {
+  std::string chunkname = std::string("@parlab/") + chunk.name + ".lua";
+  if (luaL_loadbuffer(L, chunk.code, chunk.size, chunkname.c_str()) != 0) lua_error(L);
+  lua_pushvalue(L, -2);
+  lua_call(L, 1, 0);
+}
+
+}  // namespace
+
+ModuleRegistration::ModuleRegistration(const char* name, Opener open) {
+  registry().push_back({name, open});
+}
+
+namespace {
+int trampoline(lua_State* L) {
+  auto body = reinterpret_cast<Body>(lua_touserdata(L, lua_upvalueindex(1)));
+  return call_guarded(L, body);
+}
+}  // namespace
+
+void push_function(lua_State* L, int (*body)(lua_State*)) {
+  lua_pushlightuserdata(L, reinterpret_cast<void*>(body));
+  lua_pushcclosure(L, trampoline, 1);
+}
+
+void set_functions(lua_State* L, const Function* fns) {
+  for (; fns->name; ++fns) {
+    push_function(L, fns->fn);
+    lua_setfield(L, -2, fns->name);
+  }
+}
+
+void open_state(lua_State* L) {
+  luaL_openlibs(L);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "preload");
+  lua_pushcfunction(L, luaopen_parlab);
+  lua_setfield(L, -2, "parlab");
+  lua_pop(L, 2);
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "parlab");
+  lua_call(L, 1, 1);
+  lua_setglobal(L, "parlab");
+}
+
+}  // namespace parlab::lua
+
+extern "C" int luaopen_parlab(lua_State* L) {
+  using namespace parlab::lua;
+  lua_newtable(L);
+  // C modules first, in name order so start-up does not depend on link order.
+  auto modules = registry();
+  std::sort(modules.begin(), modules.end(),
+            [](const Entry& a, const Entry& b) { return std::strcmp(a.name, b.name) < 0; });
+  for (const Entry& m : modules) m.open(L);
+  // Then the Lua side, in file name order (the table from CMake is sorted by path).
+  for (const EmbeddedChunk* c = embedded_chunks; c->name; ++c) run_embedded(L, *c);
+  return 1;
+}

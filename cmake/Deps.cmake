@@ -1,0 +1,50 @@
+# Finds each dependency and, when one is missing, names the Debian package that brings it.
+find_package(PkgConfig QUIET)
+
+function(parlab_require found what package)
+  if(NOT ${found})
+    message(FATAL_ERROR "parlab needs ${what}: install the Debian package '${package}' "
+                        "(tools/install-deps.sh installs everything)")
+  endif()
+endfunction()
+
+# LuaJIT, linked statically so the parlab binary can be copied to a cluster node alone.
+find_path(LUAJIT_INCLUDE luajit.h PATH_SUFFIXES luajit-2.1)
+find_library(LUAJIT_STATIC NAMES libluajit-5.1.a)
+parlab_require(LUAJIT_INCLUDE "LuaJIT headers" libluajit-5.1-dev)
+parlab_require(LUAJIT_STATIC "the static LuaJIT library" libluajit-5.1-dev)
+add_library(parlab::luajit INTERFACE IMPORTED)
+target_include_directories(parlab::luajit INTERFACE ${LUAJIT_INCLUDE})
+target_link_libraries(parlab::luajit INTERFACE ${LUAJIT_STATIC} dl m)
+
+find_program(LUAJIT_EXE luajit)
+
+# libedit (BSD licence) rather than GNU readline (GPL) for the REPL's line editing.
+find_path(LIBEDIT_INCLUDE editline/readline.h)
+find_library(LIBEDIT_LIB edit)
+parlab_require(LIBEDIT_INCLUDE "libedit headers" libedit-dev)
+parlab_require(LIBEDIT_LIB "libedit" libedit-dev)
+add_library(parlab::libedit INTERFACE IMPORTED)
+target_include_directories(parlab::libedit INTERFACE ${LIBEDIT_INCLUDE})
+target_link_libraries(parlab::libedit INTERFACE ${LIBEDIT_LIB})
+
+find_path(BOOST_IPC_INCLUDE boost/interprocess/managed_external_buffer.hpp)
+parlab_require(BOOST_IPC_INCLUDE "Boost.Interprocess" libboost-dev)
+
+find_package(OpenMP)
+parlab_require(OpenMP_CXX_FOUND "OpenMP" "g++ (libgomp)")
+
+find_path(CBLAS_INCLUDE cblas.h PATH_SUFFIXES openblas-pthread openblas)
+find_library(OPENBLAS_LIB NAMES openblas PATH_SUFFIXES openblas-pthread)
+parlab_require(CBLAS_INCLUDE "CBLAS headers" libopenblas-dev)
+parlab_require(OPENBLAS_LIB "OpenBLAS" libopenblas-dev)
+
+find_package(fmt QUIET)
+parlab_require(fmt_FOUND "the fmt formatting library" libfmt-dev)
+
+find_package(Threads REQUIRED)
+
+add_library(parlab::deps INTERFACE IMPORTED)
+target_include_directories(parlab::deps INTERFACE ${BOOST_IPC_INCLUDE} ${CBLAS_INCLUDE})
+target_link_libraries(parlab::deps INTERFACE OpenMP::OpenMP_CXX ${OPENBLAS_LIB} fmt::fmt
+                      Threads::Threads rt)

@@ -1,0 +1,10 @@
+# -DPARLAB_SANITIZE=address gives ASan+UBSan, =thread gives TSan; see docs/testing.md.
+if(PARLAB_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(PARLAB_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(PARLAB_SANITIZE)
+  message(FATAL_ERROR "PARLAB_SANITIZE must be address or thread, not '${PARLAB_SANITIZE}'")
+endif()

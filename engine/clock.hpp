@@ -1,0 +1,31 @@
+#pragma once
+// Time and the CPUs a run may use: what parlab.clock, parlab.time, parlab.sleep and parlab.cpus report.
+#include <string>
+
+namespace parlab {
+
+// Monotonic seconds with nanosecond resolution.
+double clock_seconds();
+
+// CPU time this process (all threads) has used so far.
+struct CpuTimes {
+  double user = 0;
+  double sys = 0;
+};
+CpuTimes process_cpu_times();
+
+// Sleeps the calling thread; negative or zero returns at once.
+void sleep_seconds(double seconds);
+
+// How many CPUs this run may use, and the limit that decided it.
+struct CpuBudget {
+  int count = 1;
+  std::string reason;  // e.g. "affinity mask: 2 of 2 online CPUs"
+  int online = 1;
+  int affinity = 1;
+  double cgroup_quota = 0;  // CPUs allowed by the cgroup CPU quota, 0 when unlimited
+  int slurm = 0;            // SLURM_CPUS_PER_TASK, 0 when unset
+};
+CpuBudget cpu_budget();
+
+}  // namespace parlab

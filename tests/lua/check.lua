@@ -1,0 +1,75 @@
+-- A small assertion helper for the Lua tests: each tests/lua/test_*.lua is one ctest test.
+--   local T = require "check"
+--   T.test("queue keeps order", function() T.eq(q:get(), 1) end)
+--   T.done()   -- prints "N passed, N failed" and exits non-zero on any failure
+local T = { passed = 0, failed = 0 }
+
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  return tostring(v)
+end
+
+local function deep_eq(a, b, seen)
+  if a == b then return true end
+  if type(a) ~= "table" or type(b) ~= "table" then return false end
+  seen = seen or {}
+  if seen[a] == b then return true end
+  seen[a] = b
+  for k, v in pairs(a) do
+    if not deep_eq(v, b[k], seen) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+function T.fail(msg, level)
+  error(msg, (level or 1) + 1)
+end
+
+function T.ok(cond, msg)
+  if not cond then error("expected a true value" .. (msg and (": " .. msg) or ""), 2) end
+  return cond
+end
+
+function T.eq(got, want, msg)
+  if not deep_eq(got, want) then
+    error(string.format("%sexpected %s, got %s", msg and (msg .. ": ") or "", show(want), show(got)), 2)
+  end
+end
+
+function T.near(got, want, tol, msg)
+  if type(got) ~= "number" or math.abs(got - want) > tol then
+    error(string.format("%sexpected %s within %g, got %s", msg and (msg .. ": ") or "", show(want), tol, show(got)), 2)
+  end
+end
+
+-- Calls fn(...) and checks that it raises an error whose message matches pattern (plain find).
+function T.raises(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  if ok then error("expected an error matching '" .. pattern .. "', got none", 2) end
+  if not tostring(err):find(pattern, 1, true) then
+    error("expected an error matching '" .. pattern .. "', got: " .. tostring(err), 2)
+  end
+  return err
+end
+
+function T.test(name, fn)
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    T.passed = T.passed + 1
+    io.write("ok    ", name, "\n")
+  else
+    T.failed = T.failed + 1
+    io.write("FAIL  ", name, "\n", tostring(err), "\n")
+  end
+  io.flush()
+end
+
+function T.done()
+  io.write(string.format("%d passed, %d failed\n", T.passed, T.failed))
+  os.exit(T.failed == 0 and T.passed > 0 and 0 or 1)
+end
+
+return T

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian packages parlab builds and tests with. As root (or with sudo) it installs what is
+# missing; as an ordinary user who already has them (an HPC node) it only checks, and otherwise says
+# what to ask the administrators for. Safe to run again.
+set -eu
+
+PACKAGES="cmake make g++ pkg-config ccache libluajit-5.1-dev luajit libedit-dev libboost-dev catch2
+libopenblas-dev libfmt-dev python3 python3-numpy libopenmpi-dev openmpi-bin
+libclblast-dev ocl-icd-opencl-dev pocl-opencl-icd clang libclang-rt-14-dev gnuplot-nox tmux"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  SUDO="sudo"
+else
+  echo "parlab: these Debian packages are missing:$missing" >&2
+  echo "parlab: ask an administrator to run: apt-get install$missing" >&2
+  echo "parlab: (or load the matching environment modules and set CMAKE_PREFIX_PATH)" >&2
+  exit 1
+fi
+echo "parlab: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
