@@ -21,10 +21,23 @@ std::vector<Entry>& registry() {
   return modules;
 }
 
-// Runs bindings/lua/NAME.lua with the parlab table as its argument, so Lua-side code can extend it.
-void run_embedded(lua_State* L, const EmbeddedChunk& chunk) {
+void load_embedded(lua_State* L, const EmbeddedChunk& chunk) {
   std::string chunkname = std::string("@parlab/") + chunk.name + ".lua";
   if (luaL_loadbuffer(L, chunk.code, chunk.size, chunkname.c_str()) != 0) lua_error(L);
+}
+
+// bindings/lua/NAME.lua runs now with the parlab table as its argument, so Lua-side code can extend
+// it; bindings/lua/_NAME.lua (used by one part only, like the REPL) waits for require "parlab.NAME".
+void open_embedded(lua_State* L, const EmbeddedChunk& chunk) {
+  if (chunk.name[0] == '_') {
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "preload");
+    load_embedded(L, chunk);
+    lua_setfield(L, -2, (std::string("parlab.") + (chunk.name + 1)).c_str());
+    lua_pop(L, 2);
+    return;
+  }
+  load_embedded(L, chunk);
   lua_pushvalue(L, -2);
   lua_call(L, 1, 0);
 }
@@ -78,6 +91,6 @@ extern "C" int luaopen_parlab(lua_State* L) {
             [](const Entry& a, const Entry& b) { return std::strcmp(a.name, b.name) < 0; });
   for (const Entry& m : modules) m.open(L);
   // Then the Lua side, in file name order (the table from CMake is sorted by path).
-  for (const EmbeddedChunk* c = embedded_chunks; c->name; ++c) run_embedded(L, *c);
+  for (const EmbeddedChunk* c = embedded_chunks; c->name; ++c) open_embedded(L, *c);
   return 1;
 }
