@@ -1,0 +1,54 @@
+#include "engine/futex.hpp"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/clock.hpp"
+#include "engine/interrupt.hpp"
+
+namespace parlab::futex {
+namespace {
+
+std::atomic<int> spin_iterations{4000};
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
+long sys_futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
+  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
+}
+
+}  // namespace
+
+void set_spin_iterations(int n) noexcept { spin_iterations.store(n < 0 ? 0 : n); }
+
+bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, double timeout) {
+  for (int i = spin_iterations.load(std::memory_order_relaxed); i > 0; --i) {
+    if (word.load(std::memory_order_acquire) != expected) return true;
+    cpu_relax();
+  }
+  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  while (word.load(std::memory_order_acquire) == expected) {
+    interrupt::check();
+    double slice = interrupt::kPollSeconds;
+    if (deadline >= 0) {
+      double left = deadline - clock_seconds();
+      if (left <= 0) return false;
+      if (left < slice) slice = left;
+    }
+    timespec ts{time_t(slice), long((slice - double(time_t(slice))) * 1e9)};
+    // Not FUTEX_PRIVATE: the word may be in memory shared with other processes.
+    if (sys_futex(&word, FUTEX_WAIT, expected, &ts) == 0) return true;
+    if (errno == EAGAIN) return true;  // the word had already changed
+  }
+  return true;
+}
+
+void wake(std::atomic<std::uint32_t>& word, int n) noexcept {
+  sys_futex(&word, FUTEX_WAKE, n < 0 ? 0x7fffffff : std::uint32_t(n), nullptr);
+}
+
+}  // namespace parlab::futex
