@@ -1,5 +1,4 @@
-// parlab.gpu: device arrays and the matrix product (engine/gpu.hpp). Host arrays reach the C side as
-// an address and a byte count from bindings/lua/gpu.lua, which reads them off the array's FFI view.
+// parlab.gpu: device arrays, transfers to and from parlab arrays, and the matrix product (engine/gpu.hpp).
 #include <lua.hpp>
 
 #include <cstdint>
@@ -8,6 +7,7 @@
 #include <new>
 
 #include "bindings/errors.hpp"
+#include "bindings/lua_array.hpp"
 #include "bindings/module.hpp"
 #include "engine/gpu.hpp"
 
@@ -17,7 +17,7 @@ namespace {
 constexpr const char* kArrayMeta = "parlab.gpu.Array";
 using BufferRef = std::shared_ptr<gpu::Buffer>;
 
-BufferRef& check_array(lua_State* L, int idx) {
+BufferRef& check_device(lua_State* L, int idx) {
   auto* p = static_cast<BufferRef*>(luaL_checkudata(L, idx, kArrayMeta));
   if (!*p) fail("parlab.gpu: device array was freed");
   return *p;
@@ -59,34 +59,49 @@ int l_array(lua_State* L) {
   return 1;
 }
 
-// _upload(d, address, bytes) / _download(d, address, bytes): whole-array copies.
-const void* check_host(lua_State* L, const BufferRef& b) {
-  double addr = luaL_checknumber(L, 2);
-  double bytes = luaL_checknumber(L, 3);
-  if (bytes != double(b->bytes()))
-    fail("parlab.gpu: host array holds %.0f bytes, device array %zu: sizes differ", bytes, b->bytes());
-  return reinterpret_cast<const void*>(std::uintptr_t(addr));
+gpu::Elem host_elem(const Array& a, const char* who) {
+  if (a.type() == DType::F64) return gpu::Elem::F64;
+  if (a.type() == DType::F32) return gpu::Elem::F32;
+  fail("parlab.gpu.%s: the device holds f32 or f64 arrays, not %s", who, dtype_name(a.type()));
 }
 
-int l_upload(lua_State* L) {
-  BufferRef& b = check_array(L, 1);
-  gpu::upload(*b, check_host(L, b));
-  return 0;
+// from_host(a): a new device array with a's shape and a copy of its elements.
+int l_from_host(lua_State* L) {
+  const Array& a = check_array(L, 1, "from_host", "argument 1");
+  const ArraySpan& s = a.span();
+  auto b = gpu::alloc(host_elem(a, "from_host"), s.ndim == 2 ? s.rows : s.n, s.ndim == 2 ? s.cols : 0);
+  gpu::upload(*b, s.data);
+  push_array(L, std::move(b));
+  return 1;
 }
 
-int l_download(lua_State* L) {
-  BufferRef& b = check_array(L, 1);
-  gpu::download(*b, const_cast<void*>(check_host(L, b)));
-  return 0;
+// d:to_host([a]): copies into a (same type and element count) or into a new array of d's shape.
+int l_to_host(lua_State* L) {
+  BufferRef& b = check_device(L, 1);
+  lua_settop(L, 2);
+  if (lua_isnil(L, 2)) {
+    DType t = b->elem() == gpu::Elem::F64 ? DType::F64 : DType::F32;
+    push_new_array(L, t, b->rows(), b->cols(), b->cols() ? 2 : 1);
+    lua_replace(L, 2);
+  }
+  const Array& a = check_array(L, 2, "to_host", "argument 1");
+  if (host_elem(a, "to_host") != b->elem() || a.size() != b->count())
+    fail("parlab.gpu.to_host: host array (%s, %lld elements) does not match the device array (%s, %lld)",
+         dtype_name(a.type()), (long long)a.size(), b->elem() == gpu::Elem::F64 ? "f64" : "f32",
+         (long long)b->count());
+  gpu::download(*b, a.span().data);
+  lua_settop(L, 2);
+  return 1;
 }
 
 int l_matmul(lua_State* L) {
-  BufferRef &a = check_array(L, 1), &b = check_array(L, 2);
-  if (lua_isnoneornil(L, 3)) {
+  BufferRef &a = check_device(L, 1), &b = check_device(L, 2);
+  lua_settop(L, 3);
+  if (lua_isnil(L, 3)) {
     push_array(L, gpu::alloc(a->elem(), a->rows(), b->cols() ? b->cols() : 1));
     lua_replace(L, 3);
   }
-  gpu::matmul(*a, *b, *check_array(L, 3));
+  gpu::matmul(*a, *b, *check_device(L, 3));
   lua_settop(L, 3);
   return 1;
 }
@@ -124,7 +139,7 @@ int l_status(lua_State* L) {
 
 // Fields of a device array: shape, type, and #d.
 int l_index(lua_State* L) {
-  BufferRef& b = check_array(L, 1);
+  BufferRef& b = check_device(L, 1);
   const char* k = luaL_checkstring(L, 2);
   if (std::strcmp(k, "type") == 0) {
     lua_pushstring(L, b->elem() == gpu::Elem::F64 ? "f64" : "f32");
@@ -147,7 +162,7 @@ int l_index(lua_State* L) {
 }
 
 int l_len(lua_State* L) {
-  lua_pushnumber(L, double(check_array(L, 1)->count()));
+  lua_pushnumber(L, double(check_device(L, 1)->count()));
   return 1;
 }
 
@@ -159,7 +174,7 @@ int l_gc(lua_State* L) {
 }
 
 int l_tostring(lua_State* L) {
-  BufferRef& b = check_array(L, 1);
+  BufferRef& b = check_device(L, 1);
   if (b->cols())
     lua_pushfstring(L, "gpu.array(\"%s\", {%d, %d})", b->elem() == gpu::Elem::F64 ? "f64" : "f32",
                     int(b->rows()), int(b->cols()));
@@ -169,8 +184,8 @@ int l_tostring(lua_State* L) {
 }
 
 const Function functions[] = {{"array", l_array},         {"matmul", l_matmul}, {"synchronize", l_synchronize},
-                              {"reset", l_reset},         {"_status", l_status}, {"_upload", l_upload},
-                              {"_download", l_download},  {nullptr, nullptr}};
+                              {"reset", l_reset},         {"_status", l_status}, {"from_host", l_from_host},
+                              {"_to_host", l_to_host},    {nullptr, nullptr}};
 
 const Function meta[] = {{"__index", l_index}, {"__len", l_len}, {"__gc", l_gc}, {"__tostring", l_tostring},
                          {nullptr, nullptr}};

@@ -1,0 +1,26 @@
+-- parlab.gpu, Lua side: availability, devices, random device arrays, and the array methods.
+local parlab = ...
+local gpu = parlab.gpu
+
+-- available() -> true, or false and why (no library, no device, driver too old, switched off).
+function gpu.available()
+  local ok, info = gpu._status()
+  if ok then return true end
+  return false, info
+end
+
+-- devices() -> { {name, backend, kind, memory, emulation} } (the device parlab uses; empty when none).
+function gpu.devices()
+  local ok, info = gpu._status()
+  return ok and { info } or {}
+end
+
+-- random(shape [, seed [, type]]): uniform [0, 1) numbers, made by the counter-based host generator
+-- (the same numbers for a seed on every device) and copied to the device.
+function gpu.random(shape, seed, t)
+  local host = parlab.array(t or "f64", shape)
+  parlab.kernels.random(host, seed or 0)
+  return gpu.from_host(host)
+end
+
+gpu._meta.methods.to_host = gpu._to_host
