@@ -1,0 +1,55 @@
+-- The lecture's integral_mpi.py (UTSA, "MPI for Python"), line for line: rank 0 is the master and
+-- receives one partial trapezoid sum from each other rank.
+--   mpirun -n K parlab scripts/integral_mpi.lua [n | --quick]     (K-1 ranks compute)
+-- One deviation, marked below: run alone (size 1, no mpirun) the master computes the whole integral,
+-- where the Python original would print 0.
+local MPI = parlab.mpi                                      -- from mpi4py import MPI
+local time = { perf_counter = parlab.clock }                -- import time
+
+local function f(x)                                         -- def f(x):
+  return x * x                                              --     return x * x
+end
+
+local function compute_integral(a, b, n)                    -- def compute_integral(a, b, n):
+  local h = (b - a) / n                                     --     h = (b - a) / n
+  local x = a                                               --     x = a
+  local integral = 0                                        --     integral = 0
+  for i = 0, n - 1 do                                       --     for i in range(n):
+    integral = integral + ((f(x) + f(x + h)) / 2.0) * h     --         integral = integral + ((f(x) + f(x + h)) / 2.0) * h
+    x = x + h                                               --         x = x + h
+  end
+  return integral                                           --     return integral
+end
+
+local comm = MPI.COMM_WORLD                                 -- comm = MPI.COMM_WORLD
+local rank = comm:Get_rank()                                -- rank = comm.Get_rank()
+local size = comm:Get_size()                                -- size = comm.Get_size()
+local start = time.perf_counter()                           -- start = time.perf_counter()
+
+local a = 0                                                 -- a = 0
+local b = 100                                               -- b = 100
+local n = 100000000                                         -- n = 100000000
+if arg and arg[1] == "--quick" then n = 3000000 elseif arg and tonumber(arg[1]) then n = tonumber(arg[1]) end
+local h = (b - a) / n                                       -- h = (b-a)/n
+if rank == 0 then                                           -- if rank == 0:
+  local partial = 0                                         --     partial = 0
+  local integral = 0                                        --     integral = 0
+  for i = 1, size - 1 do                                    --     for i in range(1, size):
+    partial = comm:recv()                                   --         partial = comm.recv()
+    integral = integral + partial                           --         integral = integral + partial
+    print(string.format("master received value %s from process %d", partial, i))
+  end
+  if size == 1 then integral = compute_integral(a, b, n) end -- (parlab: a lone rank does the work itself)
+  local finish = time.perf_counter()                        --     finish = time.perf_counter()
+  print(string.format("the integral is %.10g", integral))   --     print(f'the integral is {integral}')
+  print(string.format("finish in %.3f second", finish - start)) -- print(f'finish in {round(finish - start, 3)} second')
+  print(string.format("lecture: the same value 333333.33 with a speed-up over ranks; here: %d computing rank(s), n = %d",
+    math.max(size - 1, 1), n))
+else                                                        -- else:
+  print(string.format("process %d starts", rank))           --     print(f"process {rank} starts")
+  local n1 = math.floor(n / (size - 1))                     --     n1 = (int)(n/(size -1))
+  local a1 = a + (rank - 1) * n1 * h                        --     a1 = a + (rank -1)*n1*h
+  local b1 = a + rank * n1 * h                              --     b1 = a + rank*n1*h
+  local partial = compute_integral(a1, b1, n1)              --     partial = compute_integral(a1, b1, n1)
+  comm:send(partial, 0)                                     --     comm.send(partial, dest=0)
+end
