@@ -7,7 +7,7 @@ namespace parlab {
 // Monotonic seconds with nanosecond resolution.
 double clock_seconds();
 
-// CPU time this process (all threads) has used so far.
+// CPU time this process (all threads) and its waited-for children have used so far.
 struct CpuTimes {
   double user = 0;
   double sys = 0;
