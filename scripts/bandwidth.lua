@@ -3,6 +3,7 @@
 -- shared memory, a flag, a copy out). Timing: from just before the first send to the moment the
 -- receiver's acknowledgement of the last message arrives, over `reps` messages (so it includes the
 -- start-up delay of each message: latency = time per message for 1 B; bandwidth = size / time).
+-- Each size is sent repeatedly for --budget seconds.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { max = 64 * 2 ^ 20, budget = 0.2 },
@@ -39,8 +40,14 @@ local function shm_sink(buf, flag, ack)
   end
 end
 
-local function reps_for(size)
-  return math.max(3, math.min(20000, math.floor(opts.budget / (2e-6 + size / 2e9))))
+-- Sends messages of one size until `budget` seconds have passed (at least 3); time per message.
+local function timed(one_message)
+  local t0, reps = parlab.clock(), 0
+  repeat
+    one_message()
+    reps = reps + 1
+  until reps >= 3 and parlab.clock() - t0 >= opts.budget
+  return (parlab.clock() - t0) / reps
 end
 
 lab.header("Bandwidth and latency between two processes", "seed 002, Bandwidth")
@@ -50,10 +57,8 @@ do
   local a, b = parlab.Pipe()
   local p = parlab.Process(pipe_sink, b) p:start()
   for _, size in ipairs(sizes) do
-    local msg, reps = ("x"):rep(size), reps_for(size)
-    local t0 = parlab.clock()
-    for _ = 1, reps do a:send_bytes(msg) a:recv_bytes() end
-    results[#results + 1] = { via = "Pipe", size = size, t = (parlab.clock() - t0) / reps }
+    local msg = ("x"):rep(size)
+    results[#results + 1] = { via = "Pipe", size = size, t = timed(function() a:send_bytes(msg) a:recv_bytes() end) }
   end
   a:send_bytes("") p:join()
 end
@@ -62,10 +67,8 @@ do
   local inq, outq = parlab.Queue(), parlab.Queue()
   local p = parlab.Process(queue_sink, inq, outq) p:start()
   for _, size in ipairs(sizes) do
-    local msg, reps = ("x"):rep(size), reps_for(size)
-    local t0 = parlab.clock()
-    for _ = 1, reps do inq:put(msg) assert(outq:get() == size) end
-    results[#results + 1] = { via = "Queue", size = size, t = (parlab.clock() - t0) / reps }
+    local msg = ("x"):rep(size)
+    results[#results + 1] = { via = "Queue", size = size, t = timed(function() inq:put(msg) assert(outq:get() == size) end) }
   end
   inq:put("") p:join()
 end
@@ -76,14 +79,12 @@ do
   local src = parlab.array("u8", opts.max)
   local p = parlab.Process(shm_sink, buf, flag, ack) p:start()
   for _, size in ipairs(sizes) do
-    local reps = reps_for(size)
-    local t0 = parlab.clock()
-    for _ = 1, reps do
-      parlab.kernels.copy(src:slice(0, size), buf:slice(0, size), 1)  -- copy in (source first)
+    local from, to = src:slice(0, size), buf:slice(0, size)
+    results[#results + 1] = { via = "shared array", size = size, t = timed(function()
+      parlab.kernels.copy(from, to, 1)  -- copy in (source first)
       flag:put(size)
       ack:get()
-    end
-    results[#results + 1] = { via = "shared array", size = size, t = (parlab.clock() - t0) / reps }
+    end) }
   end
   flag:put(-1) p:join()
 end
