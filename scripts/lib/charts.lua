@@ -98,6 +98,7 @@ end
 
 -- Writes an SVG (or, for .png, asks gnuplot when it is installed) of the series to path.
 function charts.save(path, series, opts)
+  charts.saved = true
   if path:match("%.png$") then
     local data = os.tmpname()
     local f = assert(io.open(data, "w"))

@@ -125,6 +125,9 @@ end
 
 -- Called at the end of every script: writes --json FILE when asked.
 function lab.finish(opts, name, data)
+  if opts.plot and not lab.charts.saved then
+    io.stderr:write(("note: %s draws no chart; --plot %s was not written\n"):format(name, opts.plot))
+  end
   if opts.json then
     local f = assert(io.open(opts.json, "w"))
     f:write(lab.to_json({ experiment = name, data = data, claims = lab.claims,
