@@ -19,7 +19,7 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 lab: build
-	$(BUILD_DIR)/parlab scripts/tour.lua
+	$(BUILD_DIR)/parlab lab
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

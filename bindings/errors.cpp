@@ -17,8 +17,8 @@ int call_guarded(lua_State* L, Body body) {
     std::snprintf(message, sizeof message, "%s", e.what());
   }
   // No catch (...): LuaJIT raises Lua errors as foreign C++ exceptions, which must pass through.
-  // Level 1 is this C function (no line); level 2 is the Lua code that called it.
-  luaL_where(L, 2);
+  // Level 0 is this C function; level 1 is the Lua code that called it.
+  luaL_where(L, 1);
   lua_pushstring(L, message);
   lua_concat(L, 2);
   return lua_error(L);

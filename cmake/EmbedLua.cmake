@@ -5,5 +5,6 @@ function(parlab_embed_lua output)
     OUTPUT ${output}
     COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} "-DINPUTS=${ARGN}" -P ${PROJECT_SOURCE_DIR}/cmake/EmbedLuaRun.cmake
     DEPENDS ${ARGN} ${PROJECT_SOURCE_DIR}/cmake/EmbedLuaRun.cmake
-    COMMENT "Embedding the Lua side of the bindings")
+    COMMENT "Embedding the Lua side of the bindings"
+    VERBATIM)
 endfunction()

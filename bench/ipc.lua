@@ -1,0 +1,141 @@
+-- bench/ipc.lua: communication between two processes, side by side with bench/ipc.py (Python's
+-- multiprocessing on the same machine): Queue items/s, Pipe 1-byte round trip, and Pipe/Queue
+-- bandwidth over message sizes next to this machine's memcpy bandwidth.
+--   parlab bench/ipc.lua [--quick] [--items N] [--rounds N]
+-- Methods mirror /work/shared/reference/python_lecture_bench.py: the queue rate counts from before
+-- the producer starts (as Python's does) and also from its first item; bandwidth = 2*size*rounds/s
+-- over echo round trips.
+local ffi = require "ffi"
+local opts = { items = 1000000, rounds = 20000, quick = false }
+for i = 1, #arg do
+  local k, v = arg[i]:match("^%-%-(%w+)=?(.*)$")
+  if k == "quick" then opts.quick = true
+  elseif k and opts[k] ~= nil then opts[k] = tonumber(v ~= "" and v or arg[i + 1]) end
+end
+if opts.quick then opts.items, opts.rounds = 100000, 2000 end
+local clock = parlab.clock
+
+local function cpu()
+  local u, s = parlab._cputimes()
+  return u + s
+end
+
+local function producer(q, n)
+  q:put("go")
+  local c0 = cpu()
+  for i = 1, n do q:put(i) end
+  q:put(cpu() - c0)
+end
+
+local function bench_queue(n)
+  local q = parlab.Queue()
+  local p = parlab.Process(producer, q, n)
+  local t0 = clock()
+  p:start()
+  q:get()
+  local t1, c1 = clock(), cpu()
+  local sum = 0
+  for _ = 1, n do sum = sum + q:get() end
+  local t2, c2 = clock(), cpu()
+  local producer_cpu = q:get()
+  p:join()
+  assert(sum == n * (n + 1) / 2, "queue lost or duplicated items")
+  -- CPU seconds per item on each side: on a busy machine the wall-clock rate measures the scheduler,
+  -- the CPU time what each side costs (the rate with a free core for each: 1 / the larger).
+  return n / (t2 - t0), n / (t2 - t1), (c2 - c1) / n, producer_cpu / n
+end
+
+local function echo_bytes(conn)
+  while true do
+    local m = conn:recv_bytes()
+    if #m == 0 then break end
+    conn:send_bytes(m)
+  end
+end
+
+local function echo_queue(inq, outq)
+  while true do
+    local m = inq:get()
+    if m == "" then break end
+    outq:put(m)
+  end
+end
+
+-- Round trips of msg through the echo: seconds per round trip.
+local function round_trips(send, recv, msg, rounds)
+  for _ = 1, math.min(100, rounds) do send(msg) recv() end
+  local t0 = clock()
+  for _ = 1, rounds do send(msg) recv() end
+  return (clock() - t0) / rounds
+end
+
+local sizes = { 1, 1024, 65536, 1048576, 16777216, 67108864 }
+local function rounds_for(size) return math.max(3, math.min(opts.quick and 200 or 2000, math.floor(2 ^ 27 / size))) end
+
+local function bench_pipe()
+  local a, b = parlab.Pipe()
+  local p = parlab.Process(echo_bytes, b)
+  p:start()
+  b:close()
+  local send = function(m) a:send_bytes(m) end
+  local recv = function() return a:recv_bytes() end
+  local rtt = round_trips(send, recv, "x", opts.rounds)
+  local bw = {}
+  for _, size in ipairs(sizes) do
+    local msg = string.rep("x", size)
+    local r = rounds_for(size)
+    bw[size] = 2 * size * r / (round_trips(send, recv, msg, r) * r) / 1e9
+  end
+  a:send_bytes("")
+  p:join()
+  return rtt, bw
+end
+
+local function bench_queue_bandwidth()
+  local to, from = parlab.Queue(), parlab.Queue()
+  local p = parlab.Process(echo_queue, to, from)
+  p:start()
+  local send = function(m) to:put(m) end
+  local recv = function() return from:get() end
+  local rtt = round_trips(send, recv, "x", opts.rounds)
+  local bw = {}
+  for _, size in ipairs(sizes) do
+    local msg = string.rep("x", size)
+    local r = rounds_for(size)
+    bw[size] = 2 * size * r / (round_trips(send, recv, msg, r) * r) / 1e9
+  end
+  to:put("")
+  p:join()
+  return rtt, bw
+end
+
+-- memcpy between two private buffers: the ceiling for any copy-based transfer.
+ffi.cdef [[ void* malloc(size_t); void free(void*); void* memset(void*, int, size_t); ]]
+local function bench_memcpy(size)
+  local src, dst = ffi.C.malloc(size), ffi.C.malloc(size)
+  ffi.C.memset(src, 1, size)
+  ffi.C.memset(dst, 2, size)
+  local r = rounds_for(size) * 2
+  local t0 = clock()
+  for _ = 1, r do ffi.copy(dst, src, size) end
+  local t = clock() - t0
+  ffi.C.free(src)
+  ffi.C.free(dst)
+  return size * r / t / 1e9
+end
+
+local n_cpus = parlab.cpus()
+print(("bench/ipc.lua  %s  %d CPUs  start method: default"):format(os.date("!%Y-%m-%d %H:%M UTC"), n_cpus))
+local rate_all, rate_steady, get_cpu, put_cpu = bench_queue(opts.items)
+print(("queue: %d items between two processes: %.0f items/s (from start), %.0f items/s (from the first item)")
+  :format(opts.items, rate_all, rate_steady))
+print(("queue: CPU per item: get %.3f us, put %.3f us -> %.0f items/s with a free core for each side")
+  :format(get_cpu * 1e6, put_cpu * 1e6, 1 / math.max(get_cpu, put_cpu)))
+local rtt, pipe_bw = bench_pipe()
+print(("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)"):format(rtt * 1e6))
+local qrtt, queue_bw = bench_queue_bandwidth()
+print(("queue pair: 1-item round trip %.2f us (put/get)"):format(qrtt * 1e6))
+print(("%12s %14s %14s %14s"):format("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
+for _, size in ipairs(sizes) do
+  print(("%12d %14.3f %14.3f %14.3f"):format(size, pipe_bw[size], queue_bw[size], bench_memcpy(size)))
+end

@@ -1,0 +1,208 @@
+// parlab.mpi, the object path (mpi4py's lowercase calls): send/recv/isend/irecv/iprobe, bcast, gather,
+// allgather, scatter, barrier, wtime, the world's rank/size/thread level. Values travel through the value
+// transport (bindings/transport.hpp). The Lua side (bindings/lua/mpi.lua) adds reduce/allreduce, the
+// buffer calls on arrays and COMM_WORLD; it reaches the C functions here as parlab.mpi._*.
+#include <lua.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bindings/errors.hpp"
+#include "bindings/module.hpp"
+#include "bindings/mpi/lua_mpi.hpp"
+#include "bindings/transport.hpp"
+#include "engine/mpi.hpp"
+
+namespace parlab::lua {
+namespace {
+
+// An optional rank/tag argument: nil means "any" (or the default), otherwise a whole number.
+int opt_int(lua_State* L, int idx, int dflt, const char* fn, const char* name) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: %s must be a number, got %s", fn, name, luaL_typename(L, idx));
+  lua_Number n = lua_tonumber(L, idx);
+  if (n != lua_Number(int(n))) fail("%s: %s must be a whole number, got %g", fn, name, n);
+  return int(n);
+}
+
+int check_int(lua_State* L, int idx, const char* fn, const char* name) {
+  if (lua_isnoneornil(L, idx)) fail("%s: %s is required", fn, name);
+  return opt_int(L, idx, 0, fn, name);
+}
+
+std::string encode_one(lua_State* L, int idx, const char* what) {
+  return encode_values(L, idx, 1, what);
+}
+
+// Pushes the single value a message holds (nil for an empty message).
+void push_decoded(lua_State* L, const std::string& bytes) {
+  int n = decode_values(L, bytes.data(), bytes.size());
+  if (n == 0) lua_pushnil(L);
+  else if (n > 1) lua_pop(L, n - 1);
+}
+
+int l_world(lua_State* L) {
+  const mpi::World& w = mpi::world();
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, w.rank);
+  lua_setfield(L, -2, "rank");
+  lua_pushinteger(L, w.size);
+  lua_setfield(L, -2, "size");
+  lua_pushstring(L, mpi::thread_level_name(w.provided));
+  lua_setfield(L, -2, "thread_level");
+  lua_pushstring(L, mpi::thread_level_name(w.requested));
+  lua_setfield(L, -2, "thread_level_requested");
+  lua_pushboolean(L, w.launched);
+  lua_setfield(L, -2, "launched");
+  lua_pushstring(L, w.library.c_str());
+  lua_setfield(L, -2, "library");
+  return 1;
+}
+
+int l_init(lua_State* L) {
+  mpi::init(mpi::parse_thread_level(luaL_optstring(L, 1, "multiple")));
+  return l_world(L);
+}
+
+int l_initialized(lua_State* L) {
+  lua_pushboolean(L, mpi::initialized());
+  return 1;
+}
+
+int l_wtime(lua_State* L) {
+  lua_pushnumber(L, mpi::wtime());
+  return 1;
+}
+
+int l_wtick(lua_State* L) {
+  lua_pushnumber(L, mpi::wtick());
+  return 1;
+}
+
+int l_send(lua_State* L) {
+  int dest = check_int(L, 2, "mpi.send", "dest");
+  int tag = opt_int(L, 3, 0, "mpi.send", "tag");
+  auto request = mpi::isend(encode_one(L, 1, "obj"), dest, tag, "mpi.send");
+  request->wait();
+  return 0;
+}
+
+int l_recv(lua_State* L) {
+  int source = opt_int(L, 1, mpi::kAnySource, "mpi.recv", "source");
+  int tag = opt_int(L, 2, mpi::kAnyTag, "mpi.recv", "tag");
+  mpi::Status st;
+  std::string bytes = mpi::recv(source, tag, &st);
+  push_decoded(L, bytes);
+  if (lua_istable(L, 3)) set_status(L, 3, st);
+  return 1;
+}
+
+int l_iprobe(lua_State* L) {
+  int source = opt_int(L, 1, mpi::kAnySource, "mpi.iprobe", "source");
+  int tag = opt_int(L, 2, mpi::kAnyTag, "mpi.iprobe", "tag");
+  mpi::Status st;
+  bool found = mpi::iprobe(source, tag, &st);
+  if (found && lua_istable(L, 3)) set_status(L, 3, st);
+  lua_pushboolean(L, found);
+  return 1;
+}
+
+int l_isend(lua_State* L) {
+  int dest = check_int(L, 2, "mpi.isend", "dest");
+  int tag = opt_int(L, 3, 0, "mpi.isend", "tag");
+  push_request(L, mpi::isend(encode_one(L, 1, "obj"), dest, tag), RequestKind::send);
+  return 1;
+}
+
+int l_irecv(lua_State* L) {
+  int source = opt_int(L, 1, mpi::kAnySource, "mpi.irecv", "source");
+  int tag = opt_int(L, 2, mpi::kAnyTag, "mpi.irecv", "tag");
+  push_request(L, mpi::irecv(source, tag), RequestKind::recv_object);
+  return 1;
+}
+
+int l_barrier(lua_State*) {
+  mpi::barrier();
+  return 0;
+}
+
+int l_bcast(lua_State* L) {
+  int root = opt_int(L, 2, 0, "mpi.bcast", "root");
+  bool is_root = mpi::world().rank == root;
+  std::string bytes = mpi::bcast(is_root ? encode_one(L, 1, "obj") : std::string(), root);
+  push_decoded(L, bytes);
+  return 1;
+}
+
+int l_gather(lua_State* L) {
+  int root = opt_int(L, 2, 0, "mpi.gather", "root");
+  std::vector<std::string> parts = mpi::gather(encode_one(L, 1, "sendobj"), root);
+  if (mpi::world().rank != root) {
+    lua_pushnil(L);
+    return 1;
+  }
+  lua_createtable(L, int(parts.size()), 0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    push_decoded(L, parts[i]);
+    lua_rawseti(L, -2, int(i) + 1);
+  }
+  return 1;
+}
+
+int l_allgather(lua_State* L) {
+  std::vector<std::string> parts = mpi::allgather(encode_one(L, 1, "sendobj"));
+  lua_createtable(L, int(parts.size()), 0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    push_decoded(L, parts[i]);
+    lua_rawseti(L, -2, int(i) + 1);
+  }
+  return 1;
+}
+
+// The root's list holds one item per rank (items 1..size; item i goes to rank i-1).
+int l_scatter(lua_State* L) {
+  int root = opt_int(L, 2, 0, "mpi.scatter", "root");
+  const mpi::World& w = mpi::world();
+  std::vector<std::string> parts;
+  if (w.rank == root) {
+    if (!lua_istable(L, 1)) fail("mpi.scatter: the root needs a list of one item per rank, got %s", luaL_typename(L, 1));
+    int n = int(lua_objlen(L, 1));
+    if (n != w.size) fail("mpi.scatter: the root needs one item per rank: got %d for %d ranks", n, w.size);
+    for (int i = 1; i <= n; ++i) {
+      lua_rawgeti(L, 1, i);
+      std::string what = "sendobj[" + std::to_string(i) + "]";
+      parts.push_back(encode_one(L, lua_gettop(L), what.c_str()));
+      lua_pop(L, 1);
+    }
+  }
+  push_decoded(L, mpi::scatter(parts, root));
+  return 1;
+}
+
+int l_abort(lua_State* L) {
+  mpi::abort(opt_int(L, 1, 1, "mpi.Abort", "errorcode"));
+}
+
+const Function functions[] = {
+    {"_world", l_world},     {"_init", l_init},       {"initialized", l_initialized}, {"wtime", l_wtime},
+    {"wtick", l_wtick},      {"send", l_send},        {"recv", l_recv},               {"iprobe", l_iprobe},
+    {"isend", l_isend},      {"irecv", l_irecv},      {"barrier", l_barrier},         {"bcast", l_bcast},
+    {"gather", l_gather},    {"allgather", l_allgather}, {"scatter", l_scatter},      {"Abort", l_abort},
+    {nullptr, nullptr}};
+
+void open_mpi(lua_State* L) {
+  lua_newtable(L);
+  set_functions(L, functions);
+  open_mpi_requests(L);
+  open_mpi_buffers(L);
+  lua_pushinteger(L, mpi::kAnySource);
+  lua_setfield(L, -2, "ANY_SOURCE");
+  lua_pushinteger(L, mpi::kAnyTag);
+  lua_setfield(L, -2, "ANY_TAG");
+  lua_setfield(L, -2, "mpi");
+}
+
+}  // namespace
+}  // namespace parlab::lua
+
+PARLAB_MODULE(mpi, parlab::lua::open_mpi);

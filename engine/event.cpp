@@ -1,0 +1,32 @@
+#include "engine/event.hpp"
+
+#include "engine/futex.hpp"
+#include "engine/gil.hpp"
+#include "engine/lock.hpp"
+
+namespace parlab::sync {
+
+void EventObject::set() noexcept {
+  flag.store(1);
+  if (sleepers.load() > 0) futex::wake(flag);
+}
+
+bool EventObject::wait(double timeout) {
+  if (is_set()) return true;
+  if (timeout == 0) return false;
+  gil::Release unlocked;
+  const double deadline = deadline_after(timeout);
+  sleepers.fetch_add(1);
+  struct Leave {
+    std::atomic<std::uint32_t>& n;
+    ~Leave() { n.fetch_sub(1); }
+  } leave{sleepers};
+  while (!is_set()) {
+    double left = seconds_left(deadline);
+    if (left == 0) return false;
+    futex::wait(flag, 0, left);
+  }
+  return true;
+}
+
+}  // namespace parlab::sync

@@ -1,0 +1,77 @@
+#pragma once
+// Shared by engine/mpi/*.cpp only: MPI error checks, argument checks, the polling wait and the orphan
+// list. Includes <mpi.h>, so nothing outside engine/mpi includes it.
+// The C API only: OpenMPI's and MPICH's deprecated C++ bindings would need libmpi_cxx.
+#ifndef OMPI_SKIP_MPICXX
+#define OMPI_SKIP_MPICXX 1
+#endif
+#ifndef MPICH_SKIP_MPICXX
+#define MPICH_SKIP_MPICXX 1
+#endif
+#include <mpi.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engine/clock.hpp"
+#include "engine/gil.hpp"
+#include "engine/interrupt.hpp"
+#include "engine/mpi.hpp"
+
+namespace parlab::mpi::detail {
+
+// Throws parlab::Error("what: <MPI's error string>") when rc is not MPI_SUCCESS.
+void check(int rc, const char* what);
+// MPI counts are int: larger messages are refused by name instead of truncated.
+int to_count(size_t n, const char* what);
+// Throws unless 0 <= rank < size (or rank is kAnySource where allowed).
+void check_rank(int rank, const char* what, const char* role, bool allow_any);
+void check_tag(int tag, const char* what, bool allow_any);
+
+// True when this run is the built-in single rank (no launcher): no MPI call may be made.
+bool local();
+
+MPI_Datatype mpi_type(DType t);
+MPI_Op mpi_op(Op op);
+size_t type_size(DType t);
+
+// Completes what dropped requests left behind; called before each new operation and at finalize.
+void reap_orphans();
+// The buffers must not move while MPI holds them: callers pass them as shared_ptr (heap, stable address,
+// also for short strings whose bytes live inside the std::string object).
+void orphan(MPI_Request request, std::shared_ptr<void> buffer, std::shared_ptr<void> keepalive);
+// At finalize: waits a moment for orphans, then cancels what never completed.
+void drain_orphans();
+
+// The built-in single rank's mailbox (messages a rank sends to itself without a launcher).
+void mailbox_put(std::string bytes, int tag);
+// Removes and returns the first message matching tag (kAnyTag: any); false when none is queued.
+bool mailbox_take(int tag, std::string& bytes, Status* status);
+bool mailbox_peek(int tag, Status* status);
+
+struct Backoff {
+  double start = clock_seconds();
+  double sleep = 0;
+  // Spins while young (MPI makes progress only inside its calls), then sleeps 10 us .. 1 ms.
+  void pause();
+};
+
+// Calls done() until it returns true: the GIL released, interrupt::check() between tries.
+template <class Done>
+void poll(Done&& done) {
+  if (done()) return;
+  gil::Release unlocked;
+  Backoff backoff;
+  for (;;) {
+    interrupt::check();
+    if (done()) return;
+    backoff.pause();
+  }
+}
+
+// Waits for one MPI request (polling, interruptible); on interrupt the request is orphaned with `keep`
+// (the buffers it uses) so they stay valid.
+void wait(MPI_Request& request, MPI_Status* status, std::shared_ptr<void> keep);
+
+}  // namespace parlab::mpi::detail

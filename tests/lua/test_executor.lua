@@ -1,0 +1,124 @@
+-- parlab.ThreadPoolExecutor, futures, as_completed, wait: concurrent.futures over the pool engine.
+local T = require "check"
+
+local function range(n)
+  local t = {}
+  for i = 1, n do t[i] = i end
+  return t
+end
+
+T.test("submit -> future: result, done, exception", function()
+  local ex = parlab.ThreadPoolExecutor(2)
+  local f = ex:submit(function(a, b) return a + b, a * b end, 3, 4)
+  T.eq({ f:result(5) }, { 7, 12 })
+  T.ok(f:done())
+  T.eq(f:exception(), nil)
+  local g = ex:submit(function() error("bad future") end)
+  local e = T.raises("bad future", g.result, g)
+  T.ok(e:find("Future.result", 1, true) and e:find("stack traceback", 1, true), e)
+  T.ok(g:exception():find("bad future", 1, true))
+  ex:shutdown()
+end)
+
+T.test("result and exception time out; done is false meanwhile", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local f = ex:submit(function() parlab.sleep(0.3) return "ok" end)
+  T.eq(f:done(), false)
+  T.raises("Future.result: timed out", f.result, f, 0.02)
+  T.raises("Future.exception: timed out", f.exception, f, 0.02)
+  T.eq(f:result(), "ok")
+  ex:shutdown()
+end)
+
+T.test("cancel takes back a queued task only", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local running = ex:submit(function() parlab.sleep(0.2) return 1 end)
+  parlab.sleep(0.05)
+  local queued = ex:submit(function() return 2 end)
+  T.eq(queued:cancel(), true)
+  T.ok(queued:cancelled() and queued:done())
+  T.raises("cancelled", queued.result, queued)
+  T.eq(running:cancel(), false)
+  T.eq(running:result(), 1)
+  T.eq(running:cancel(), false)
+  ex:shutdown()
+end)
+
+T.test("map, shutdown, and submit after shutdown", function()
+  local ex = parlab.ThreadPoolExecutor(2)
+  T.eq(ex:map(function(x) return x * 3 end, range(10)), { 3, 6, 9, 12, 15, 18, 21, 24, 27, 30 })
+  local f = ex:submit(function() parlab.sleep(0.05) return "last" end)
+  ex:shutdown(true)
+  T.eq(f:result(), "last")
+  T.raises("ThreadPoolExecutor.submit: cannot submit after shutdown", ex.submit, ex, print)
+  T.raises("ThreadPoolExecutor.map: cannot submit after shutdown", ex.map, ex, print, {})
+  T.raises("expected a function, got number", parlab.ThreadPoolExecutor(1).submit, parlab.ThreadPoolExecutor(1), 5)
+end)
+
+T.test("as_completed yields futures as they finish", function()
+  local ex = parlab.ThreadPoolExecutor(3)
+  local fs = {}
+  for i, d in ipairs { 0.3, 0.01, 0.15 } do fs[i] = ex:submit(function(d) parlab.sleep(d) return d end, d) end
+  local order = {}
+  for f in parlab.as_completed(fs) do order[#order + 1] = f:result() end
+  T.eq(order, { 0.01, 0.15, 0.3 })
+  local slow = { ex:submit(function() parlab.sleep(0.5) end) }
+  T.raises("as_completed: 1 of 1 futures unfinished", function() for _ in parlab.as_completed(slow, 0.05) do end end)
+  T.raises("as_completed: item 1 is not a Future", parlab.as_completed, { 1 })
+  ex:shutdown()
+end)
+
+T.test("wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeout", function()
+  local ex = parlab.ThreadPoolExecutor(2)
+  local fast = ex:submit(function() return 1 end)
+  local slow = ex:submit(function() parlab.sleep(0.3) return 2 end)
+  local done, not_done = parlab.wait({ fast, slow }, nil, parlab.FIRST_COMPLETED)
+  T.eq(#done, 1)
+  T.ok(done[1] == fast)
+  T.eq(#not_done, 1)
+  done, not_done = parlab.wait({ fast, slow }, 0.01)
+  T.eq(#not_done, 1)
+  done, not_done = parlab.wait({ fast, slow })
+  T.eq(#done, 2)
+  T.eq(#not_done, 0)
+  local bad = ex:submit(function() error("x") end)
+  local long = ex:submit(function() parlab.sleep(0.3) end)
+  done = parlab.wait({ bad, long }, nil, parlab.FIRST_EXCEPTION)
+  T.eq(#done, 1)
+  T.raises("return_when must be", parlab.wait, { fast }, nil, "SOMETIME")
+  ex:shutdown()
+end)
+
+T.test("done callbacks run when the result is pulled in", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local seen = {}
+  local f = ex:submit(function() return 5 end)
+  f:add_done_callback(function(fut) seen[#seen + 1] = fut:result() end)
+  f:result()
+  f:add_done_callback(function(fut) seen[#seen + 1] = fut:result() * 2 end)
+  T.eq(seen, { 5, 10 })
+  ex:shutdown()
+end)
+
+T.test("the integral lecture translates: trapezoid chunks on an executor", function()
+  local function integral(a, b, n)
+    local h, x, s = (b - a) / n, a, 0
+    for _ = 1, n do
+      s = s + (x * x + (x + h) * (x + h)) / 2 * h
+      x = x + h
+    end
+    return s
+  end
+  local n, N, a, b = 400000, 8, 0, 100
+  local h = (b - a) / n
+  local total = parlab.with(parlab.ThreadPoolExecutor(2), function(ex)
+    local fs = {}
+    for i = 0, N - 1 do fs[#fs + 1] = ex:submit(integral, a + i * (n / N) * h, a + (i + 1) * (n / N) * h, n / N) end
+    local s = 0
+    for _, f in ipairs(fs) do s = s + f:result() end
+    return s
+  end)
+  T.near(total, 1e6 / 3, 1e-2)
+end)
+
+T.done()

@@ -1,0 +1,180 @@
+-- parlab.Queue, JoinableQueue, SimpleQueue from Lua: every method, timeout and error path.
+local T = require "check"
+local ffi = require "ffi"
+
+T.test("put and get keep order and values of every transportable kind", function()
+  local q = parlab.Queue()
+  local values = { 1, -2.5, "text", true, false, { 1, 2, x = { y = "z" } }, 2 ^ 53, "" }
+  for _, v in ipairs(values) do q:put(v) end
+  q:put(nil)
+  T.eq(q:qsize(), #values + 1)
+  for _, v in ipairs(values) do T.eq(q:get(), v) end
+  T.eq(q:get(), nil)
+  T.ok(q:empty())
+  local f = function(x) return x * 2 end
+  q:put(f)
+  T.eq(q:get()(21), 42)
+end)
+
+T.test("get raises Empty when non-blocking or timed out; put raises Full", function()
+  local q = parlab.Queue(2)
+  T.eq(q:maxsize(), 2)
+  T.raises("Queue.get_nowait: Empty", q.get_nowait, q)
+  T.raises("Queue.get: Empty", q.get, q, false)
+  local t0 = parlab.clock()
+  T.raises("Queue.get: Empty: no item arrived within 0.05 s", q.get, q, true, 0.05)
+  T.ok(parlab.clock() - t0 >= 0.05)
+  T.raises("Empty", q.get, q, 0.01)  -- get(timeout)
+  q:put("a")
+  q:put_nowait("b")
+  T.ok(q:full())
+  T.raises("Queue.put_nowait: Full", q.put_nowait, q, "c")
+  T.raises("Queue.put: Full", q.put, q, "c", false)
+  T.raises("Queue.put: Full: no room within 0.05 s", q.put, q, "c", true, 0.05)
+  T.eq(q:get(true, 1), "a")
+  T.eq(q:get_nowait(), "b")
+  local ok, err = pcall(q.get_nowait, q)
+  T.ok(not ok and tostring(err):find(parlab.Empty, 1, true))
+end)
+
+T.test("bad arguments name the method and the problem", function()
+  local q = parlab.Queue()
+  T.raises("Queue: maxsize must be a number", parlab.Queue, "big")
+  T.raises("maxsize must be an integer", parlab.Queue, 1.5)
+  T.raises("Queue.get: timeout must be a non-negative number", q.get, q, true, -3)
+  T.raises("Queue.get: block must be a boolean", q.get, q, "yes")
+  T.raises("Queue.put: expected a value to put", q.put, q)
+  T.raises("Queue.put: timeout must be a number", q.put, q, 1, true, "soon")
+  T.raises("Queue.qsize: expected a queue as self", q.qsize, 42)
+  T.raises("Queue.get: expected a queue as self", q.get, {})
+end)
+
+T.test("a value that cannot travel is refused with its path; the queue stays usable", function()
+  local q = parlab.Queue()
+  local err = T.raises("Queue.put: cannot send item[1].co: a coroutine", q.put, q, { co = coroutine.create(print) })
+  T.ok(tostring(err):find("coroutine"), err)
+  T.raises("Queue.put: cannot send item[1]", q.put, q, newproxy())
+  T.ok(q:empty())
+  q:put(1)
+  T.eq(q:get(), 1)
+end)
+
+T.test("close: put raises Closed, get drains then raises Closed instead of hanging", function()
+  local q = parlab.Queue()
+  q:put("left")
+  T.ok(not q:is_closed())
+  q:close()
+  T.ok(q:is_closed())
+  T.raises("Queue.put: Closed", q.put, q, 1)
+  T.eq(q:get(), "left")
+  T.raises("Queue.get: Closed: the queue is closed and empty", q.get, q)
+  T.raises("Closed", q.get_nowait, q)
+end)
+
+T.test("JoinableQueue: task_done and join with timeout", function()
+  local q = parlab.JoinableQueue()
+  T.eq(q:join(0), true)
+  T.raises("JoinableQueue.task_done: task_done() called more times", q.task_done, q)
+  q:put(1)
+  q:put(2)
+  T.eq(q:join(0.02), false)
+  q:get()
+  q:task_done()
+  T.eq(q:join(0.01), false)
+  q:get()
+  q:task_done()
+  T.eq(q:join(), true)
+  T.raises("JoinableQueue.join: timeout must be", q.join, q, "x")
+  T.eq(parlab.Queue().task_done, nil)  -- only joinable queues have it
+end)
+
+T.test("SimpleQueue has put, get, empty, close", function()
+  local q = parlab.SimpleQueue()
+  q:put({ 1, 2 })
+  T.ok(not q:empty())
+  T.eq(q:get(), { 1, 2 })
+  T.raises("SimpleQueue.get: Empty", q.get, q, 0.01)
+  T.eq(q.put_nowait, nil)
+  T.eq(q.qsize, nil)
+  q:close()
+  T.raises("SimpleQueue.put: Closed", q.put, q, 1)
+  T.ok(tostring(q):find("SimpleQueue"))
+end)
+
+T.test("a queue travels through the transport as a handle to the same queue", function()
+  local q = parlab.Queue()
+  local s = parlab.transport.encode(q)
+  local q2 = parlab.transport.decode(s)
+  T.ok(q2 == q)
+  q2:put("via copy")
+  T.eq(q:get(), "via copy")
+  local outer = parlab.Queue()
+  outer:put(parlab.JoinableQueue())
+  local inner = outer:get()
+  inner:put(7)
+  T.eq(inner:get(), 7)
+  inner:task_done()
+  T.ok(inner:join(0))
+end)
+
+T.test("a 100 MB string goes through intact", function()
+  local q = parlab.Queue()
+  local big = string.rep("0123456789abcdef", 100 * 2 ^ 20 / 16)
+  q:put(big)
+  local got = q:get()
+  T.eq(#got, #big)
+  T.ok(got == big)
+end)
+
+ffi.cdef [[ int fork(void); void _exit(int); int waitpid(int, int*, int); ]]
+
+-- A forked child runs fn and leaves with _exit (without closing the state it inherited).
+local function forked(fn)
+  local pid = ffi.C.fork()
+  if pid == 0 then
+    local ok, err = pcall(fn)
+    if not ok then io.stderr:write("child: ", tostring(err), "\n") end
+    ffi.C._exit(ok and 0 or 1)
+  end
+  return pid
+end
+local function wait_ok(pid)
+  local st = ffi.new("int[1]")
+  ffi.C.waitpid(pid, st, 0)
+  return st[0] == 0
+end
+
+T.test("forked producers and consumers: exact totals, no loss or duplication", function()
+  local q, results = parlab.Queue(100), parlab.Queue()
+  local producers, consumers, each = 2, 2, 20000
+  local kids = {}
+  for p = 1, producers do
+    kids[#kids + 1] = forked(function() for i = 1, each do q:put(p * 1e6 + i) end end)
+  end
+  local readers = {}
+  for _ = 1, consumers do
+    readers[#readers + 1] = forked(function()
+      local sum, n = 0, 0
+      while true do
+        local ok, v = pcall(q.get, q)
+        if not ok then break end
+        sum, n = sum + v, n + 1
+      end
+      results:put({ sum, n })
+    end)
+  end
+  for _, pid in ipairs(kids) do T.ok(wait_ok(pid)) end
+  q:close()
+  local sum, n = 0, 0
+  for _ = 1, consumers do
+    local r = results:get(true, 30)
+    sum, n = sum + r[1], n + r[2]
+  end
+  for _, pid in ipairs(readers) do T.ok(wait_ok(pid)) end
+  local want = 0
+  for p = 1, producers do want = want + each * p * 1e6 + each * (each + 1) / 2 end
+  T.eq(n, producers * each)
+  T.eq(sum, want)
+end)
+
+T.done()

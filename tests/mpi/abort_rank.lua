@@ -1,0 +1,29 @@
+-- Run by test_mpi_abort.sh under mpirun: rank 1 raises an uncaught error while rank 0 waits for a message
+-- that never comes. The job must end at once, non-zero, with rank 1's traceback.
+local mpi = parlab.mpi
+local mode = arg[1] or "error"
+
+local function fail_deep()
+  if mode == "exit" then os.exit(3) end
+  error("boom on rank " .. mpi.rank)
+end
+
+if mode == "interrupt" then
+  -- Ctrl-C reaches a rank blocked in recv: rank 0 sends SIGINT to rank 1 (same node), whose recv raises
+  -- "interrupted"; the uncaught error then aborts the job.
+  if mpi.rank == 1 then
+    mpi.send(parlab.current_process().pid, 0)
+    mpi.recv(0) -- blocks until the signal
+  elseif mpi.rank == 0 then
+    os.execute("kill -INT " .. mpi.recv(1))
+    mpi.recv(1) -- would block forever without the abort
+  end
+  return
+end
+
+mpi.barrier()
+if mpi.rank == 1 then
+  fail_deep()
+else
+  mpi.recv(1) -- would block forever without the abort
+end
