@@ -61,7 +61,13 @@ struct Handle {
 std::atomic<int> thread_counter{0};
 
 // A thread stopped by Ctrl-C is not news: the main thread got the same interrupt.
-bool interrupted(const Record& r) { return interrupt::pending() && r.output.rfind("interrupted", 0) == 0; }
+// Its message's first line is "interrupted", after the position of the call that was interrupted.
+bool interrupted(const Record& r) {
+  if (!interrupt::pending()) return false;
+  std::string first = r.output.substr(0, r.output.find('\n'));
+  const std::string word = "interrupted";
+  return first.size() >= word.size() && first.compare(first.size() - word.size(), word.size(), word) == 0;
+}
 
 // Called with r.mu held.
 void report_locked(Record& r) {

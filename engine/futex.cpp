@@ -13,7 +13,10 @@
 namespace parlab::futex {
 namespace {
 
+// Checks of the word before sleeping. A `pause` costs from 10 ns to over 200 ns depending on the CPU
+// (measured 224 ns on this VM), so the spin is also bounded in time: kSpinSeconds at most.
 std::atomic<int> spin_iterations{4000};
+constexpr double kSpinSeconds = 20e-6;
 
 inline void cpu_relax() { __builtin_ia32_pause(); }
 
@@ -26,9 +29,12 @@ long sys_futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, cons
 void set_spin_iterations(int n) noexcept { spin_iterations.store(n < 0 ? 0 : n); }
 
 bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, double timeout) {
-  for (int i = spin_iterations.load(std::memory_order_relaxed); i > 0; --i) {
+  const int spins = spin_iterations.load(std::memory_order_relaxed);
+  const double spin_until = spins > 0 ? clock_seconds() + kSpinSeconds : 0;
+  for (int i = 0; i < spins; ++i) {
     if (word.load(std::memory_order_acquire) != expected) return true;
     cpu_relax();
+    if ((i & 63) == 63 && clock_seconds() > spin_until) break;
   }
   const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
   while (word.load(std::memory_order_acquire) == expected) {

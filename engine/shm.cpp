@@ -25,7 +25,12 @@ using Manager = bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<bi
 
 // A fixed, unusual address far from the heap and the mmap area, so an exec'd child can map the arena
 // at the same place as its parent (objects may hold raw pointers into it).
+// ThreadSanitizer keeps its shadow memory there, so its builds use 512 GiB, in its application range.
+#if defined(__SANITIZE_THREAD__)
+constexpr std::uintptr_t kBaseAddress = 0x008000000000ull;
+#else
 constexpr std::uintptr_t kBaseAddress = 0x200000000000ull;  // 32 TiB
+#endif
 constexpr std::size_t kHeaderBytes = 64;                   // in front of each block: its geometry
 constexpr std::size_t kPunchBytes = 1 << 20;                // blocks this large give pages back on free
 constexpr const char* kEnvName = "PARLAB_ARENA";

@@ -90,3 +90,16 @@ TEST_CASE("the streaming f64 triad of large, misaligned views matches the serial
     REQUIRE(all_of(n, [&](std::int64_t i) { return x[i] == y[i] + 1.5 * z[i]; }));
   }
 }
+
+TEST_CASE("the streaming copy of large, misaligned views copies every byte", "[kernels]") {
+  const std::int64_t n = (std::int64_t(1) << 24) + 77;  // 16 MiB + 77 bytes
+  Array src = kt::random_array(DType::U8, n + 3, 4), dst = Array::create(DType::U8, n + 5);
+  for (int threads = 1; threads <= 3; ++threads) {
+    Array from = src.slice(3, n + 3), to = dst.slice(threads, n + threads);  // every alignment differs
+    k::fill(dst.span(), 0, 2);
+    k::copy(from.span(), to.span(), threads);
+    REQUIRE(std::memcmp(from.span().data, to.span().data, std::size_t(n)) == 0);
+    CHECK(k::data_as<std::uint8_t>(dst.span())[threads - 1] == 0);  // nothing before the view
+    CHECK(k::data_as<std::uint8_t>(dst.span())[n + threads] == 0);  // nor after it
+  }
+}

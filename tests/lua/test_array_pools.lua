@@ -29,6 +29,26 @@ T.test("thread pool workers write into the parent's array", function()
   pool:join()
 end)
 
+T.test("many thread-pool tasks take views and run kernels on one array at once", function()
+  local a = K.fill(parlab.array("f64", 1e5), 1)
+  local pool = parlab.ThreadPool(4)
+  local tasks = {}
+  for i = 1, 200 do tasks[i] = { a, i } end
+  local got = pool:starmap(function(arr, i)
+    local v = arr:slice(i, i + 1000)
+    local s = parlab.kernels.sum(v, 2) + parlab.kernels.dot(v, v, 2)
+    v[0] = v[0]  -- a store through the view: same value, no race on the result
+    return s
+  end, tasks)
+  for i = 1, 200 do assert(got[i] == 2000, "task " .. i) end
+  pool:close()
+  pool:join()
+  pool = nil
+  collectgarbage()
+  collectgarbage()
+  T.eq(a:refs(), 1)  -- every worker's view and argument released
+end)
+
 K.sum(K.fill(parlab.array("f64", 1e6), 1, 2), 2)  -- the parent's OpenMP team exists before any fork
 
 for _, m in ipairs { "fork", "spawn", "forkserver" } do

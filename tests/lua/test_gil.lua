@@ -22,9 +22,9 @@ end
 T.test("control: without the GIL the same probe sees threads overlap", function()
   parlab.jit(false)  -- compiled traces never run the hook
   local overlaps = 0
-  for _ = 1, 5 do  -- overlapping needs both cores at once; retry on a busy machine
+  for _ = 1, 10 do  -- overlapping needs both cores at once; retry on a busy machine
     gil._probe(true)
-    busy_pair(0.2)
+    busy_pair(0.3)
     local _, o = gil._probe(false)
     overlaps = o
     if overlaps > 0 then break end

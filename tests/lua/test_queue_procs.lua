@@ -155,6 +155,25 @@ T.test("recv raises EOFError when the peer Process is killed, and when it exits"
   p2:join()
 end)
 
+T.test("send raises BrokenPipeError once the reading process is killed", function()
+  local r, w = parlab.Pipe(false)
+  local ready = parlab.Queue()
+  local p = parlab.Process(function(r, ready) ready:put(true) parlab.sleep(60) r:recv() end, r, ready)
+  p:start()
+  r:close()
+  T.eq(ready:get(30), true)
+  w:send("before")  -- the reader lives: fine
+  p:kill()
+  p:join()
+  local t0, err = parlab.clock(), nil
+  while parlab.clock() - t0 < 10 do
+    local ok, e = pcall(w.send, w, "into the void")
+    if not ok then err = e break end
+    parlab.sleep(0.01)
+  end
+  T.ok(err and tostring(err):find("Connection.send: BrokenPipeError", 1, true), tostring(err))
+end)
+
 T.test("a 100 MB string from a process to its parent", function()
   local q = parlab.Queue()
   local p = parlab.Process(function(q) q:put(string.rep("abcd", 25 * 2 ^ 20)) end, q)

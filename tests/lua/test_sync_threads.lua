@@ -181,4 +181,13 @@ T.test("Barrier and Event across processes", function()
   end
 end)
 
+T.test("a Lock whose holder process ended unreleased gives an error, not a hang", function()
+  local l = parlab.Lock()
+  local p = parlab.Process(function(l) l:acquire() os.exit(0) end, l)
+  p:start()
+  p:join()
+  T.raises("ended without releasing it", l.acquire, l, true, 30)
+  T.eq(l:acquire(false), false)  -- still locked: nothing was taken over
+end)
+
 T.done()
