@@ -214,6 +214,18 @@ int l_gc(lua_State* L) {
 }
 
 // parlab._pool_core(backend, n, opts, [initializer, initargs...])
+// opts.maxtasksperchild (Python's): a positive integer, or nil for unlimited (0). The process backends
+// check the value first (bindings/lua_process.cpp), with the same message.
+std::uint32_t max_tasks_arg(lua_State* L, int opts) {
+  if (!lua_istable(L, opts)) return 0;
+  lua_getfield(L, opts, "maxtasksperchild");
+  double v = lua_isnil(L, -1) ? 0 : lua_tonumber(L, -1);
+  bool ok = lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && v >= 1 && v == double(std::uint32_t(v)));
+  lua_pop(L, 1);
+  if (!ok) fail("Pool: maxtasksperchild must be a positive integer");
+  return std::uint32_t(v);
+}
+
 int l_new(lua_State* L) {
   const char* backend = luaL_checkstring(L, 1);
   int n = int(luaL_checkinteger(L, 2));
@@ -228,7 +240,7 @@ int l_new(lua_State* L) {
   lua_setmetatable(L, -2);
   lua_newtable(L);
   lua_setfenv(L, -2);
-  core->pool = std::make_unique<pool::Pool>(n, std::move(launcher), std::move(init));
+  core->pool = std::make_unique<pool::Pool>(n, std::move(launcher), std::move(init), max_tasks_arg(L, 3));
   return 1;
 }
 

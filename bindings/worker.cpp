@@ -268,29 +268,34 @@ std::map<std::string, LauncherFactory>& backends() {
 
 }  // namespace
 
-void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state) {
+void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state,
+                     lua_State* ready) {
   try {
     pool::WorkerEndpoint ep(pool, slot);
-    lua_State* L = luaL_newstate();
+    lua_State* L = ready ? ready : luaL_newstate();
     if (!L) {
       ep.init_failed("cannot create a Lua state (out of memory)");
       return;
     }
-    lua_pushcfunction(L, open_body);
-    if (lua_pcall(L, 0, 0, 0) != 0) {
-      ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
-      lua_close(L);
-      return;
+    std::string name = "pool worker " + std::to_string(slot);
+    if (!ready) {
+      gil_enter_state(L, name.c_str());
+      lua_pushcfunction(L, open_body);
+      if (lua_pcall(L, 0, 0, 0) != 0) {
+        ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
+        lua_close(L);
+        gil_leave_state(L);
+        return;
+      }
     }
     lua_settop(L, 0);
-    // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
-    std::string name = "pool worker " + std::to_string(slot);
-    gil_enter_state(L, name.c_str());
     if (on_state) on_state(L);
     serve(L, ep);
     if (on_state) on_state(nullptr);
-    lua_close(L);
-    gil_leave_state(L);
+    if (!ready) {
+      lua_close(L);
+      gil_leave_state(L);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "parlab: pool worker %d: %s\n", slot, e.what());
   }

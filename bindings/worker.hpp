@@ -36,7 +36,10 @@ struct TaskHeader {
 // decodes/calls/encodes tasks. Never throws; returns when the worker is done. `on_state` (may be empty)
 // is called with the worker's lua_State once it exists and with nullptr before it closes (the thread
 // backend uses it to interrupt a running task on terminate).
-void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state = {});
+// `ready`, when given, is a state already opened with open_state (a fork server's, inherited by this
+// child process): the worker uses it instead of opening one, and leaves it open (the process exits).
+void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state = {},
+                     lua_State* ready = nullptr);
 
 // Runs encoded (fn, args...) in a fresh state opened with open_state in the calling thread, then closes
 // the state (which waits for threads it started). ok: output is the encoded results; otherwise output is

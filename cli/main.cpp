@@ -14,6 +14,7 @@
 #include "cli/run.hpp"
 #include "cli/sigint.hpp"
 #include "cli/state.hpp"
+#include "engine/process_spawn.hpp"
 
 namespace parlab::cli {
 namespace {
@@ -86,6 +87,8 @@ void restart_with_gil(char** argv) {
 }  // namespace parlab::cli
 
 int main(int argc, char** argv) {
+  // A child started by the spawn method, or a spawned fork server: attach the parent's arena, run, exit.
+  parlab::process::spawn::run_from_environment();  // returns at once in an ordinary run
   using namespace parlab::cli;
   std::vector<char*> args(argv, argv + argc + 1);  // keeps the terminating nullptr
   std::string tour;

@@ -14,7 +14,7 @@
 
 namespace parlab::pool {
 
-enum SlotState : std::uint32_t { kFree = 0, kStarting = 1, kRunning = 2, kExited = 3 };
+enum SlotState : std::uint32_t { kFree = 0, kStarting = 1, kRunning = 2, kExited = 3, kRetired = 4 };
 
 struct Slot {
   std::atomic<std::uint32_t> state{kFree};
@@ -30,6 +30,7 @@ struct Shared : shm::Header {
   std::atomic<std::uint32_t> terminating{0};
   char* init = nullptr;
   std::uint32_t init_size = 0;
+  std::uint32_t max_tasks = 0;  // per worker; 0: unlimited
   Slot slots[kMaxWorkers];
 
   ~Shared() {
@@ -63,7 +64,7 @@ WorkerEndpoint::WorkerEndpoint(shm::Offset pool, int slot) : shared_(shm::Ref<Sh
 WorkerEndpoint::~WorkerEndpoint() {
   Slot& s = shared_->slots[slot_];
   s.inflight.store(0);
-  s.state.store(kExited, std::memory_order_release);
+  s.state.store(retired_ ? kRetired : kExited, std::memory_order_release);
 }
 
 std::string_view WorkerEndpoint::init_payload() const { return {shared_->init, shared_->init_size}; }
@@ -74,11 +75,16 @@ bool WorkerEndpoint::next(Task& task) {
   Shared& s = *shared_;
   Slot& slot = s.slots[slot_];
   Message m;
+  if (s.max_tasks && done_ >= s.max_tasks) {
+    retired_ = true;
+    return false;
+  }
   for (int spins = 0;;) {
     if (s.terminating.load(std::memory_order_acquire)) return false;
     std::uint32_t seen = s.tasks.seq();
     if (slot.own.pop(m, &slot.inflight) || s.tasks.pop(m, &slot.inflight)) {
       if (m.tag == kStop) return false;
+      ++done_;
       task.id = m.id;
       task.payload = std::move(m.bytes);
       return true;
@@ -103,11 +109,13 @@ void WorkerEndpoint::init_failed(std::string_view message) { shared_->results.pu
 
 // ---- parent side ----
 
-Pool::Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_payload)
+Pool::Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_payload,
+           std::uint32_t max_tasks_per_child)
     : workers_(workers), launcher_(std::move(launcher)) {
   if (workers < 1 || workers > kMaxWorkers)
     throw Error(fmt::format("pool: the number of workers must be 1..{}, got {}", kMaxWorkers, workers));
   shared_ = shm::Ref<Shared>::create();
+  shared_->max_tasks = max_tasks_per_child;
   if (!init_payload.empty()) {
     shared_->init = static_cast<char*>(shm::allocate(init_payload.size(), 64));
     std::memcpy(shared_->init, init_payload.data(), init_payload.size());
@@ -220,13 +228,21 @@ void Pool::reap_slot(int i, const std::string& how) {
   Slot& slot = shared_->slots[i];
   std::uint32_t state = slot.state.load(std::memory_order_acquire);
   if (state == kExited) return;
+  if (state == kRetired) {  // done its max_tasks_per_child: a successor takes over (and, after close, its kStop)
+    if (terminated_) return;
+    slot.state.store(kStarting);
+    launcher_->start(shared_.offset(), i);
+    ended_[i] = false;
+    return;
+  }
   ++deaths_;
+  // After terminate() the front fails every pending task with "the pool was terminated".
+  if (terminated_) return;
   std::uint64_t id = slot.inflight.exchange(0);
   if (id)
     shared_->results.push(id, kDied, i,
                           fmt::format("worker {} ({}, pid {}) died while running this task: {}", i,
                                       launcher_->kind(), slot.pid.load(), how));
-  if (terminated_) return;
   start_failures_ = state == kStarting ? start_failures_ + 1 : 0;
   if (start_failures_ >= kMaxStartFailures) {
     shared_->results.push(0, kInitFailed, i,

@@ -94,13 +94,18 @@ class WorkerEndpoint {
  private:
   shm::Ref<Shared> shared_;
   int slot_;
+  std::uint64_t done_ = 0;  // tasks taken, for max_tasks_per_child
+  bool retired_ = false;    // stopped at max_tasks_per_child: the parent starts a successor
 };
 
 // The parent's side. Not thread-safe: one thread (the one that made it) drives it.
 class Pool {
  public:
   // Creates the shared state and starts `workers` workers through `launcher`.
-  Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_payload = {});
+  // max_tasks_per_child > 0: each worker takes that many tasks, then exits and is replaced (Python's
+  // maxtasksperchild).
+  Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_payload = {},
+       std::uint32_t max_tasks_per_child = 0);
   // Terminates workers that are still running (a forgotten pool never hangs the program).
   ~Pool();
   Pool(const Pool&) = delete;

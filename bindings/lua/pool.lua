@@ -359,7 +359,7 @@ end
 
 -- Process pools: the backend is the start method (registered by the processes part of parlab).
 function parlab.Pool(n, opts)
-  local method = type(opts) == "table" and opts.start_method or parlab.default_start_method or "fork"
+  local method = type(opts) == "table" and opts.start_method or parlab.default_start_method or parlab.get_start_method()
   local pool = make_pool("Pool", method, n, opts, 2)
   return pool
 end
