@@ -145,11 +145,16 @@ void Decoder::function() {
   add_ref();
   int fn = lua_gettop(L_);
   upvalues(fn);
-  if (lua_isnil(L_, env_)) {  // setmetatable({}, {__index = _G}), one per message
+  // setmetatable({copied globals}, {__index = _G, __newindex = _G}), one per message. A global the
+  // function creates lands in the receiver's _G, as a Python worker's module globals persist: a pool
+  // initializer's `FACTOR = k` is seen by the tasks that follow.
+  if (lua_isnil(L_, env_)) {
     lua_createtable(L_, 0, 4);
-    lua_createtable(L_, 0, 1);
+    lua_createtable(L_, 0, 2);
     lua_pushvalue(L_, LUA_GLOBALSINDEX);
     lua_setfield(L_, -2, "__index");
+    lua_pushvalue(L_, LUA_GLOBALSINDEX);
+    lua_setfield(L_, -2, "__newindex");
     lua_setmetatable(L_, -2);
     lua_replace(L_, env_);
   }

@@ -23,6 +23,7 @@ std::atomic<bool> finalized{false};
 World the_world;
 pid_t init_pid = 0;  // a process forked after init (a pool worker) must not touch its parent's MPI
 
+pthread_t init_thread;  // the thread that started MPI (the only one allowed below thread level multiple)
 std::atomic<bool> forked{false};  // set in the child by a pthread_atfork handler (no getpid per call)
 
 // True in a process a rank started: forked after init, or started by fork+exec (spawn, forkserver) and so
@@ -143,14 +144,25 @@ const World& init(ThreadLevel requested) {
     return the_world;
   }
   if (finalized.load()) throw Error("mpi.init: MPI was already finalized");
+  init_thread = pthread_self();
   the_world = start(requested);
   ready.store(true, std::memory_order_release);
   return the_world;
 }
 
+// Below MPI_THREAD_MULTIPLE only the thread that started MPI may call it (parlab does not serialize).
+static void check_thread() {
+  if (!the_world.launched || the_world.provided == ThreadLevel::multiple) return;
+  if (pthread_equal(pthread_self(), init_thread)) return;
+  throw Error(std::string("mpi: only the thread that started MPI may call it at thread level ") +
+              thread_level_name(the_world.provided) +
+              "; start the run with PARLAB_MPI_THREAD_LEVEL=multiple to call parlab.mpi from threads");
+}
+
 const World& world() {
   if (ready.load(std::memory_order_acquire)) {
     if (forked_child()) refuse_child();
+    check_thread();
     return the_world;
   }
   if (forked_child()) refuse_child();
@@ -178,8 +190,6 @@ void abort_job(const char* msg, int code) noexcept {
                the_world.size);
   std::fflush(stderr);
   std::fflush(stdout);
-  const char* how = std::getenv("PARLAB_MPI_ABORT");
-  if (how && std::strcmp(how, "exit") == 0) std::_Exit(code);
   MPI_Abort(MPI_COMM_WORLD, code);
 }
 }  // namespace

@@ -121,9 +121,15 @@ T.test("a decoded function's environment: copies of globals, then the receiver's
   T.ok(d ~= transport_test_data, "data globals are copies")
   T.eq(d, transport_test_data)
   T.ok(p == print and s == 0 and v == parlab.version, "standard library from the receiver")
+  -- A global the function creates lands in the receiver's _G, as a worker's module globals persist in
+  -- Python (a pool initializer's globals are seen by later tasks).
   local w = rt(function() transport_test_written = 1 end)
   w()
-  T.eq(transport_test_written, nil, "writes land in the function's own environment")
+  T.eq(rawget(_G, "transport_test_written"), 1, "new globals are written to the receiver's _G")
+  transport_test_written = nil
+  local c = rt(function() transport_test_data = "changed" return transport_test_data end)
+  T.eq(c(), "changed")
+  T.ok(type(transport_test_data) == "table", "a copied global is the function's own copy")
 end)
 
 T.test("globals are read raw: a strict-mode _G is not triggered, sandboxes one level deep are seen", function()

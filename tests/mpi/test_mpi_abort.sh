@@ -11,7 +11,7 @@ status=0
 TMPDIR=$(mktemp -d) && export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
 for mode in error exit interrupt; do
-  out=$(timeout 30 "$mpirun" --oversubscribe -n "$n" "$parlab" "$dir/abort_rank.lua" "$mode" 2>&1)
+  out=$(timeout -k 5 30 "$mpirun" --oversubscribe -n "$n" "$parlab" "$dir/abort_rank.lua" "$mode" 2>&1)
   rc=$?
   echo "$out"
   echo "mode=$mode rc=$rc"
