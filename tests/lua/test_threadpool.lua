@@ -239,4 +239,14 @@ end)
 
 pool:close()
 pool:join()
+T.test("globals set by the initializer are seen by later tasks (threads and processes)", function()
+  for _, make in ipairs { parlab.ThreadPool, parlab.Pool } do
+    local p = make(2, { initializer = function(k) POOL_FACTOR = k end, initargs = { 10 } })
+    T.eq(p:map(function(x) return x * POOL_FACTOR end, { 1, 2, 3 }), { 10, 20, 30 })
+    p:close()
+    p:join()
+  end
+  T.eq(rawget(_G, "POOL_FACTOR"), nil, "nothing flows back to the parent")
+end)
+
 T.done()
