@@ -1,4 +1,4 @@
-# -DPARLAB_SANITIZE=address gives ASan+UBSan, =thread gives TSan; see docs/testing.md.
+# -DPARLAB_SANITIZE=address gives ASan+UBSan, =thread gives TSan; see docs/contributing.md.
 if(PARLAB_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)

@@ -86,6 +86,7 @@ local ffi_types = {
   ["unsigned char"] = "u8", ["uint8_t"] = "u8",
 }
 local elem_size = { f64 = 8, f32 = 4, i64 = 8, i32 = 4, u8 = 1 }
+local ffi_kind = {} -- ctype id -> element type name, or false for a cdata that is no array of those
 
 local dtypes = { [0] = "f64", "f32", "i64", "i32", "u8" } -- the engine's DType codes (engine/array.hpp)
 
@@ -97,8 +98,14 @@ local function buffer_of(buf, fn, name)
     return tonumber(ffi.cast("uintptr_t", buf.data)), tonumber(buf.n), dtypes[buf.dtype]
   end
   if type(buf) == "cdata" then
-    local elem = tostring(ffi.typeof(buf)):match("^ctype<(.-) %[[%d?]*%]>$")
-    local t = elem and ffi_types[elem]
+    local ct = ffi.typeof(buf)
+    local id = tonumber(ct) -- the ctype's numeric id: a cache key (ctype objects are not interned)
+    local t = ffi_kind[id]
+    if t == nil then
+      local elem = tostring(ct):match("^ctype<(.-) %[[%d?]*%]>$")
+      t = elem and ffi_types[elem] or false
+      ffi_kind[id] = t
+    end
     if t then
       local count = ffi.sizeof(buf) / elem_size[t]
       return tonumber(ffi.cast("uintptr_t", buf)), count, t
