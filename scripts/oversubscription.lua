@@ -4,9 +4,9 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
-local opts = lab.args(arg, { d = 400, tasks = 0, blas = 0 },
+local opts = lab.args(arg, { d = 800, tasks = 0, blas = 0 },
   "usage: parlab scripts/oversubscription.lua [--d N] [--tasks T] [--blas THREADS] [--quick] [--json FILE]\n")
-if opts.quick then opts.d = 200 end
+if opts.quick then opts.d = 300 end
 local procs = math.max(2, ncpu)
 local tasks = opts.tasks > 0 and opts.tasks or 4 * procs
 local oversub = opts.blas > 0 and opts.blas or 4 * ncpu

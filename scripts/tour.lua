@@ -1,11 +1,12 @@
 -- The lecture tour: every experiment in quick form, in lecture order, with a Markdown report of the
 -- tables, charts and claims. `parlab lab` runs this; `make` runs it after building.
---   parlab scripts/tour.lua [--out DIR] [--only id,id] [--full]
+--   parlab scripts/tour.lua [--out DIR] [--only id,id] [--quick]
+-- The default sizes take about a minute on a 2-core machine; --quick runs the test suite's sizes.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { out = "lab-report", only = {}, full = false },
-  "usage: parlab scripts/tour.lua [--out DIR] [--only id,id,...] [--full]\n" ..
-  "  Runs every experiment (quick sizes unless --full) and writes DIR/report.md.\n")
+local opts = lab.args(arg, { out = "lab-report", only = {} },
+  "usage: parlab scripts/tour.lua [--out DIR] [--only id,id,...] [--quick]\n" ..
+  "  Runs every experiment (each one's default sizes, or its --quick ones) and writes DIR/report.md.\n")
 
 -- Lecture order (EXPERIMENTS.md): seed 000, 001, 002, 003, 004.
 local ORDER = {
@@ -42,7 +43,7 @@ end
 os.execute(("mkdir -p %q"):format(opts.out))
 local n, info = parlab.cpus()
 local report = { ("# parlab lecture tour\n\nparlab %s, %s, %d CPUs (%s)%s.\n"):format(parlab.version,
-  os.date("!%Y-%m-%d %H:%M UTC"), n, info.reason, opts.full and "" or ", quick sizes") }
+  os.date("!%Y-%m-%d %H:%M UTC"), n, info.reason, opts.quick and ", quick sizes" or "") }
 local summary, failures, total_t = {}, 0, parlab.clock()
 print(("parlab lecture tour: %d CPUs (%s); report in %s/report.md"):format(n, info.reason, opts.out))
 for _, lecture in ipairs(ORDER) do
@@ -50,7 +51,7 @@ for _, lecture in ipairs(ORDER) do
   for _, id in ipairs(lecture[3]) do
     if next(only) == nil or only[id] then
       local json = ("%s/%s.json"):format(opts.out, id)
-      local cmd = ("%q %q%s --json %q 2>&1"):format(exe, here .. id .. ".lua", opts.full and "" or " --quick", json)
+      local cmd = ("%q %q%s --json %q 2>&1"):format(exe, here .. id .. ".lua", opts.quick and " --quick" or "", json)
       local t0 = parlab.clock()
       local p = io.popen(cmd)
       local out = p:read("*a")
@@ -60,7 +61,7 @@ for _, lecture in ipairs(ORDER) do
       io.write(("  %-18s %6.1f s  %s\n"):format(id, dt, ok and "ok" or "FAILED"))
       io.flush()
       report[#report + 1] = ("\n### %s\n\n`parlab scripts/%s.lua%s` (%.1f s)%s\n\n```\n%s```\n"):format(id, id,
-        opts.full and "" or " --quick", dt, ok and "" or " **failed**", out)
+        opts.quick and " --quick" or "", dt, ok and "" or " **failed**", out)
       for _, c in ipairs(read_json_claims(json)) do
         summary[#summary + 1] = ("| %s | %s | %s | %s |"):format(id, c.claim, c.measured, c.reproduced and "yes" or "**no**")
       end
