@@ -279,14 +279,14 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
     }
     std::string name = "pool worker " + std::to_string(slot);
     if (!ready) {
-      gil_enter_state(L, name.c_str());
       lua_pushcfunction(L, open_body);
       if (lua_pcall(L, 0, 0, 0) != 0) {
         ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
         lua_close(L);
-        gil_leave_state(L);
         return;
       }
+      // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
+      gil_enter_state(L, name.c_str());
     }
     lua_settop(L, 0);
     if (on_state) on_state(L);
