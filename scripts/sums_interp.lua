@@ -77,15 +77,22 @@ opts.workers = last
 lab.tables.print({ { "how", "kind" }, { "workers", "w" }, { "real (s)", "t", "%.3f" }, { "CPU%", "cpu", "%.0f" },
                    { "speed-up", "s", "%.2f" } }, rows)
 print(("GIL: %d switches (%d forced) while the GIL threads ran"):format(stats.switches or 0, stats.forced_switches or 0))
+-- Each kind against its own 1-worker run: the workers' states run the same code in the same mode, so the
+-- ratio isolates what a second worker adds (the serial row ran in the main state, alongside its data).
 local function best(kind)
-  local b = 0
-  for _, r in ipairs(rows) do if r.kind == kind then b = math.max(b, r.s) end end
+  local one, b = nil, 0
+  for _, r in ipairs(rows) do
+    if r.kind == kind and r.w == 1 then one = r.t end
+  end
+  for _, r in ipairs(rows) do
+    if r.kind == kind and r.w > 1 and one then b = math.max(b, one / r.t) end
+  end
   return b
 end
 local gil_best, free_best, proc_best = best("threads, GIL"), best("threads, no GIL"), best("processes")
-lab.claim("threads under the GIL are no faster than serial on interpreted work", gil_best <= 1.15,
-  ("best GIL-thread speed-up %.2fx"):format(gil_best))
+lab.claim("threads under the GIL are no faster than one thread on interpreted work", gil_best <= 1.1,
+  ("best GIL-thread speed-up over 1 thread %.2fx"):format(gil_best))
 lab.claim("processes (and threads without a GIL) run the interpreted loops in parallel",
   ncpu == 1 or (proc_best > 1.3 and free_best > 1.3),
-  ("best process speed-up %.2fx, free threads %.2fx on %d CPUs"):format(proc_best, free_best, ncpu))
+  ("best speed-up over 1 worker: processes %.2fx, free threads %.2fx on %d CPUs"):format(proc_best, free_best, ncpu))
 lab.finish(opts, "sums_interp", rows)
