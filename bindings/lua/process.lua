@@ -134,7 +134,7 @@ end
 function parlab.active_children()
   local live = {}
   for p in pairs(started) do
-    if p:is_alive() then live[#live + 1] = p else started[p] = nil end
+    if not rawget(p, "_closed") and p:is_alive() then live[#live + 1] = p else started[p] = nil end
   end
   table.sort(live, function(a, b) return a.pid < b.pid end)
   return live

@@ -67,6 +67,28 @@ function T.test(name, fn)
   io.flush()
 end
 
+-- Helpers the process tests share.
+function T.slurp(name)
+  local f = io.open(name, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- A pid is gone when /proc has no entry for it, or only a zombie that is not ours to reap.
+function T.pid_gone(pid)
+  local stat = T.slurp("/proc/" .. pid .. "/stat")
+  return stat == nil or stat:match("^%d+ %b() (%a)") == "Z"
+end
+
+-- A fresh temporary file name (nothing created).
+function T.tmpfile()
+  local name = os.tmpname()
+  os.remove(name)
+  return name
+end
+
 function T.done()
   io.write(string.format("%d passed, %d failed\n", T.passed, T.failed))
   os.exit(T.failed == 0 and T.passed > 0 and 0 or 1)

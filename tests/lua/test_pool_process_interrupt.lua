@@ -10,18 +10,9 @@ local function write_script(text)
   return name
 end
 
-local function slurp(name)
-  local f = io.open(name, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local slurp = T.slurp
 
-local function gone(pid)
-  local stat = slurp("/proc/" .. pid .. "/stat")
-  return stat == nil or stat:match("^%d+ %b() (%a)") == "Z"
-end
+local gone = T.pid_gone
 
 for _, m in ipairs { "fork", "spawn", "forkserver" } do
   T.test(m .. ": SIGINT during map ends the parent promptly and leaves no worker", function()

@@ -2,25 +2,11 @@
 local T = require "check"
 local methods = { "fork", "spawn", "forkserver" }
 
-local function tmpfile()
-  local name = os.tmpname()
-  os.remove(name)
-  return name
-end
+local tmpfile = T.tmpfile
 
-local function slurp(name)
-  local f = io.open(name, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local slurp = T.slurp
 
--- A pid is gone when /proc has no entry for it, or only a zombie that is not ours to reap.
-local function gone(pid)
-  local stat = slurp("/proc/" .. pid .. "/stat")
-  return stat == nil or stat:match("^%d+ %b() (%a)") == "Z"
-end
+local gone = T.pid_gone
 
 T.test("the default start method is forkserver and can be changed", function()
   T.eq(parlab.get_start_method(), "forkserver")

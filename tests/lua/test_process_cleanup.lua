@@ -2,18 +2,9 @@
 -- children and terminates daemon ones (as Python does).
 local T = require "check"
 
-local function slurp(name)
-  local f = io.open(name, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local slurp = T.slurp
 
-local function gone(pid)
-  local stat = slurp("/proc/" .. pid .. "/stat")
-  return stat == nil or stat:match("^%d+ %b() (%a)") == "Z"
-end
+local gone = T.pid_gone
 
 local function wait_gone(pids, seconds)
   local deadline = parlab.clock() + seconds
