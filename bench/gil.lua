@@ -13,15 +13,8 @@ local N = quick and 1e6 or 4e6       -- loop iterations per interpreted task
 local NATIVE = quick and 2 ^ 20 or 2 ^ 23  -- doubles per native sum
 local REPS = quick and 1 or 3
 
-local function best(fn)
-  local b = math.huge
-  for _ = 1, REPS do
-    local t0 = clock()
-    fn()
-    b = math.min(b, clock() - t0)
-  end
-  return b
-end
+local common = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua")
+local function best(fn) return common.best(REPS, fn) end
 
 -- TASKS tasks split evenly over w threads; each thread runs its share of task(arg) and returns the sum.
 local function run(w, task, arg)

@@ -5,15 +5,7 @@ local N = tonumber(arg and arg[1]) or 20000
 local REPS = 5
 local clock = parlab.clock
 
-local function best(reps, fn)
-  local b = math.huge
-  for _ = 1, reps do
-    local t0 = clock()
-    fn()
-    b = math.min(b, clock() - t0)
-  end
-  return b
-end
+local best = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").best  -- best(reps, fn)
 
 local function out(fmt, ...) io.write(string.format(fmt, ...), "\n") io.flush() end
 

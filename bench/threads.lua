@@ -16,15 +16,8 @@ local DISPATCH_TASKS = quick and 5000 or 20000
 
 -- Best of REPS runs: the machine may be shared, and the minimum is the least disturbed run.
 local REPS = quick and 2 or 3
-local function best(fn)
-  local b = math.huge
-  for _ = 1, REPS do
-    local t0 = clock()
-    fn()
-    b = math.min(b, clock() - t0)
-  end
-  return b
-end
+local common = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua")
+local function best(fn) return common.best(REPS, fn) end
 
 local function median(t)
   table.sort(t)
