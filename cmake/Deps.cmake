@@ -46,5 +46,6 @@ find_package(Threads REQUIRED)
 
 add_library(parlab::deps INTERFACE IMPORTED)
 target_include_directories(parlab::deps INTERFACE ${BOOST_IPC_INCLUDE} ${CBLAS_INCLUDE})
-target_link_libraries(parlab::deps INTERFACE OpenMP::OpenMP_CXX ${OPENBLAS_LIB} fmt::fmt
+# fmt header-only: one shared library fewer for the binary an HPC user copies to a cluster.
+target_link_libraries(parlab::deps INTERFACE OpenMP::OpenMP_CXX ${OPENBLAS_LIB} fmt::fmt-header-only
                       Threads::Threads rt)
