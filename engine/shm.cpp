@@ -25,9 +25,10 @@ using Manager = bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<bi
 
 // A fixed, unusual address far from the heap and the mmap area, so an exec'd child can map the arena
 // at the same place as its parent (objects may hold raw pointers into it).
-// ThreadSanitizer keeps its shadow memory there, so its builds use 512 GiB, in its application range.
+// ThreadSanitizer keeps its shadow memory there, so its builds use 64 GiB, inside the low application
+// range it allows (below 512 GiB; the arena is at most twice the machine's memory).
 #if defined(__SANITIZE_THREAD__)
-constexpr std::uintptr_t kBaseAddress = 0x008000000000ull;
+constexpr std::uintptr_t kBaseAddress = 0x001000000000ull;
 #else
 constexpr std::uintptr_t kBaseAddress = 0x200000000000ull;  // 32 TiB
 #endif
