@@ -64,7 +64,7 @@ int lock_acquire(lua_State* L) {
   LockObject& lk = lock_arg(L, "Lock.acquire");
   bool block;
   double timeout;
-  block_and_timeout(L, 2, lk.recursive ? "RLock.acquire" : "Lock.acquire", block, timeout);
+  acquire_block_and_timeout(L, 2, lk.recursive ? "RLock.acquire" : "Lock.acquire", block, timeout);
   lua_pushboolean(L, lk.acquire(block, timeout));
   return 1;
 }
@@ -113,7 +113,7 @@ int sema_acquire(lua_State* L) {
   SemaphoreObject& s = sema_arg(L, "Semaphore.acquire");
   bool block;
   double timeout;
-  block_and_timeout(L, 2, "Semaphore.acquire", block, timeout);
+  acquire_block_and_timeout(L, 2, "Semaphore.acquire", block, timeout);
   lua_pushboolean(L, s.acquire(block, timeout));
   return 1;
 }

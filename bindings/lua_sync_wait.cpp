@@ -52,7 +52,7 @@ int cond_acquire(lua_State* L) {
   ConditionObject& c = cond_arg(L, "Condition.acquire");
   bool block;
   double timeout;
-  block_and_timeout(L, 2, "Condition.acquire", block, timeout);
+  acquire_block_and_timeout(L, 2, "Condition.acquire", block, timeout);
   lua_pushboolean(L, c.lock->acquire(block, timeout));
   return 1;
 }

@@ -9,6 +9,7 @@
 
 #include "bindings/errors.hpp"
 #include "bindings/module.hpp"
+#include "bindings/timeout_args.hpp"
 #include "engine/shared_object.hpp"
 
 namespace parlab::lua::sync_detail {
@@ -54,29 +55,12 @@ int gc(lua_State* L) {
   return 0;
 }
 
-// timeout argument: nil or -1 = forever, else a non-negative number of seconds.
-inline double opt_timeout(lua_State* L, int idx, const char* method) {
-  if (lua_isnoneornil(L, idx)) return -1;
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: timeout must be a number of seconds, got %s", method, luaL_typename(L, idx));
-  double t = lua_tonumber(L, idx);
-  if (t == -1) return -1;
-  if (!(t >= 0)) fail("%s: timeout must be a non-negative number, got %g", method, t);
-  return t;
-}
+using parlab::lua::opt_timeout;
 
-// acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair.
-inline void block_and_timeout(lua_State* L, int idx, const char* method, bool& block, double& timeout) {
-  block = true;
-  timeout = -1;
-  if (lua_type(L, idx) == LUA_TNUMBER) {
-    timeout = opt_timeout(L, idx, method);
-    return;
-  }
-  if (!lua_isnoneornil(L, idx)) {
-    if (!lua_isboolean(L, idx)) fail("%s: block must be a boolean, got %s", method, luaL_typename(L, idx));
-    block = lua_toboolean(L, idx);
-  }
-  timeout = opt_timeout(L, idx + 1, method);
+// acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair; as in Python, a
+// timeout with block = false is an error for locks and semaphores (queues ignore it).
+inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method, bool& block, double& timeout) {
+  parlab::lua::block_and_timeout(L, idx, method, block, timeout);
   if (!block && timeout >= 0) fail("%s: can't specify a timeout for a non-blocking call", method);
 }
 
