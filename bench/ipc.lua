@@ -72,13 +72,8 @@ end
 local sizes = { 1, 1024, 65536, 1048576, 16777216, 67108864 }
 local function rounds_for(size) return math.max(3, math.min(opts.quick and 200 or 2000, math.floor(2 ^ 27 / size))) end
 
-local function bench_pipe()
-  local a, b = parlab.Pipe()
-  local p = parlab.Process(echo_bytes, b)
-  p:start()
-  b:close()
-  local send = function(m) a:send_bytes(m) end
-  local recv = function() return a:recv_bytes() end
+-- The 1-byte round trip, then bandwidth per message size (an echo round trip moves 2 x size bytes).
+local function latency_and_bandwidth(send, recv)
   local rtt = round_trips(send, recv, "x", opts.rounds)
   local bw = {}
   for _, size in ipairs(sizes) do
@@ -86,6 +81,17 @@ local function bench_pipe()
     local r = rounds_for(size)
     bw[size] = 2 * size * r / (round_trips(send, recv, msg, r) * r) / 1e9
   end
+  return rtt, bw
+end
+
+local function bench_pipe()
+  local a, b = parlab.Pipe()
+  local p = parlab.Process(echo_bytes, b)
+  p:start()
+  b:close()
+  local send = function(m) a:send_bytes(m) end
+  local recv = function() return a:recv_bytes() end
+  local rtt, bw = latency_and_bandwidth(send, recv)
   a:send_bytes("")
   p:join()
   return rtt, bw
@@ -97,13 +103,7 @@ local function bench_queue_bandwidth()
   p:start()
   local send = function(m) to:put(m) end
   local recv = function() return from:get() end
-  local rtt = round_trips(send, recv, "x", opts.rounds)
-  local bw = {}
-  for _, size in ipairs(sizes) do
-    local msg = string.rep("x", size)
-    local r = rounds_for(size)
-    bw[size] = 2 * size * r / (round_trips(send, recv, msg, r) * r) / 1e9
-  end
+  local rtt, bw = latency_and_bandwidth(send, recv)
   to:put("")
   p:join()
   return rtt, bw
