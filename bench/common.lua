@@ -12,4 +12,7 @@ function common.best(reps, fn)
   return b
 end
 
+-- The Python the benchmarks compare with: $BENCH_PYTHON, else Debian's (it has NumPy), else the PATH's.
+common.python = os.getenv("BENCH_PYTHON") or (io.open("/usr/bin/python3") and "/usr/bin/python3") or "python3"
+
 return common

@@ -73,7 +73,7 @@ local st = parlab.gil.stats()
 parlab.gil.enable(false)
 
 if with_python then
-  local py = io.open("/usr/bin/python3") and "/usr/bin/python3" or "python3"
+  local py = common.python
   local script = os.tmpname()
   local f = io.open(script, "w")
   f:write(format([[

@@ -7,6 +7,7 @@ local REPS = tonumber(os.getenv("BENCH_REPS") or "5")
 local THREADS = parlab.omp.threads()
 local with_numpy = arg[1] ~= "--no-numpy"
 local fmt = string.format
+local PYTHON = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").python
 
 local function best(fn, reps)
   local t = math.huge
@@ -18,9 +19,26 @@ local function best(fn, reps)
   return t
 end
 
+-- STREAM's rule: each array at least four times the last-level cache, so that no kernel reads from the
+-- cache (a 16-core node's 300 MiB L3 would hold a 2^25-double array whole).
+local function last_level_cache_bytes()
+  local bytes = 0
+  for i = 0, 9 do
+    local dir = "/sys/devices/system/cpu/cpu0/cache/index" .. i .. "/"
+    local f, g = io.open(dir .. "level"), io.open(dir .. "size")
+    if f and g and f:read("*l") == "3" then bytes = (tonumber((g:read("*l") or ""):match("^(%d+)K")) or 0) * 1024 end
+    if f then f:close() end
+    if g then g:close() end
+  end
+  return bytes
+end
+local STREAM_N = 2 ^ 25
+while STREAM_N * 8 < 4 * last_level_cache_bytes() do STREAM_N = STREAM_N * 2 end
+
 local function numpy(which)
   if not with_numpy then return {} end
-  local cmd = fmt("OPENBLAS_NUM_THREADS=%d BENCH_REPS=%d /usr/bin/python3 bench/kernels.py %s", THREADS, REPS, which)
+  local cmd = fmt("OPENBLAS_NUM_THREADS=%d BENCH_REPS=%d BENCH_STREAM_N=%d %s bench/kernels.py %s", THREADS, REPS,
+    STREAM_N, PYTHON, which)
   local p = io.popen(cmd)
   local r = {}
   for line in p:lines() do
@@ -41,35 +59,48 @@ local info = parlab.omp.info()
 print(fmt("# parlab kernels bench: %s, %d threads (%s), BLAS %d threads (%s, core %s)", os.date("!%Y-%m-%d %H:%M UTC"),
   THREADS, info.reason, info.blas_threads, info.blas_config, info.blas_core))
 
--- STREAM-style: arrays of 2^25 doubles (256 MiB each), far beyond any cache; bytes as STREAM counts them
--- (copy and scale 16 per element, triad 24, sum 8). Each kernel at 1 thread and at the default count;
--- "machine" is the best rate any of them reached, as STREAM reports its best.
+-- STREAM-style: arrays of 2^25 doubles (256 MiB) or more, far beyond any cache, bytes counted as STREAM
+-- counts them (copy 16 per element, triad 24; sum 8, dot 16). The machine's bandwidth is what STREAM
+-- reports: the best rate of its kernels (copy and triad are STREAM's own; its scale and add move the same
+-- bytes as copy and triad). parlab's scale and axpy update in place, which STREAM never does (no write-
+-- allocate traffic), so they are shown apart and not counted as the machine's figure.
+local function shmem_hugepages()
+  local f = io.open("/sys/kernel/mm/transparent_hugepage/shmem_enabled")
+  local s = f and f:read("*l") or ""
+  if f then f:close() end
+  return s:match("%[(%w+)%]") or "unknown"
+end
+
+
 do
-  local n = 2 ^ 25
+  local n = STREAM_N
   local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2), parlab.array("f64", n):fill(0.5)
   local kernels = {
-    { "copy", 16, function(t) K.copy(b, a, t) end, "np_copy" },
-    { "scale", 16, function(t) K.scale(a, 1.0, t) end },
-    { "triad", 24, function(t) K.triad(a, b, c, 3, t) end, "np_triad" },
+    { "copy (STREAM)", 16, function(t) K.copy(b, a, t) end, "np_copy", stream = true },
+    { "triad (STREAM)", 24, function(t) K.triad(a, b, c, 3, t) end, "np_triad", stream = true },
     { "sum", 8, function(t) K.sum(b, t) end, "np_sum" },
+    { "dot", 16, function(t) K.dot(a, b, t) end },
+    { "scale, in place", 16, function(t) K.scale(a, 1.0, t) end },
+    { "axpy, in place", 24, function(t) K.axpy(b, a, 1.0, t) end },
   }
   local rates, machine = {}, 0
   for i, k in ipairs(kernels) do
     local one = k[2] * n / best(function() k[3](1) end, 2 * REPS) / 1e9
     local all = k[2] * n / best(function() k[3](THREADS) end, 2 * REPS) / 1e9
     rates[i] = { one, all }
-    machine = math.max(machine, one, all)
+    if k.stream then machine = math.max(machine, one, all) end
   end
   local np = numpy("stream")
-  print("\n## Memory bandwidth (GB/s), 2^25 doubles per array")
-  row("kernel", "parlab 1 thread", fmt("parlab %d threads", THREADS), "best, % of machine", "NumPy")
+  print(fmt("\n## Memory bandwidth (GB/s), 2^%d doubles per array (L3 %d MiB); shared-memory huge pages: %s",
+    math.log(n, 2), last_level_cache_bytes() / 2 ^ 20, shmem_hugepages()))
+  row("kernel", "parlab 1 thread", fmt("parlab %d threads", THREADS), "best, % of machine", "NumPy (1 thread)")
   row("---", "---", "---", "---", "---")
   for i, k in ipairs(kernels) do
     local r = rates[i]
     row(k[1], fmt("%.1f", r[1]), fmt("%.1f", r[2]), fmt("%.0f%%", 100 * math.max(r[1], r[2]) / machine),
-      k[4] and (get(np, k[4], "GBs") .. (k[1] == "triad" and " (2 passes)" or "")) or "-")
+      k[4] and (get(np, k[4], "GBs") .. (k[4] == "np_triad" and " (2 passes)" or "")) or "-")
   end
-  print(fmt("\nmachine bandwidth (best STREAM-style rate above): %.1f GB/s", machine))
+  print(fmt("\nmachine bandwidth (STREAM's best rate, copy or triad): %.1f GB/s", machine))
 end
 
 -- The marshaling experiment: one sum over 1M doubles, native, and interpreted loops over it.
@@ -137,20 +168,21 @@ end
 
 -- Speed-up over thread counts (this machine's CPUs; counts above them oversubscribe).
 do
-  local n = 2 ^ 25
+  local n = STREAM_N
   local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2), parlab.array("f64", n):fill(0.5)
   local m1, m2 = K.random(parlab.array("f64", { 1000, 1000 }), 1), K.random(parlab.array("f64", { 1000, 1000 }), 2)
   local mc = K.matmul(m1, m2)
   local cases = {
-    { "sum 2^25", function(t) K.sum(a, t) end },
-    { "triad 2^25", function(t) K.triad(a, b, c, 3, t) end },
+    { fmt("sum 2^%d", math.log(n, 2)), function(t) K.sum(a, t) end },
+    { fmt("triad 2^%d", math.log(n, 2)), function(t) K.triad(a, b, c, 3, t) end },
     { "trapz x*x 1e8", function(t) K.trapz("x*x", 0, 100, 1e8, t) end },
     { "montecarlo_pi 1e7", function(t) K.montecarlo_pi(1e7, 1, t) end },
     { "matmul_naive 1000", function(t) K.matmul_naive(m1, m2, mc, t) end },
     { "matmul BLAS 1000", function(t) K.matmul(m1, m2, mc, t) end },
   }
-  local counts = {}
-  for t = 1, math.max(2, THREADS) do counts[#counts + 1] = t end
+  local counts, t = {}, 1
+  while t < THREADS do counts[#counts + 1], t = t, 2 * t end  -- 1, 2, 4, ... and the default count
+  counts[#counts + 1] = math.max(2, THREADS)
   print("\n## Speed-up over threads (time at 1 thread / time at t)")
   local head, rule = { "kernel", "1 thread (s)" }, { "---", "---" }
   for i = 2, #counts do head[#head + 1], rule[#rule + 1] = counts[i] .. " threads", "---" end

@@ -18,7 +18,7 @@ def out(name, **kw):
     print(json.dumps(dict(name=name, **kw)), flush=True)
 
 
-def stream(n=1 << 25):
+def stream(n=int(os.environ.get("BENCH_STREAM_N", 1 << 25))):
     a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
     out("np_copy", GBs=16 * n / best(lambda: np.copyto(a, b)) / 1e9)
     out("np_sum", GBs=8 * n / best(lambda: np.sum(b)) / 1e9)

@@ -4,6 +4,7 @@
 --   parlab bench/lectures.lua [--no-python]
 local here = arg[0]:gsub("[^/]*$", "")
 local no_python = arg[1] == "--no-python"
+local PYTHON = dofile(here .. "common.lua").python
 local N, n, a, b = 8, 2000000, 0, 100
 
 function f(x) return x * x end
@@ -47,7 +48,7 @@ local t_proc = executor_run(parlab.ProcessPoolExecutor)
 
 local py = {}
 if not no_python then
-  local p = io.popen(("/usr/bin/python3 %q integral 2>&1"):format(here .. "lectures.py"))
+  local p = io.popen(("%s %q integral 2>&1"):format(PYTHON, here .. "lectures.py"))
   for line in p:lines() do
     local how, secs = line:match('"how": "(%a+)", "seconds": ([%d.e-]+)')
     if how then py[how] = tonumber(secs) end
@@ -65,12 +66,15 @@ row("ThreadPoolExecutor (GIL)", t_thr, serial, py.threads, py.serial)
 row("ProcessPoolExecutor", t_proc, serial, py.processes, py.serial)
 print("  ratio = Python's time / parlab's time")
 
--- Work bins: iterations counted into 1000 bins of 50 us by 1 thread, 2 GIL threads, 2 processes.
-local out = io.popen(("%q %q --bins 1000 --json /dev/stdout 2>&1"):format(arg[-1], here .. "../scripts/workbins.lua")):read("*a")
+-- Work bins: iterations counted into 1000 bins of 50 us by 1 thread, N GIL threads, N processes.
+-- As many workers as CPUs on both sides (the lecture ran 2 on 2 cores).
+local W = math.max(2, (parlab.cpus()))
+local out = io.popen(("%q %q --bins 1000 --workers %d --json /dev/stdout 2>&1"):format(arg[-1],
+  here .. "../scripts/workbins.lua", W)):read("*a")
 local thr, proc = out:match("threads ([%d.]+)x, processes ([%d.]+)x")
-local pyw = no_python and "" or io.popen(("/usr/bin/python3 %q workbins 2>&1"):format(here .. "lectures.py")):read("*a")
+local pyw = no_python and "" or io.popen(("%s %q workbins %d 2>&1"):format(PYTHON, here .. "lectures.py", W)):read("*a")
 local pthr, pproc = pyw:match('"threads": ([%d.]+), "processes": ([%d.]+)')
-print("\nwork bins (1000 x 50 us): total iterations relative to one thread")
-print(("  parlab: 2 GIL threads %sx, 2 processes %sx"):format(thr or "?", proc or "?"))
-print(("  python: 2 threads %s, 2 processes %s"):format(pthr and ("%.2fx"):format(tonumber(pthr)) or "-",
+print(("\nwork bins (1000 x 50 us): total iterations relative to one thread, %d workers"):format(W))
+print(("  parlab: GIL threads %sx, processes %sx"):format(thr or "?", proc or "?"))
+print(("  python: threads %s, processes %s"):format(pthr and ("%.2fx"):format(tonumber(pthr)) or "-",
   pproc and ("%.2fx"):format(tonumber(pproc)) or "-"))

@@ -60,4 +60,6 @@ def workbins(bins=1000, dt=50e-6, n=2):
 if __name__ == "__main__":
     which = sys.argv[1:] or ["integral", "workbins"]
     if "integral" in which: integral()
-    if "workbins" in which: workbins()
+    if "workbins" in which:  # workbins [N]: N workers (default 2, the lecture's)
+        i = which.index("workbins")
+        workbins(n=int(which[i + 1]) if len(which) > i + 1 else 2)

@@ -25,7 +25,7 @@ local function median(t)
 end
 
 local function python_figures()
-  local py = io.open("/usr/bin/python3") and "/usr/bin/python3" or "python3"
+  local py = common.python
   local here = arg[0]:match("^(.*)/[^/]*$") or "."
   local f = io.popen(format("%s %s/threads.py %s 2>/dev/null", py, here, quick and "quick" or ""))
   local rows = {}

@@ -4,9 +4,11 @@
 #include <cblas.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "bindings/errors.hpp"
 #include "bindings/module.hpp"
+#include "engine/blas_core.hpp"
 #include "engine/omp.hpp"
 
 namespace parlab::lua {
@@ -54,8 +56,12 @@ int l_info(lua_State* L) {
   lua_setfield(L, -2, "blas_follows");
   lua_pushstring(L, openblas_get_config());
   lua_setfield(L, -2, "blas_config");
-  lua_pushstring(L, openblas_get_corename());
+  lua_pushstring(L, blas_core::current());
   lua_setfield(L, -2, "blas_core");
+  if (const char* was = std::getenv("PARLAB_BLAS_FALLBACK")) {  // set by the command line's restart
+    lua_pushstring(L, was);
+    lua_setfield(L, -2, "blas_core_replaced");
+  }
   return 1;
 }
 

@@ -204,6 +204,26 @@ T.test("omp thread counts and BLAS threads", function()
   parlab.omp.set_threads(before)
 end)
 
+T.test("OpenBLAS runs the widest kernels this CPU has, unless the user chose a core", function()
+  local function run(env)
+    local p = io.popen(("%s %q -e 'local i = parlab.omp.info() print(i.blas_core, i.blas_core_replaced)'"):format(env, arg[-1]))
+    local line = p:read("*l")
+    p:close()
+    return line
+  end
+  T.eq(run("OPENBLAS_CORETYPE=Prescott"), "Prescott\tnil")
+  local flags = (T.slurp("/proc/cpuinfo"):match("\nflags%s*:([^\n]*)") or "") .. " "
+  local function has(f) return flags:find(" " .. f .. " ", 1, true) ~= nil end
+  local want = (has("avx512f") and has("avx512bw") and has("avx512vl") and has("avx512dq")) and 3
+    or (has("avx2") and has("fma")) and 2 or has("avx") and 1 or 0
+  local ranks = { prescott = 0, core2 = 0, penryn = 0, dunnington = 0, nehalem = 0, atom = 0, barcelona = 0,
+    bobcat = 0, sandybridge = 1, bulldozer = 1, piledriver = 1, steamroller = 1, excavator = 2, haswell = 2,
+    zen = 2, skylakex = 3, cooperlake = 3, sapphirerapids = 3 }
+  local core = run("env -u OPENBLAS_CORETYPE"):match("^(%S+)")
+  local rank = ranks[core:lower()]
+  if rank then T.ok(rank >= want, ("core %s on a CPU that runs rank-%d kernels"):format(core, want)) end
+end)
+
 -- os.exit skips finalizers: collect now, so a leak checker sees every view released.
 collectgarbage()
 collectgarbage()
