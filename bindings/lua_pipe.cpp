@@ -11,8 +11,9 @@
 #include <unordered_set>
 
 #include "bindings/errors.hpp"
-#include "bindings/lua_queue_box.hpp"
 #include "bindings/module.hpp"
+#include "bindings/shared_box.hpp"
+#include "bindings/timeout_args.hpp"
 #include "bindings/transport.hpp"
 #include "engine/error.hpp"
 #include "engine/pipe.hpp"
@@ -23,18 +24,14 @@ namespace {
 using queue::Message;
 using queue::Pipe;
 using queue::PipeStatus;
-using namespace queue_box;
+using namespace shared_box;
 
 constexpr const char* kMeta = "parlab.Connection";
 
-struct ConnBox {
-  static constexpr std::uint64_t kMagic = 0x7061726c61625043ull;  // "parlabPC"
-  std::uint64_t magic;
-  shm::Ref<Pipe> ref;
-  std::int32_t owner;   // the process whose reference ref is
-  std::int32_t holder;  // the process registered as holding the end open
-  std::int32_t end;
-  bool closed;
+struct ConnBox : Box<Pipe, 0x7061726c61625043ull> {  // "parlabPC"
+  std::int32_t holder = 0;  // the process registered as holding the end open
+  std::int32_t end = 0;
+  bool closed = false;
 };
 
 // The open connections of this process. A forked child holds each of them open from the moment it
@@ -91,18 +88,17 @@ void push_conn(lua_State* L, shm::Ref<Pipe> ref, int end) {
     Pipe::set_unused_holds_hook(unused_holds);
   });
   ref->open_end(end);
-  void* mem = lua_newuserdata(L, sizeof(ConnBox));
-  auto* b = new (mem) ConnBox{ConnBox::kMagic, std::move(ref), my_pid(), my_pid(), end, false};
-  luaL_getmetatable(L, kMeta);
-  lua_setmetatable(L, -2);
+  ConnBox& b = push_box<ConnBox>(L, std::move(ref), kMeta);
+  b.holder = my_pid();
+  b.end = end;
   std::lock_guard<std::mutex> g(live_mutex);
-  live().insert(b);
+  live().insert(&b);
 }
 
 ConnBox& box(lua_State* L, const char* method) {
   ConnBox* b = test_box<ConnBox>(L, 1);
   if (!b || !b->ref) fail("%s: expected a connection as self, got %s (call it with ':')", method, luaL_typename(L, 1));
-  adopt(b->ref, b->owner);  // first use in a forked child: a reference of its own
+  b->adopt();  // first use in a forked child: a reference of its own
   if (b->holder != my_pid() && !b->closed) {  // forked without the atfork handler (raw clone)
     b->ref->open_end(b->end);
     b->holder = my_pid();
@@ -219,8 +215,7 @@ int l_gc(lua_State* L) {
   ConnBox* b = test_box<ConnBox>(L, 1);
   if (!b) return 0;
   if (b->ref) close_box(*b);
-  if (b->owner == my_pid() && b->ref) b->ref.~Ref<Pipe>();  // an inherited, unused box holds no reference
-  b->magic = 0;
+  b->release();  // an inherited, unused box holds no reference: release() leaves the parent's alone
   return 0;
 }
 

@@ -6,8 +6,9 @@
 #include <string>
 
 #include "bindings/errors.hpp"
-#include "bindings/lua_queue_box.hpp"
 #include "bindings/module.hpp"
+#include "bindings/shared_box.hpp"
+#include "bindings/timeout_args.hpp"
 #include "bindings/transport.hpp"
 #include "engine/error.hpp"
 #include "engine/queue.hpp"
@@ -18,31 +19,24 @@ namespace {
 using queue::Message;
 using queue::Queue;
 using queue::Status;
-using namespace queue_box;
+using namespace shared_box;
 
 enum Flavor : std::int32_t { kPlain = 0, kJoinable = 1, kSimple = 2 };
 const char* const kTypeNames[] = {"Queue", "JoinableQueue", "SimpleQueue"};
 const char* const kMetaNames[] = {"parlab.Queue", "parlab.JoinableQueue", "parlab.SimpleQueue"};
 
-struct QueueBox {
-  static constexpr std::uint64_t kMagic = 0x7061726c61625155ull;  // "parlabQU"
-  std::uint64_t magic;
-  shm::Ref<Queue> ref;
-  std::int32_t owner;
-  std::int32_t flavor;
+struct QueueBox : Box<Queue, 0x7061726c61625155ull> {  // "parlabQU"
+  std::int32_t flavor = kPlain;
 };
 
 void push_queue(lua_State* L, shm::Ref<Queue> ref, std::int32_t flavor) {
-  void* mem = lua_newuserdata(L, sizeof(QueueBox));
-  new (mem) QueueBox{QueueBox::kMagic, std::move(ref), my_pid(), flavor};
-  luaL_getmetatable(L, kMetaNames[flavor]);
-  lua_setmetatable(L, -2);
+  push_box<QueueBox>(L, std::move(ref), kMetaNames[flavor]).flavor = flavor;
 }
 
 Queue& self(lua_State* L, const char* method) {
   QueueBox* b = test_box<QueueBox>(L, 1);
   if (!b || !b->ref) fail("%s: expected a queue as self, got %s (call it with ':')", method, luaL_typename(L, 1));
-  adopt(b->ref, b->owner);
+  b->adopt();
   return *b->ref;
 }
 
@@ -165,20 +159,6 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-int l_gc(lua_State* L) {
-  QueueBox* b = test_box<QueueBox>(L, 1);
-  if (b && b->owner == my_pid()) b->ref.~Ref<Queue>();  // an inherited, unused box holds no reference here
-  if (b) b->magic = 0;
-  return 0;
-}
-
-int l_eq(lua_State* L) {
-  QueueBox* a = test_box<QueueBox>(L, 1);
-  QueueBox* b = test_box<QueueBox>(L, 2);
-  lua_pushboolean(L, a && b && a->ref.get() == b->ref.get());
-  return 1;
-}
-
 // Transport: "offset:flavor"; the message holds a reference until the receiver takes its own.
 int l_handle(lua_State* L) {
   QueueBox* b = test_box<QueueBox>(L, 1);
@@ -219,9 +199,9 @@ const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get},
 
 void make_metatable(lua_State* L, std::int32_t flavor) {
   luaL_newmetatable(L, kMetaNames[flavor]);
-  lua_pushcfunction(L, l_gc);
+  lua_pushcfunction(L, gc<QueueBox>);
   lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, l_eq);
+  lua_pushcfunction(L, same_object<QueueBox>);
   lua_setfield(L, -2, "__eq");
   push_function(L, l_tostring);
   lua_setfield(L, -2, "__tostring");

@@ -198,17 +198,17 @@ int attach(lua_State* L) {
 
 // _sync.handle(ud): the payload naming ud's object.
 int handle(lua_State* L) {
-  auto* box = static_cast<Box<shm::Header>*>(lua_touserdata(L, 1));
-  if (!box || !box->ref) fail("transport: not a shared object");
-  lua_pushstring(L, std::to_string(shm::offset_of(box->ref.get())).c_str());
+  shm::Header* h = header_of(L, 1);
+  if (!h) fail("transport: not a shared object");
+  lua_pushstring(L, std::to_string(shm::offset_of(h)).c_str());
   return 1;
 }
 
 // _sync.refs(ud): holders of the object right now (for tests).
 int refs(lua_State* L) {
-  auto* box = static_cast<Box<shm::Header>*>(lua_touserdata(L, 1));
-  if (!box || !box->ref) fail("refs: not a shared object");
-  lua_pushnumber(L, double(box->ref->refs.load()));
+  shm::Header* h = header_of(L, 1);
+  if (!h) fail("refs: not a shared object");
+  lua_pushnumber(L, double(h->refs.load()));
   return 1;
 }
 

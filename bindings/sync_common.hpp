@@ -1,58 +1,68 @@
 #pragma once
-// Shared-object userdata for the sync and value bindings: a userdata holds one shm::Ref<T> (one
-// reference to the object in the arena), released by __gc; handles travel as the object's arena offset.
+// Helpers for the sync and value bindings (Lock, RLock, Semaphore, Event, Condition, Barrier, Value, Array,
+// ShareableList). Each userdata is a shared_box::Box (bindings/shared_box.hpp): one reference to the object
+// in the arena, taken afresh on first use in a forked child, released by __gc only in the process that
+// took it. Their type is told by metatable; handles travel as the object's arena offset.
 #include <lua.hpp>
 
 #include <cstdlib>
-#include <new>
 #include <string>
 
 #include "bindings/errors.hpp"
 #include "bindings/module.hpp"
+#include "bindings/shared_box.hpp"
 #include "bindings/timeout_args.hpp"
 #include "engine/shared_object.hpp"
 
 namespace parlab::lua::sync_detail {
 
+// One magic for every sync and value kind: _sync.handle and _sync.refs take any of them.
+constexpr std::uint64_t kSyncMagic = 0x7061726c61625359ull;  // "parlabSY"
 template <class T>
-struct Box {
-  shm::Ref<T> ref;
-};
+using Box = shared_box::Box<T, kSyncMagic>;
 
 // Pushes a new userdata holding ref, with the metatable registered under mt.
 template <class T>
 void push_ref(lua_State* L, shm::Ref<T> ref, const char* mt) {
-  void* mem = lua_newuserdata(L, sizeof(Box<T>));
-  new (mem) Box<T>{std::move(ref)};
-  luaL_getmetatable(L, mt);
-  lua_setmetatable(L, -2);
+  shared_box::push_box<Box<T>>(L, std::move(ref), mt);
 }
 
-// The object behind argument idx, or an error that names the method and how to call it.
+// The live box at idx when its metatable is mt; nullptr otherwise.
+template <class T>
+Box<T>* box_with_metatable(lua_State* L, int idx, const char* mt) {
+  Box<T>* box = shared_box::test_box<Box<T>>(L, idx);
+  if (!box || !box->ref || !lua_getmetatable(L, idx)) return nullptr;
+  luaL_getmetatable(L, mt);
+  bool same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? box : nullptr;
+}
+
+// The box behind argument idx, adopted in this process, or an error that names the method and how to
+// call it.
+template <class T>
+Box<T>& check_box(lua_State* L, int idx, const char* mt, const char* method) {
+  Box<T>* box = box_with_metatable<T>(L, idx, mt);
+  if (!box) fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
+  box->adopt();
+  return *box;
+}
+
 template <class T>
 T& check(lua_State* L, int idx, const char* mt, const char* method) {
-  void* p = lua_touserdata(L, idx);
-  if (p && lua_getmetatable(L, idx)) {
-    luaL_getmetatable(L, mt);
-    bool same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    auto* box = static_cast<Box<T>*>(p);
-    if (same && box->ref) return *box->ref;
-  }
-  fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
+  return *check_box<T>(L, idx, mt, method).ref;
 }
 
 template <class T>
 shm::Ref<T>& ref_of(lua_State* L, int idx, const char* mt, const char* method) {
-  check<T>(L, idx, mt, method);
-  return static_cast<Box<T>*>(lua_touserdata(L, idx))->ref;
+  return check_box<T>(L, idx, mt, method).ref;
 }
 
-template <class T>
-int gc(lua_State* L) {
-  auto* box = static_cast<Box<T>*>(lua_touserdata(L, 1));
-  if (box) box->ref.~Ref<T>();
-  return 0;
+// The header of any sync or value object at idx (every Box<T> has Box<Header>'s layout: Ref<T> is one
+// T*, and T derives from Header alone); nullptr for anything else or a collected box.
+inline shm::Header* header_of(lua_State* L, int idx) {
+  Box<shm::Header>* box = shared_box::test_box<Box<shm::Header>>(L, idx);
+  return box ? box->ref.get() : nullptr;
 }
 
 using parlab::lua::opt_timeout;
@@ -85,20 +95,12 @@ inline void new_metatable(lua_State* L, const char* name, lua_CFunction gc_fn) {
   lua_setfield(L, -2, "__name");
 }
 
-// __eq: two userdata are equal when they name the same shared object.
-inline int same_object(lua_State* L) {
-  void* a = lua_touserdata(L, 1);
-  void* b = lua_touserdata(L, 2);
-  lua_pushboolean(L, a && b && static_cast<Box<shm::Header>*>(a)->ref.get() == static_cast<Box<shm::Header>*>(b)->ref.get());
-  return 1;
-}
-
 // Creates metatable `name` with __gc, __eq, __tostring and __index = a new methods table, and stores the
 // methods table as methods[short name] in the table at -1 (for the Lua side to extend).
 template <class T>
 void make_type(lua_State* L, const char* name, const Function* methods, int (*tostring_fn)(lua_State*)) {
-  new_metatable(L, name, gc<T>);
-  lua_pushcfunction(L, same_object);
+  new_metatable(L, name, shared_box::gc<Box<T>>);
+  lua_pushcfunction(L, shared_box::same_object<Box<shm::Header>>);
   lua_setfield(L, -2, "__eq");
   push_function(L, tostring_fn);
   lua_setfield(L, -2, "__tostring");
