@@ -10,6 +10,8 @@
 #include <new>
 #include <string>
 
+#include <unistd.h>
+
 #include "bindings/errors.hpp"
 #include "bindings/module.hpp"
 #include "engine/error.hpp"
@@ -20,10 +22,17 @@ namespace {
 
 thread_local std::string last_error;
 
+// The heap view behind a Lua array, with the process that made it: a fork child inherits the parent's
+// views, and the reference each holds is the parent's, not the child's to drop.
+struct OwnedView {
+  pid_t pid;
+  parlab::Array view;
+};
+
 // Fills out (a cdata struct owned by Lua) with a new heap view; out->owner releases it.
 void describe(parlab_array* out, parlab::Array a) {
-  auto* owner = new parlab::Array(std::move(a));
-  const parlab::ArraySpan& s = owner->span();
+  auto* owner = new OwnedView{getpid(), std::move(a)};
+  const parlab::ArraySpan& s = owner->view.span();
   *out = {s.data, double(s.n), s.n, s.rows, s.cols, std::int32_t(s.type), std::int32_t(s.ndim), owner};
 }
 
@@ -40,7 +49,7 @@ int guarded(parlab_array* out, F make) {
   }
 }
 
-const parlab::Array& array_of(const parlab_array* d) { return *static_cast<const parlab::Array*>(d->owner); }
+const parlab::Array& array_of(const parlab_array* d) { return static_cast<const OwnedView*>(d->owner)->view; }
 
 }  // namespace
 
@@ -91,9 +100,12 @@ PARLAB_EXPORT int parlab_array_attach(parlab_array* out, const parlab_array_hand
 // References to the storage (all views in all processes): for tests of sharing and release.
 PARLAB_EXPORT std::int64_t parlab_array_refs(const parlab_array* a) { return array_of(a).storage_refs(); }
 
-// The finalizer of each Lua array (ffi.gc): drops its view, and with the last view the storage.
+// The finalizer of each Lua array (ffi.gc): drops its view, and with the last view the storage. In a fork
+// child, an inherited view's reference stays the parent's (as Python's Finalize ignores another process's
+// finalizers): its few bytes of heap are the child's copy and go with the child.
 PARLAB_EXPORT void parlab_array_free(parlab_array* a) {
-  delete static_cast<parlab::Array*>(a->owner);
+  auto* owned = static_cast<OwnedView*>(a->owner);
+  if (owned && owned->pid == getpid()) delete owned;
   a->owner = nullptr;
   a->data = nullptr;
   a->len = 0;

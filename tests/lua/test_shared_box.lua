@@ -1,5 +1,6 @@
 -- A forked child inherits its parent's userdata for shared objects, but not their references
--- (bindings/shared_box.hpp): collecting them there must leave the parent's objects alive, and a child
+-- (bindings/shared_box.hpp; parlab.array views: bindings/lua_array.cpp): collecting them there must
+-- leave the parent's objects alive, and a child
 -- that uses one takes (and later drops) a reference of its own.
 local T = require "check"
 local S = parlab._sync
@@ -104,6 +105,17 @@ T.test("an object a child adopted outlives the parent's reference", function()
   go:set()
   T.ok(p:join(60))
   T.eq(p.exitcode, 0)
+end)
+
+T.test("a child that collects an inherited parlab.array leaves the parent's reference", function()
+  local holder = { objs = { parlab.array("f64", 1000):fill(2), parlab.array("i32", { 3, 4 }) } }
+  local view = holder.objs[1]:slice(10, 20)  -- a second view: two references to the first storage
+  T.eq(holder.objs[1]:refs(), 2)
+  T.eq(in_fork(function() view = nil drop_and_collect(holder) end), 0)
+  T.eq(holder.objs[1]:refs(), 2)
+  T.eq(holder.objs[2]:refs(), 1)
+  T.eq(parlab.kernels.sum(holder.objs[1]), 2000)
+  T.eq(view[0], 2)
 end)
 
 T.done()
