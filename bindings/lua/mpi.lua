@@ -45,12 +45,15 @@ local folds = {
   min = function(a, b) if b < a then return b end return a end,
 }
 
-local function fold_of(op, fn)
+-- The argument readers below take `level` as error() does, counted from the function that calls the
+-- reader (2: that function's caller), so every error names the user's file:line, however deep the reader.
+local function fold_of(op, fn, level)
   if op == nil then return folds.sum end
   if type(op) == "function" then return op end
   local f = folds[op]
   if not f then
-    error(fn .. ": unknown op '" .. tostring(op) .. "' (expected \"sum\", \"prod\", \"max\", \"min\" or a function)", 3)
+    error(fn .. ": unknown op '" .. tostring(op) .. "' (expected \"sum\", \"prod\", \"max\", \"min\" or a function)",
+      level + 1)
   end
   return f
 end
@@ -64,7 +67,7 @@ end
 
 -- reduce(obj [, op [, root]]): the folded value at root, nil elsewhere.
 function mpi.reduce(obj, op, root)
-  local f = fold_of(op, "mpi.reduce")
+  local f = fold_of(op, "mpi.reduce", 2)
   local values = mpi.gather(obj, root or 0)
   if values == nil then return nil end
   return fold(values, f)
@@ -72,7 +75,7 @@ end
 
 -- allreduce(obj [, op]): the folded value on every rank.
 function mpi.allreduce(obj, op)
-  local f = fold_of(op, "mpi.allreduce")
+  local f = fold_of(op, "mpi.allreduce", 2)
   return fold(mpi.allgather(obj), f)
 end
 
@@ -92,7 +95,7 @@ local dtypes = { [0] = "f64", "f32", "i64", "i32", "u8" } -- the engine's DType 
 
 -- Returns address (a number), element count, element type name for a buffer argument: a parlab array
 -- (its data pointer: no copy) or a plain FFI array.
-local function buffer_of(buf, fn, name)
+local function buffer_of(buf, fn, name, level)
   local isarray = rawget(parlab, "isarray")
   if isarray and isarray(buf) then
     return tonumber(ffi.cast("uintptr_t", buf.data)), tonumber(buf.n), dtypes[buf.dtype]
@@ -112,115 +115,115 @@ local function buffer_of(buf, fn, name)
     end
   end
   error(string.format("%s: %s must be a parlab array or an FFI array of double, float, int64_t, int32_t or "
-    .. "uint8_t, got %s", fn, name, type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)), 3)
+    .. "uint8_t, got %s", fn, name, type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)), level + 1)
 end
 
-local function int_or(v, default, fn, name)
+local function int_or(v, default, fn, name, level)
   if v == nil then return default end
   if type(v) ~= "number" or v % 1 ~= 0 then
-    error(fn .. ": " .. name .. " must be a whole number, got " .. tostring(v), 3)
+    error(fn .. ": " .. name .. " must be a whole number, got " .. tostring(v), level + 1)
   end
   return v
 end
 
 function mpi.Send(buf, dest, tag)
-  local addr, count, t = buffer_of(buf, "mpi.Send", "buf")
+  local addr, count, t = buffer_of(buf, "mpi.Send", "buf", 2)
   if dest == nil then error("mpi.Send: dest is required", 2) end
-  mpi._Send(addr, count * elem_size[t], int_or(dest, 0, "mpi.Send", "dest"), int_or(tag, 0, "mpi.Send", "tag"))
+  mpi._Send(addr, count * elem_size[t], int_or(dest, 0, "mpi.Send", "dest", 2), int_or(tag, 0, "mpi.Send", "tag", 2))
 end
 
 -- Recv(buf [, source [, tag [, status]]]): fills buf; returns the number of elements received.
 function mpi.Recv(buf, source, tag, status)
-  local addr, count, t = buffer_of(buf, "mpi.Recv", "buf")
-  local got = mpi._Recv(addr, count * elem_size[t], int_or(source, -1, "mpi.Recv", "source"),
-    int_or(tag, -1, "mpi.Recv", "tag"), status)
+  local addr, count, t = buffer_of(buf, "mpi.Recv", "buf", 2)
+  local got = mpi._Recv(addr, count * elem_size[t], int_or(source, -1, "mpi.Recv", "source", 2),
+    int_or(tag, -1, "mpi.Recv", "tag", 2), status)
   return got / elem_size[t]
 end
 
 function mpi.Isend(buf, dest, tag)
-  local addr, count, t = buffer_of(buf, "mpi.Isend", "buf")
+  local addr, count, t = buffer_of(buf, "mpi.Isend", "buf", 2)
   if dest == nil then error("mpi.Isend: dest is required", 2) end
-  return mpi._Isend(addr, count * elem_size[t], int_or(dest, 0, "mpi.Isend", "dest"),
-    int_or(tag, 0, "mpi.Isend", "tag"), buf)
+  return mpi._Isend(addr, count * elem_size[t], int_or(dest, 0, "mpi.Isend", "dest", 2),
+    int_or(tag, 0, "mpi.Isend", "tag", 2), buf)
 end
 
 function mpi.Irecv(buf, source, tag)
-  local addr, count, t = buffer_of(buf, "mpi.Irecv", "buf")
-  return mpi._Irecv(addr, count * elem_size[t], int_or(source, -1, "mpi.Irecv", "source"),
-    int_or(tag, -1, "mpi.Irecv", "tag"), buf)
+  local addr, count, t = buffer_of(buf, "mpi.Irecv", "buf", 2)
+  return mpi._Irecv(addr, count * elem_size[t], int_or(source, -1, "mpi.Irecv", "source", 2),
+    int_or(tag, -1, "mpi.Irecv", "tag", 2), buf)
 end
 
 function mpi.Bcast(buf, root)
-  local addr, count, t = buffer_of(buf, "mpi.Bcast", "buf")
-  mpi._Bcast(addr, count * elem_size[t], int_or(root, 0, "mpi.Bcast", "root"))
+  local addr, count, t = buffer_of(buf, "mpi.Bcast", "buf", 2)
+  mpi._Bcast(addr, count * elem_size[t], int_or(root, 0, "mpi.Bcast", "root", 2))
 end
 
 -- Checks a send/receive pair of buffers for a reduction; IN_PLACE as sendbuf means recvbuf is both.
-local function reduce_args(sendbuf, recvbuf, fn, need_recv)
+local function reduce_args(sendbuf, recvbuf, fn, need_recv, level)
   if sendbuf == mpi.IN_PLACE then sendbuf = recvbuf end
-  local saddr, scount, st = buffer_of(sendbuf, fn, "sendbuf")
+  local saddr, scount, st = buffer_of(sendbuf, fn, "sendbuf", level + 1)
   if recvbuf == nil and not need_recv then return saddr, saddr, scount, st end
-  local raddr, rcount, rt = buffer_of(recvbuf, fn, "recvbuf")
-  if rt ~= st then error(fn .. ": sendbuf holds " .. st .. " but recvbuf holds " .. rt, 3) end
+  local raddr, rcount, rt = buffer_of(recvbuf, fn, "recvbuf", level + 1)
+  if rt ~= st then error(fn .. ": sendbuf holds " .. st .. " but recvbuf holds " .. rt, level + 1) end
   if rcount < scount then
-    error(string.format("%s: recvbuf has %d elements, fewer than sendbuf's %d", fn, rcount, scount), 3)
+    error(string.format("%s: recvbuf has %d elements, fewer than sendbuf's %d", fn, rcount, scount), level + 1)
   end
   return saddr, raddr, scount, st
 end
 
-local function op_name(op, fn)
+local function op_name(op, fn, level)
   op = op or "sum"
   if type(op) ~= "string" or not folds[op] then
-    error(fn .. ": op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers, got " .. tostring(op), 3)
+    error(fn .. ": op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers, got " .. tostring(op), level + 1)
   end
   return op
 end
 
 -- Reduce(sendbuf, recvbuf [, op [, root]]): recvbuf matters at root only (nil allowed elsewhere).
 function mpi.Reduce(sendbuf, recvbuf, op, root)
-  root = int_or(root, 0, "mpi.Reduce", "root")
+  root = int_or(root, 0, "mpi.Reduce", "root", 2)
   local need = mpi.rank == root
-  local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Reduce", need)
-  mpi._Reduce(saddr, raddr, count, t, op_name(op, "mpi.Reduce"), root)
+  local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Reduce", need, 2)
+  mpi._Reduce(saddr, raddr, count, t, op_name(op, "mpi.Reduce", 2), root)
 end
 
 function mpi.Allreduce(sendbuf, recvbuf, op)
-  local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Allreduce", true)
-  mpi._Allreduce(saddr, raddr, count, t, op_name(op, "mpi.Allreduce"))
+  local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Allreduce", true, 2)
+  mpi._Allreduce(saddr, raddr, count, t, op_name(op, "mpi.Allreduce", 2))
+end
+
+-- Gather and Scatter mirror each other: every rank passes its part (Gather's sendbuf, Scatter's recvbuf),
+-- the root also the whole (size parts in rank order; unused elsewhere). Returns the part's and the whole's
+-- addresses (0 off the root), the bytes per rank and the root.
+local function part_and_whole(fn, part, partname, whole, wholename, root, level)
+  root = int_or(root, 0, fn, "root", level + 1)
+  local paddr, pcount, pt = buffer_of(part, fn, partname, level + 1)
+  if mpi.rank ~= root then return paddr, 0, pcount * elem_size[pt], root end
+  local waddr, wcount, wt = buffer_of(whole, fn, wholename, level + 1)
+  if wt ~= pt then
+    local st, rt = pt, wt -- the message names sendbuf first
+    if partname == "recvbuf" then st, rt = wt, pt end
+    error(fn .. ": sendbuf holds " .. st .. " but recvbuf holds " .. rt, level + 1)
+  end
+  if wcount < pcount * mpi.size then
+    error(string.format("%s: %s needs %d elements (%d ranks x %d), has %d",
+      fn, wholename, pcount * mpi.size, mpi.size, pcount, wcount), level + 1)
+  end
+  return paddr, waddr, pcount * elem_size[pt], root
 end
 
 -- Gather(sendbuf, recvbuf [, root]): recvbuf (root only) holds size * #sendbuf elements in rank order.
 function mpi.Gather(sendbuf, recvbuf, root)
-  root = int_or(root, 0, "mpi.Gather", "root")
-  local saddr, scount, st = buffer_of(sendbuf, "mpi.Gather", "sendbuf")
-  local raddr = 0
-  if mpi.rank == root then
-    local rcount, rt
-    raddr, rcount, rt = buffer_of(recvbuf, "mpi.Gather", "recvbuf")
-    if rt ~= st then error("mpi.Gather: sendbuf holds " .. st .. " but recvbuf holds " .. rt, 2) end
-    if rcount < scount * mpi.size then
-      error(string.format("mpi.Gather: recvbuf needs %d elements (%d ranks x %d), has %d",
-        scount * mpi.size, mpi.size, scount, rcount), 2)
-    end
-  end
-  mpi._Gather(saddr, raddr, scount * elem_size[st], root)
+  local saddr, raddr, bytes
+  saddr, raddr, bytes, root = part_and_whole("mpi.Gather", sendbuf, "sendbuf", recvbuf, "recvbuf", root, 2)
+  mpi._Gather(saddr, raddr, bytes, root)
 end
 
 -- Scatter(sendbuf, recvbuf [, root]): sendbuf (root only) holds size * #recvbuf elements.
 function mpi.Scatter(sendbuf, recvbuf, root)
-  root = int_or(root, 0, "mpi.Scatter", "root")
-  local raddr, rcount, rt = buffer_of(recvbuf, "mpi.Scatter", "recvbuf")
-  local saddr = 0
-  if mpi.rank == root then
-    local scount, st
-    saddr, scount, st = buffer_of(sendbuf, "mpi.Scatter", "sendbuf")
-    if rt ~= st then error("mpi.Scatter: sendbuf holds " .. st .. " but recvbuf holds " .. rt, 2) end
-    if scount < rcount * mpi.size then
-      error(string.format("mpi.Scatter: sendbuf needs %d elements (%d ranks x %d), has %d",
-        rcount * mpi.size, mpi.size, rcount, scount), 2)
-    end
-  end
-  mpi._Scatter(saddr, raddr, rcount * elem_size[rt], root)
+  local raddr, saddr, bytes
+  raddr, saddr, bytes, root = part_and_whole("mpi.Scatter", recvbuf, "recvbuf", sendbuf, "sendbuf", root, 2)
+  mpi._Scatter(saddr, raddr, bytes, root)
 end
 
 -------------------------------------------------------------------------------------------------------

@@ -21,6 +21,17 @@ function M.test(name, fn)
   io.flush()
 end
 
+-- Calls fn, a one-line closure around the call under test, and checks that the error matches pattern (plain)
+-- and starts with the closure's own file:line: the script's line, not a line inside parlab's wrappers.
+function M.raises_here(pattern, fn)
+  local info = debug.getinfo(fn, "S")
+  if info.linedefined ~= info.lastlinedefined then T.fail("raises_here: write the closure on one line", 2) end
+  local err = tostring(T.raises(pattern, fn))
+  local where = info.short_src .. ":" .. info.linedefined .. ":"
+  if err:sub(1, #where) ~= where then T.fail("expected the error at " .. where .. ", got: " .. err, 2) end
+  return err
+end
+
 function M.done()
   mpi.barrier()
   if mpi.rank == 0 then io.write(string.format("%d passed, %d failed (%d ranks)\n", T.passed, T.failed, mpi.size)) end

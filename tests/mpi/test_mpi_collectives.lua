@@ -90,6 +90,10 @@ T.test("allreduce with each op, strings and a Lua function", function()
   for i = 1, size do T.eq(concat[i], i - 1, "function folds in rank order") end
   T.raises("mpi.allreduce: unknown op 'avg'", mpi.allreduce, 1, "avg")
   T.raises("mpi.reduce: unknown op", mpi.reduce, 1, 42)
+  -- The error names the script's line, also through COMM_WORLD's methods.
+  T.raises_here("mpi.reduce: unknown op '42'", function() mpi.reduce(1, 42) end)
+  T.raises_here("mpi.reduce: unknown op 'avg'", function() mpi.COMM_WORLD:reduce(1, "avg", 0) end)
+  T.raises_here("mpi.allreduce: unknown op 'avg'", function() mpi.allreduce(1, "avg") end)
 end)
 
 T.test("barrier orders a side effect", function()
