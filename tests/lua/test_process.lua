@@ -244,4 +244,14 @@ T.test("after an OpenMP kernel ran in the parent, children of every method run k
   end
 end)
 
+T.test("an error raised in C below parlab's own Lua names the user's line", function()
+  local p = parlab.Process(function() end)
+  p:start()
+  local line = debug.getinfo(1, "l").currentline + 1
+  local ok, err = pcall(function() return p:join("soon") end)
+  T.eq(ok, false)
+  T.eq(err, ("%s:%d: Process.join: timeout must be a number, got string"):format(arg[0], line))
+  T.ok(p:join(30))
+end)
+
 T.done()
