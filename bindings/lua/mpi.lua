@@ -68,7 +68,13 @@ end
 -- reduce(obj [, op [, root]]): the folded value at root, nil elsewhere.
 function mpi.reduce(obj, op, root)
   local f = fold_of(op, "mpi.reduce", 2)
-  local values = mpi.gather(obj, root or 0)
+  root = root or 0
+  if type(root) ~= "number" or root % 1 ~= 0 then
+    error("mpi.reduce: root must be a whole number, got " .. tostring(root), 2)
+  elseif root < 0 or root >= mpi.size then  -- checked here, or mpi.gather would name itself
+    error(("mpi.reduce: root %d is not a rank (size is %d)"):format(root, mpi.size), 2)
+  end
+  local values = mpi.gather(obj, root)
   if values == nil then return nil end
   return fold(values, f)
 end

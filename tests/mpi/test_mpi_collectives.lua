@@ -94,6 +94,8 @@ T.test("allreduce with each op, strings and a Lua function", function()
   T.raises_here("mpi.reduce: unknown op '42'", function() mpi.reduce(1, 42) end)
   T.raises_here("mpi.reduce: unknown op 'avg'", function() mpi.COMM_WORLD:reduce(1, "avg", 0) end)
   T.raises_here("mpi.allreduce: unknown op 'avg'", function() mpi.allreduce(1, "avg") end)
+  T.raises_here("mpi.reduce: root 99 is not a rank", function() mpi.reduce(1, "sum", 99) end)
+  T.raises_here("mpi.reduce: root must be a whole number, got 0.5", function() mpi.reduce(1, "sum", 0.5) end)
 end)
 
 T.test("barrier orders a side effect", function()
