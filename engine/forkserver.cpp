@@ -93,6 +93,19 @@ void reap_server() {
   server = -1;
 }
 
+// Waits for the server's first word, so that once start() returns the server has shed the descriptors
+// it inherited and a server that failed to start is reported here rather than at the first request.
+void wait_until_ready(int ctl) {
+  char ready = 0;
+  ssize_t n;
+  do n = recv(ctl, &ready, 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n == 1 && ready == 'R') return;
+  close(ctl);
+  reap_server();
+  throw Error("fork server: it ended before it was ready");
+}
+
 void start_locked() {
   if (ctl_fd >= 0) return;
   shm::init();
@@ -122,6 +135,7 @@ void start_locked() {
     }
   }
   close(sv[1]);
+  wait_until_ready(sv[0]);
   ctl_fd = sv[0];
 }
 
@@ -209,6 +223,8 @@ void serve(int ctl) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, nullptr);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  const char ready = 'R';  // the parent waits for this: from now on the server holds only its own fds
+  send(ctl, &ready, 1, MSG_NOSIGNAL);
   std::unordered_map<pid_t, int> kids;
   const pid_t self = getpid();
   // Done once here rather than in every child (a Lua state with parlab opened: ~1.3 ms of CPU).
