@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "bindings/transport_encoder.hpp"
@@ -233,6 +234,15 @@ void Encoder::other(int idx, const char* fallback) {
   }
   size_t n;
   const char* s = lua_tolstring(L_, -2, &n);
+  // parlab's own kinds ("parlab.array", "parlab.Lock", ...) are handles into this run's arena; the
+  // others (int64_t, a user's kinds) carry their value.
+  if (reach_ == Reach::other_rank && std::strncmp(s, "parlab.", 7) == 0) {
+    std::string why = std::string("a ") + s + ", which lives in this rank's shared memory and cannot reach "
+                      "another rank";
+    if (std::strcmp(s, "parlab.array") == 0) why += " (send its elements with mpi.Send, or a:totable())";
+    lua_pop(L_, 2);
+    refuse(why.c_str());
+  }
   w_.u8(wire::kKind);
   must_sign_ = true;  // a handle may carry a pointer or an offset: only this run may make one
   w_.bytes(s, n);
@@ -245,13 +255,13 @@ void Encoder::other(int idx, const char* fallback) {
 
 using transport_detail::Encoder;
 
-void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out) {
+void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out, Reach reach) {
   if (first < 0 && first > LUA_REGISTRYINDEX) first = lua_gettop(L) + first + 1;
   if (n < 0 || first < 1 || first + n - 1 > lua_gettop(L)) throw Error("transport: values out of stack range");
   if (n > wire::kMaxValues) throw Error("cannot send " + std::to_string(n) + " values in one message (at most 4000)");
   int top = lua_gettop(L);
   try {
-    out = Encoder(L, what, std::move(out)).run(first, n);
+    out = Encoder(L, what, std::move(out), reach).run(first, n);
   } catch (const Error&) {
     lua_settop(L, top);
     throw;
@@ -259,9 +269,9 @@ void encode_values_into(lua_State* L, int first, int n, const char* what, std::s
 }
 
 // One reusable buffer per thread: a small message costs no allocation beyond its result string.
-std::string encode_values(lua_State* L, int first, int n, const char* what) {
+std::string encode_values(lua_State* L, int first, int n, const char* what, Reach reach) {
   thread_local std::string buffer;
-  encode_values_into(L, first, n, what, buffer);
+  encode_values_into(L, first, n, what, buffer, reach);
   if (buffer.size() > (64 << 10)) return std::move(buffer);  // big: hand the buffer over, no copy
   return buffer;
 }

@@ -28,13 +28,19 @@
 
 namespace parlab::lua {
 
+// Where the bytes go: to this run's threads and processes, which share its arena (shared objects travel
+// as handles), or to another MPI rank, which has memory of its own (parlab's shared objects, the kinds
+// named "parlab.*", are refused there; other kinds carry their value and travel).
+enum class Reach { this_run, other_rank };
+
 // Encodes the n values at stack indices [first, first + n) into bytes. `what` names the root in error
 // messages ("args", "result", "item"). Throws parlab::Error when a value cannot travel.
-std::string encode_values(lua_State* L, int first, int n, const char* what);
+std::string encode_values(lua_State* L, int first, int n, const char* what, Reach reach = Reach::this_run);
 
 // The same, into `out` (cleared first, its capacity reused): for hot paths that keep one buffer.
 // On an error `out` is left empty.
-void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out);
+void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out,
+                        Reach reach = Reach::this_run);
 
 // Pushes the values in bytes onto L's stack and returns how many. Throws parlab::Error on bytes that
 // are malformed, truncated or hostile; never reads outside [data, data + size).

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "bindings/transport.hpp"
 #include "engine/transport.hpp"
 
 namespace parlab::lua::transport_detail {
@@ -57,7 +58,8 @@ struct Step {
 
 class Encoder {
  public:
-  Encoder(lua_State* L, const char* what, std::string&& buffer) : L_(L), what_(what), w_(std::move(buffer)) {}
+  Encoder(lua_State* L, const char* what, std::string&& buffer, Reach reach)
+      : L_(L), what_(what), w_(std::move(buffer)), reach_(reach) {}
   std::string run(int first, int n);
 
  private:
@@ -86,6 +88,7 @@ class Encoder {
   int names_ = 0;    // stack slot of the value -> name map (nil until needed)
   int sent_ = 0;     // stack slot of the set of global names already in this message (nil until needed)
   bool must_sign_ = false;  // bytecode or a shared-object handle was written
+  Reach reach_;
   bool has_refs_ = false;  // a REF or a shared upvalue was written
   std::string scratch_;
 };

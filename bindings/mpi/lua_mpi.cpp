@@ -30,8 +30,10 @@ int check_int(lua_State* L, int idx, const char* fn, const char* name) {
   return opt_int(L, idx, 0, fn, name);
 }
 
+// Another rank has its own arena: shared objects are refused here, naming their path, rather than
+// arriving there as handles that name nothing.
 std::string encode_one(lua_State* L, int idx, const char* what) {
-  return encode_values(L, idx, 1, what);
+  return encode_values(L, idx, 1, what, Reach::other_rank);
 }
 
 // Pushes the single value a message holds (nil for an empty message).

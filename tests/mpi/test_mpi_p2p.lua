@@ -115,6 +115,13 @@ T.test("bad arguments are errors that name the call", function()
   T.raises("cannot send", mpi.send, { co = coroutine.create(print) }, 0)
   T.raises("cannot send", mpi.isend, newproxy(true), 0)
   T.raises("mpi.irecv: tag -5 is outside", mpi.irecv, 0, -5)
+  -- shared objects live in one rank's arena: refused at the sender, naming the path (collectives:
+  -- test_mpi_single.lua, where no other rank waits on the failed call)
+  local a = parlab.array("f64", 4)
+  T.raises("cannot send obj[1].data: a parlab.array, which lives in this rank's shared memory and " ..
+    "cannot reach another rank (send its elements with mpi.Send", mpi.send, { data = a }, 0, 5)
+  T.raises("a parlab.Queue, which lives in this rank's shared memory", mpi.isend, parlab.Queue(), 0)
+  T.eq(mpi.iprobe(mpi.rank, 5), false)  -- nothing was sent
   T.raises("expected a Request", mpi.irecv(0, 77).wait, {})
 end)
 
