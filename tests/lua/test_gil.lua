@@ -106,10 +106,15 @@ T.test("a blocking call (parlab.sleep, Event.wait) releases the GIL", function()
     while not stop:is_set() do count:add(1) end
   end, count, stop)
   t:start()
-  stop:wait(0.05)  -- the counter runs while we wait
-  local c0 = count.value
+  -- First make sure the counter runs (on a loaded machine its start can take longer than one wait): we
+  -- spin in interpreted Lua, which hands the GIL over at switch intervals.
+  local deadline = parlab.clock() + 20
+  while count.value == 0 and parlab.clock() < deadline do end
+  local before = count.value
+  stop:wait(0.1)  -- the counter runs while we wait
+  local c0 = count.value - before
   parlab.sleep(0.1)  -- and while we sleep
-  local c1 = count.value
+  local c1 = count.value - before
   stop:set()
   t:join()
   T.ok(c0 > 0, "counted during Event.wait: " .. c0)
