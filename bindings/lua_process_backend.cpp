@@ -88,7 +88,7 @@ int open_body(lua_State* L) {
 // In the fork server, once: a state with parlab opened, which every child inherits (copy-on-write).
 // Collected fully, so a child's collections never finalize the server's garbage twice.
 void* prepare_state() {
-  lua_State* L = luaL_newstate();
+  lua_State* L = new_state();
   if (!L) return nullptr;
   lua_pushcfunction(L, open_body);
   if (lua_pcall(L, 0, 0, 0) != 0) {
@@ -139,7 +139,7 @@ bool parse_process_job(std::string_view job, ProcessJob& out) {
 int run_process_job(std::string_view bytes, lua_State* prepared) {
   ProcessJob job;
   if (!parse_process_job(bytes, job)) return 1;
-  lua_State* L = prepared ? prepared : luaL_newstate();
+  lua_State* L = prepared ? prepared : new_state();
   int code = 1;
   if (!prepared) {
     lua_pushcfunction(L, open_body);

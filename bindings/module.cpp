@@ -1,6 +1,8 @@
 #include "bindings/module.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -66,6 +68,39 @@ void set_functions(lua_State* L, const Function* fns) {
     lua_setfield(L, -2, fns->name);
   }
 }
+
+#if defined(__SANITIZE_THREAD__)
+namespace {
+
+// ThreadSanitizer builds only. LuaJIT's own allocator (the library is not built with TSan) takes memory
+// with mmap and moves or returns it with mremap and munmap; TSan does not intercept mremap, so after one
+// thread's state gives an address range back and another thread's state gets it again, TSan still holds
+// the first thread's accesses there and reports the second state's first memset (lj_tab_resize) as a
+// race between two states that share no memory. Through malloc and free, which TSan intercepts, it
+// knows when memory changes hands; FFI stores into shared arrays are still checked like any access.
+void* tsan_visible_alloc(void*, void* block, std::size_t, std::size_t size) {
+  if (size == 0) {
+    std::free(block);
+    return nullptr;
+  }
+  return std::realloc(block, size);
+}
+
+int panic(lua_State* L) {  // what luaL_newstate installs
+  std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
+  return 0;
+}
+
+}  // namespace
+
+lua_State* new_state() {
+  lua_State* L = lua_newstate(tsan_visible_alloc, nullptr);
+  if (L) lua_atpanic(L, panic);
+  return L;
+}
+#else
+lua_State* new_state() { return luaL_newstate(); }
+#endif
 
 void open_state(lua_State* L) {
   luaL_openlibs(L);

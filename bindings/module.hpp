@@ -34,4 +34,8 @@ extern "C" int luaopen_parlab(lua_State* L);
 // require "parlab". Threads, workers and the CLI all call this.
 namespace parlab::lua {
 void open_state(lua_State* L);
+
+// A fresh, empty Lua state (nullptr when out of memory): luaL_newstate, except in ThreadSanitizer builds,
+// where LuaJIT allocates through malloc (module.cpp says why). Every parlab state is made here.
+lua_State* new_state();
 }

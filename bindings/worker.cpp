@@ -272,7 +272,7 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
                      lua_State* ready) {
   try {
     pool::WorkerEndpoint ep(pool, slot);
-    lua_State* L = ready ? ready : luaL_newstate();
+    lua_State* L = ready ? ready : new_state();
     if (!L) {
       ep.init_failed("cannot create a Lua state (out of memory)");
       return;
@@ -303,7 +303,7 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
 
 FreshRun run_in_fresh_state(const std::string& input, const char* name) {
   FreshRun result;
-  lua_State* L = luaL_newstate();
+  lua_State* L = new_state();
   if (!L) {
     result.output = "cannot create a Lua state (out of memory)";
     return result;

@@ -17,7 +17,7 @@ int open_protected(lua_State* L) {
 }  // namespace
 
 lua_State* new_state(const CommandLine& cl) {
-  lua_State* L = luaL_newstate();
+  lua_State* L = parlab::lua::new_state();
   if (!L) {
     l_message("cannot create the Lua state: not enough memory");
     return nullptr;

@@ -18,7 +18,7 @@ namespace {
 
 struct State {
   lua_State* L;
-  State() : L(luaL_newstate()) { parlab::lua::open_state(L); }
+  State() : L(parlab::lua::new_state()) { parlab::lua::open_state(L); }
   ~State() { lua_close(L); }
   // Runs code and leaves its results on the stack; returns how many.
   int run(const char* code) {
