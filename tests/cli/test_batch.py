@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PARLAB, Suite, clean_env, expect_eq, expect_in, mkdtemp, run  # noqa: E402
+from harness import BUSY_SIGINT, PARLAB, Suite, clean_env, expect_eq, expect_in, mkdtemp, not_under_tsan, run  # noqa: E402
 from term import Term  # noqa: E402
 
 suite = Suite()
@@ -209,6 +209,7 @@ def interrupt_script(code, wait=0.5):
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def ctrl_c_stops_an_interpreted_script_with_130():
     status, text, _ = interrupt_script("print('started') jit.off() while true do end")
     expect_eq(status, 130, "status")
@@ -216,6 +217,7 @@ def ctrl_c_stops_an_interpreted_script_with_130():
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def ctrl_c_stops_a_jit_compiled_script_with_130():
     status, text, took = interrupt_script("print('started') for i = 1, 1e15 do end")
     expect_eq(status, 130, "status")
@@ -231,6 +233,7 @@ def ctrl_c_stops_a_sleeping_script():
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def sigint_without_terminal_gives_130():
     p = subprocess.Popen([PARLAB, "-e", "io.write('started\\n') io.stdout:flush() while true do end"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())

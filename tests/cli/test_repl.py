@@ -5,7 +5,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PARLAB, Suite, clean_env, expect_eq, expect_in, mkdtemp  # noqa: E402
+from harness import BUSY_SIGINT, PARLAB, Suite, clean_env, expect_eq, expect_in, mkdtemp, not_under_tsan  # noqa: E402
 from term import Term  # noqa: E402
 
 suite = Suite()
@@ -205,6 +205,7 @@ def interrupt_running(r, statement, presses=1):
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def ctrl_c_interrupts_an_interpreted_loop():
     with Repl() as r:
         r.cmd("kept = 'yes'")
@@ -228,6 +229,7 @@ def ctrl_c_keeps_a_hook_the_state_had():
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def gil_option_keeps_its_hook_in_the_repl():
     with Repl(["--gil"]) as r:
         if r.cmd("=parlab.gil ~= nil and parlab.gil.enabled()") != "true\n":
@@ -253,6 +255,7 @@ def ctrl_c_interrupts_a_sleep():
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def ctrl_c_gets_out_of_a_jit_compiled_loop():
     with Repl() as r:
         r.cmd("lost = 'soon'")

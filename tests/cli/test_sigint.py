@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import PARLAB, Suite, clean_env, expect_eq, expect_in  # noqa: E402
+from harness import BUSY_SIGINT, PARLAB, Suite, clean_env, expect_eq, expect_in, not_under_tsan  # noqa: E402
 from term import Term  # noqa: E402
 
 suite = Suite()
@@ -75,6 +75,7 @@ def press_until_exit(t, presses=6):
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def c_code_that_ignores_ctrl_c_ends_on_the_third_press():
     # Lua's pattern matcher backtracks for seconds inside one C call, where no hook can run.
     t = Term([PARLAB], env=clean_env())
