@@ -91,6 +91,7 @@ def c_code_that_ignores_ctrl_c_ends_on_the_third_press():
 
 
 @suite.test
+@not_under_tsan(BUSY_SIGINT)
 def script_in_c_code_ends_on_the_third_press_too():
     t = Term([PARLAB, "-e", 'print("started") n = 26 '
               'string.find(("a"):rep(n), ("a?"):rep(n) .. ("a"):rep(n) .. "b")'], env=clean_env())
