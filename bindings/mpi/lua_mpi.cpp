@@ -36,6 +36,28 @@ std::string encode_one(lua_State* L, int idx, const char* what) {
   return encode_values(L, idx, 1, what, Reach::other_rank);
 }
 
+// A collective's part from a rank whose value could not travel. That rank still joins the call, so no rank
+// waits forever for it, and every rank raises afterwards. Transport messages start with their magic
+// byte (or are empty, for nil), never with this one.
+constexpr char kFailedPart = '\0';
+
+std::string encode_part(lua_State* L, int idx, const char* what, std::string& failure) {
+  try {
+    return encode_one(L, idx, what);
+  } catch (const std::exception& e) {
+    failure = e.what();
+    return std::string(1, kFailedPart) + e.what();
+  }
+}
+
+// Raises when any part failed: this rank's own refusal as it was, or another rank's, naming the rank.
+void raise_failed(const char* fn, const std::string& own, const std::vector<std::string>& parts) {
+  if (!own.empty()) fail("%s", own.c_str());
+  for (size_t r = 0; r < parts.size(); ++r)
+    if (!parts[r].empty() && parts[r][0] == kFailedPart)
+      fail("%s: rank %d could not send its value (%s)", fn, int(r), parts[r].c_str() + 1);
+}
+
 // Pushes the single value a message holds (nil for an empty message).
 void push_decoded(lua_State* L, const std::string& bytes) {
   int n = decode_values(L, bytes.data(), bytes.size());
@@ -131,14 +153,22 @@ int l_barrier(lua_State*) {
 int l_bcast(lua_State* L) {
   int root = opt_int(L, 2, 0, "mpi.bcast", "root");
   bool is_root = mpi::world().rank == root;
-  std::string bytes = mpi::bcast(is_root ? encode_one(L, 1, "obj") : std::string(), root);
+  std::string failure;
+  std::string bytes = mpi::bcast(is_root ? encode_part(L, 1, "obj", failure) : std::string(), root);
+  if (!bytes.empty() && bytes[0] == kFailedPart) {
+    std::vector<std::string> parts(size_t(mpi::world().size));
+    parts[size_t(root)] = bytes;
+    raise_failed("mpi.bcast", failure, parts);
+  }
   push_decoded(L, bytes);
   return 1;
 }
 
 int l_gather(lua_State* L) {
   int root = opt_int(L, 2, 0, "mpi.gather", "root");
-  std::vector<std::string> parts = mpi::gather(encode_one(L, 1, "sendobj"), root);
+  std::string failure;
+  std::vector<std::string> parts = mpi::gather(encode_part(L, 1, "sendobj", failure), root);
+  raise_failed("mpi.gather", failure, parts);  // off the root, parts is empty: only its own failure
   if (mpi::world().rank != root) {
     lua_pushnil(L);
     return 1;
@@ -152,7 +182,9 @@ int l_gather(lua_State* L) {
 }
 
 int l_allgather(lua_State* L) {
-  std::vector<std::string> parts = mpi::allgather(encode_one(L, 1, "sendobj"));
+  std::string failure;
+  std::vector<std::string> parts = mpi::allgather(encode_part(L, 1, "sendobj", failure));
+  raise_failed("mpi.allgather", failure, parts);
   lua_createtable(L, int(parts.size()), 0);
   for (size_t i = 0; i < parts.size(); ++i) {
     push_decoded(L, parts[i]);
@@ -161,23 +193,40 @@ int l_allgather(lua_State* L) {
   return 1;
 }
 
+// The root's parts: the encoded items, or, when its list is wrong or an item cannot travel, the same
+// failed part for every rank (so that every rank learns of it), with `failure` set.
+std::vector<std::string> scatter_parts(lua_State* L, int size, std::string& failure) {
+  if (!lua_istable(L, 1)) {
+    failure = std::string("mpi.scatter: the root needs a list of one item per rank, got ") + luaL_typename(L, 1);
+  } else if (int n = int(lua_objlen(L, 1)); n != size) {
+    failure = "mpi.scatter: the root needs one item per rank: got " + std::to_string(n) + " for " +
+              std::to_string(size) + " ranks";
+  }
+  std::vector<std::string> parts;
+  for (int i = 1; i <= size && failure.empty(); ++i) {
+    lua_rawgeti(L, 1, i);
+    std::string what = "sendobj[" + std::to_string(i) + "]";
+    parts.push_back(encode_part(L, lua_gettop(L), what.c_str(), failure));
+    lua_pop(L, 1);
+  }
+  if (!failure.empty()) parts.assign(size_t(size), std::string(1, kFailedPart) + failure);
+  return parts;
+}
+
 // The root's list holds one item per rank (items 1..size; item i goes to rank i-1).
 int l_scatter(lua_State* L) {
   int root = opt_int(L, 2, 0, "mpi.scatter", "root");
   const mpi::World& w = mpi::world();
+  std::string failure;
   std::vector<std::string> parts;
-  if (w.rank == root) {
-    if (!lua_istable(L, 1)) fail("mpi.scatter: the root needs a list of one item per rank, got %s", luaL_typename(L, 1));
-    int n = int(lua_objlen(L, 1));
-    if (n != w.size) fail("mpi.scatter: the root needs one item per rank: got %d for %d ranks", n, w.size);
-    for (int i = 1; i <= n; ++i) {
-      lua_rawgeti(L, 1, i);
-      std::string what = "sendobj[" + std::to_string(i) + "]";
-      parts.push_back(encode_one(L, lua_gettop(L), what.c_str()));
-      lua_pop(L, 1);
-    }
+  if (w.rank == root) parts = scatter_parts(L, w.size, failure);
+  std::string mine = mpi::scatter(parts, root);
+  if (!mine.empty() && mine[0] == kFailedPart) {
+    std::vector<std::string> from(size_t(w.size));
+    from[size_t(root)] = mine;
+    raise_failed("mpi.scatter", failure, from);
   }
-  push_decoded(L, mpi::scatter(parts, root));
+  push_decoded(L, mine);
   return 1;
 }
 

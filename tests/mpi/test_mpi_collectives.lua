@@ -50,9 +50,11 @@ T.test("scatter hands item i to rank i-1", function()
   end
 end)
 
-T.test("scatter with the wrong count fails on the root, by name", function()
-  if rank == 0 then T.raises("mpi.scatter: the root needs one item per rank: got 1", mpi.scatter, { 1 }, 0) end
-  if rank == 0 then T.raises("mpi.scatter: the root needs a list", mpi.scatter, 5, 0) end
+T.test("scatter with the wrong count fails by name, on the root and on the ranks waiting for it", function()
+  local other = "mpi.scatter: rank 0 could not send its value (mpi.scatter: the root needs "
+  T.raises(rank == 0 and "mpi.scatter: the root needs one item per rank: got 1" or other .. "one item per rank: got 1",
+    mpi.scatter, rank == 0 and { 1 } or nil, 0)
+  T.raises(rank == 0 and "mpi.scatter: the root needs a list" or other .. "a list", mpi.scatter, rank == 0 and 5 or nil, 0)
 end)
 
 local function expected(op)
@@ -120,6 +122,40 @@ T.test("bad roots are errors that name the call", function()
   T.raises("mpi.gather: root -1 is not a rank", mpi.gather, 1, -1)
   T.raises("mpi.scatter: root 100 is not a rank", mpi.scatter, {}, 100)
   T.raises("mpi.bcast: root must be a whole number", mpi.bcast, 1, 1.5)
+end)
+
+T.test("a value that cannot travel fails the collective on the ranks that wait for it; the next one works", function()
+  local bad = coroutine.create(print)
+  local own = "cannot send sendobj[1]: a coroutine"
+  local function fails(ok, err, want)
+    T.eq(ok, false)
+    T.ok(tostring(err):find(want, 1, true), tostring(err))
+  end
+  -- gather: rank 1's value; the root hears of it, the other senders return as usual
+  local ok, err = pcall(mpi.gather, rank == 1 and bad or rank, 0)
+  if rank == 1 then fails(ok, err, own)
+  elseif rank == 0 then fails(ok, err, "mpi.gather: rank 1 could not send its value (" .. own .. ")")
+  else T.eq(ok, true) end
+  -- allgather: every rank hears of it
+  ok, err = pcall(mpi.allgather, rank == 1 and bad or rank)
+  fails(ok, err, rank == 1 and own or "mpi.allgather: rank 1 could not send its value (" .. own .. ")")
+  -- bcast: the root's value
+  ok, err = pcall(mpi.bcast, rank == 0 and { f = bad } or nil, 0)
+  fails(ok, err, rank == 0 and "cannot send obj[1].f: a coroutine"
+    or "mpi.bcast: rank 0 could not send its value (cannot send obj[1].f: a coroutine)")
+  -- scatter: one item of the root's list, and a list of the wrong length
+  local items = {}
+  for i = 1, size do items[i] = i == size and bad or i end
+  ok, err = pcall(mpi.scatter, rank == 0 and items or nil, 0)
+  fails(ok, err, "cannot send sendobj[" .. size .. "][1]: a coroutine")
+  ok, err = pcall(mpi.scatter, rank == 0 and { 1 } or nil, 0)
+  fails(ok, err, "the root needs one item per rank: got 1 for " .. size .. " ranks")
+  -- reduce and allreduce are built on them
+  ok, err = pcall(mpi.allreduce, rank == 1 and bad or 1)
+  fails(ok, err, rank == 1 and own or "rank 1 could not send its value")
+  -- every rank took part in each call: the next collective matches up
+  T.eq(mpi.allreduce(1), size)
+  T.eq(mpi.bcast(rank == 0 and "after" or nil, 0), "after")
 end)
 
 T.done()
