@@ -1,5 +1,6 @@
 #include "engine/barrier.hpp"
 
+#include "engine/clock.hpp"
 #include "engine/futex.hpp"
 #include "engine/gil.hpp"
 

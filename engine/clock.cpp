@@ -21,6 +21,19 @@ double clock_seconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+double deadline_after(double timeout) noexcept { return timeout < 0 ? -1 : clock_seconds() + timeout; }
+
+double seconds_left(double deadline) noexcept {
+  if (deadline < 0) return -1;
+  double left = deadline - clock_seconds();
+  return left > 0 ? left : 0;
+}
+
+double next_slice(double deadline, double longest) noexcept {
+  double left = seconds_left(deadline);
+  return left >= 0 && left < longest ? left : longest;
+}
+
 // Like the shell's `time`: this process's threads plus the children it has waited for.
 CpuTimes process_cpu_times() {
   CpuTimes t;

@@ -7,6 +7,14 @@ namespace parlab {
 // Monotonic seconds with nanosecond resolution.
 double clock_seconds();
 
+// Every wait with a timeout works on an absolute deadline: < 0 means none (timeout < 0 waits forever).
+double deadline_after(double timeout) noexcept;
+// Seconds left until deadline, clamped to 0 once it has passed; < 0 when there is no deadline.
+double seconds_left(double deadline) noexcept;
+// The next sleep of a wait that wakes between slices (to notice Ctrl-C): `longest`, or less when the
+// deadline is nearer; 0 once the deadline has passed.
+double next_slice(double deadline, double longest) noexcept;
+
 // CPU time this process (all threads) and its waited-for children have used so far.
 struct CpuTimes {
   double user = 0;

@@ -1,5 +1,6 @@
 #include "engine/condition.hpp"
 
+#include "engine/clock.hpp"
 #include "engine/futex.hpp"
 #include "engine/gil.hpp"
 #include "engine/interrupt.hpp"

@@ -36,15 +36,11 @@ bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, double timeo
     cpu_relax();
     if ((i & 63) == 63 && clock_seconds() > spin_until) break;
   }
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   while (word.load(std::memory_order_acquire) == expected) {
     interrupt::check();
-    double slice = interrupt::kPollSeconds;
-    if (deadline >= 0) {
-      double left = deadline - clock_seconds();
-      if (left <= 0) return false;
-      if (left < slice) slice = left;
-    }
+    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    if (slice == 0) return false;
     timespec ts{time_t(slice), long((slice - double(time_t(slice))) * 1e9)};
     // Not FUTEX_PRIVATE: the word may be in memory shared with other processes.
     if (sys_futex(&word, FUTEX_WAIT, expected, &ts) == 0) return true;

@@ -15,14 +15,6 @@
 
 namespace parlab::sync {
 
-double deadline_after(double timeout) noexcept { return timeout < 0 ? -1 : clock_seconds() + timeout; }
-
-double seconds_left(double deadline) noexcept {
-  if (deadline < 0) return -1;
-  double left = deadline - clock_seconds();
-  return left > 0 ? left : 0;
-}
-
 bool WordLock::try_acquire() noexcept {
   std::uint32_t c = 0;
   return word.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed);

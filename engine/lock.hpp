@@ -48,8 +48,4 @@ struct LockObject : shm::Header {
   void acquire_restore(std::uint32_t depth);
 };
 
-// Remaining seconds until deadline (< 0 means "forever" and stays < 0); clamps to 0.
-double seconds_left(double deadline) noexcept;
-double deadline_after(double timeout) noexcept;
-
 }  // namespace parlab::sync

@@ -72,7 +72,7 @@ PipeStatus Pipe::wait_readable(int end, double deadline) {
 }
 
 PipeStatus Pipe::recv(int end, Message& out, double timeout) {
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   for (;;) {
     if (inbox_[end].pop(out)) return PipeStatus::ok;
     PipeStatus s = wait_readable(end, deadline);
@@ -95,7 +95,7 @@ PipeStatus Pipe::poll(int end, double timeout) {
       case Holders::State::died: return inbox_[end].empty() ? PipeStatus::peer_died : PipeStatus::ok;
     }
   }
-  return wait_readable(end, timeout < 0 ? -1 : clock_seconds() + timeout);
+  return wait_readable(end, deadline_after(timeout));
 }
 
 }  // namespace parlab::queue

@@ -192,7 +192,7 @@ bool Pool::try_result(Message& out) {
 }
 
 bool Pool::next_result(Message& out, double timeout) {
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   Channel& results = shared_->results;
   for (int spins = 0;;) {
     std::uint32_t seen = results.seq();
@@ -203,12 +203,8 @@ bool Pool::next_result(Message& out, double timeout) {
       continue;
     }
     interrupt::check();
-    double slice = interrupt::kPollSeconds;
-    if (deadline >= 0) {
-      double left = deadline - clock_seconds();
-      if (left <= 0) return false;
-      if (left < slice) slice = left;
-    }
+    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    if (slice == 0) return false;
     gil::Release unlocked;
     results.sleep(seen, slice);
   }
@@ -272,11 +268,11 @@ void Pool::terminate() {
 
 bool Pool::join(double timeout) {
   if (!closed_) throw Error("pool: join() needs close() or terminate() first");
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   for (int i = 0; i < workers_; ++i) {
     while (!ended_[i]) {
-      double left = deadline < 0 ? -1 : deadline - clock_seconds();
-      if (deadline >= 0 && left <= 0) return false;
+      double left = seconds_left(deadline);
+      if (left == 0) return false;
       std::string how;
       if (launcher_->wait(i, left, how)) reap_slot(i, how);
     }

@@ -162,15 +162,11 @@ bool Child::wait(double timeout) {
   if (owner_ != getpid()) throw Error("Process.join: can only join a child of this process");
   if (poll()) return true;
   gil::Release unlocked;
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   for (;;) {
     interrupt::check();
-    double slice = interrupt::kPollSeconds;
-    if (deadline >= 0) {
-      double left = deadline - clock_seconds();
-      if (left <= 0) return poll();
-      slice = std::min(slice, left);
-    }
+    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    if (slice == 0) return poll();
     if (wait_fd_ >= 0) {
       pollfd p{wait_fd_, POLLIN, 0};
       ::poll(&p, 1, std::max(1, int(slice * 1000)));

@@ -62,13 +62,10 @@ bool PoolLauncher::ended(int slot, std::string& how) {
 bool PoolLauncher::wait(int slot, double timeout, std::string& how) {
   auto& c = children_.at(slot);
   if (!c) return true;
-  const double deadline = timeout < 0 ? -1 : clock_seconds() + timeout;
+  const double deadline = deadline_after(timeout);
   for (;;) {
-    double slice = interrupt::kPollSeconds * 5;
-    if (deadline >= 0) slice = std::min(slice, deadline - clock_seconds());
-    if (slice < 0) slice = 0;
-    if (c->wait(slice)) break;
-    if (deadline >= 0 && clock_seconds() >= deadline) return false;
+    if (c->wait(next_slice(deadline, interrupt::kPollSeconds * 5))) break;
+    if (seconds_left(deadline) == 0) return false;
     if (killed_at_[slot] >= 0 && clock_seconds() - killed_at_[slot] > kKillGraceSeconds) c->signal(SIGKILL);
   }
   how = c->how();

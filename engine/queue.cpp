@@ -1,5 +1,6 @@
 #include "engine/queue.hpp"
 
+#include "engine/clock.hpp"
 #include "engine/error.hpp"
 
 namespace parlab::queue {

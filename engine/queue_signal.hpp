@@ -65,16 +65,10 @@ bool wait_until(Signal& s, Ready&& ready, double deadline) {
   for (;;) {
     std::uint32_t seen = s.seq.load(std::memory_order_seq_cst);
     if (ready()) return true;
-    double timeout = -1;
-    if (deadline >= 0) {
-      timeout = deadline - clock_seconds();
-      if (timeout <= 0) return false;
-    }
+    double timeout = seconds_left(deadline);
+    if (timeout == 0) return false;
     sleep_on(s, seen, timeout);
   }
 }
-
-// The absolute deadline for a relative timeout (< 0: none).
-inline double deadline_after(double timeout) { return timeout < 0 ? -1 : clock_seconds() + timeout; }
 
 }  // namespace parlab::queue

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "engine/clock.hpp"
 #include "engine/futex.hpp"
 #include "engine/gil.hpp"
 #include "engine/lock.hpp"
