@@ -17,11 +17,7 @@ bool EventObject::wait(double timeout) {
   if (timeout == 0) return false;
   gil::Release unlocked;
   const double deadline = deadline_after(timeout);
-  sleepers.fetch_add(1);
-  struct Leave {
-    std::atomic<std::uint32_t>& n;
-    ~Leave() { n.fetch_sub(1); }
-  } leave{sleepers};
+  futex::Sleeping counted(sleepers);
   while (!is_set()) {
     double left = seconds_left(deadline);
     if (left == 0) return false;

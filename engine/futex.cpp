@@ -18,8 +18,6 @@ namespace {
 std::atomic<int> spin_iterations{4000};
 constexpr double kSpinSeconds = 20e-6;
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
-
 long sys_futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
   return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
 }
@@ -41,12 +39,17 @@ bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, double timeo
     interrupt::check();
     double slice = next_slice(deadline, interrupt::kPollSeconds);
     if (slice == 0) return false;
-    timespec ts{time_t(slice), long((slice - double(time_t(slice))) * 1e9)};
-    // Not FUTEX_PRIVATE: the word may be in memory shared with other processes.
-    if (sys_futex(&word, FUTEX_WAIT, expected, &ts) == 0) return true;
-    if (errno == EAGAIN) return true;  // the word had already changed
+    if (sleep_once(word, expected, slice)) return true;
   }
   return true;
+}
+
+bool sleep_once(std::atomic<std::uint32_t>& word, std::uint32_t expected, double seconds) noexcept {
+  if (seconds <= 0) return false;
+  timespec ts{time_t(seconds), long((seconds - double(time_t(seconds))) * 1e9)};
+  // Not FUTEX_PRIVATE: the word may be in memory shared with other processes.
+  if (sys_futex(&word, FUTEX_WAIT, expected, &ts) == 0) return true;
+  return errno == EAGAIN;  // the word had already changed
 }
 
 void wake(std::atomic<std::uint32_t>& word, int n) noexcept {

@@ -8,6 +8,7 @@
 
 #include "engine/clock.hpp"
 #include "engine/error.hpp"
+#include "engine/futex.hpp"
 #include "engine/gil.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/pool_channel.hpp"
@@ -39,8 +40,6 @@ struct Shared : shm::Header {
 };
 
 namespace {
-
-inline void cpu_relax() { __builtin_ia32_pause(); }
 
 // Workers poll an empty channel this many times (~20 us) before sleeping; more would steal the CPU from
 // the submitter on a small machine.
@@ -91,7 +90,7 @@ bool WorkerEndpoint::next(Task& task) {
     }
     if (spins < kWorkerSpins) {
       ++spins;
-      cpu_relax();
+      futex::cpu_relax();
       continue;
     }
     // A worker waits for work without the GIL, like CPython's pool threads blocked on their queue.
@@ -199,7 +198,7 @@ bool Pool::next_result(Message& out, double timeout) {
     if (try_result(out)) return true;
     if (spins < kParentSpins) {
       ++spins;
-      cpu_relax();
+      futex::cpu_relax();
       continue;
     }
     interrupt::check();

@@ -1,14 +1,13 @@
 #include "engine/pool_channel.hpp"
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "engine/futex.hpp"
 
 namespace parlab::pool {
 
@@ -45,25 +44,9 @@ std::uint32_t my_pid() {
   return p;
 }
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
-
-long sys_futex(std::atomic<std::uint32_t>* addr, int op, std::uint32_t val, const timespec* ts) {
-  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(addr), op, val, ts, nullptr, 0);
-}
-
 bool process_gone(std::uint32_t pid) { return pid != 0 && kill(pid_t(pid), 0) == -1 && errno == ESRCH; }
 
 }  // namespace
-
-void futex_sleep(std::atomic<std::uint32_t>& word, std::uint32_t expected, double seconds) noexcept {
-  if (seconds <= 0) return;
-  timespec ts{time_t(seconds), long((seconds - double(time_t(seconds))) * 1e9)};
-  sys_futex(&word, FUTEX_WAIT, expected, &ts);  // not PRIVATE: the word may be shared with processes
-}
-
-void futex_wake(std::atomic<std::uint32_t>& word, int n) noexcept {
-  sys_futex(&word, FUTEX_WAKE, n < 0 ? 0x7fffffff : std::uint32_t(n), nullptr);
-}
 
 void SharedMutex::lock() noexcept {
   const std::uint32_t me = my_pid();
@@ -71,12 +54,13 @@ void SharedMutex::lock() noexcept {
     std::uint32_t expected = 0;
     if (word_.compare_exchange_weak(expected, me, std::memory_order_acquire)) return;
     if (spins < 200) {
-      cpu_relax();
+      futex::cpu_relax();
       continue;
     }
-    waiters_.fetch_add(1);
-    futex_sleep(word_, expected, 0.001);
-    waiters_.fetch_sub(1);
+    {
+      futex::Sleeping counted(waiters_);
+      futex::sleep_once(word_, expected, 0.001);
+    }
     // After a long wait, a holder process that no longer exists cannot unlock: take the lock over.
     if (spins % 1000 == 999 && expected != 0 && process_gone(expected) &&
         word_.compare_exchange_strong(expected, me, std::memory_order_acquire))
@@ -86,7 +70,7 @@ void SharedMutex::lock() noexcept {
 
 void SharedMutex::unlock() noexcept {
   word_.store(0, std::memory_order_release);
-  if (waiters_.load() > 0) futex_wake(word_, 1);
+  if (waiters_.load() > 0) futex::wake(word_, 1);
 }
 
 Channel::~Channel() {
@@ -204,16 +188,15 @@ void Channel::release(Node* node) noexcept {
 }
 
 void Channel::sleep(std::uint32_t seen, double slice) noexcept {
-  sleepers_.fetch_add(1, std::memory_order_seq_cst);
-  futex_sleep(seq_, seen, slice);
-  sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+  futex::Sleeping counted(sleepers_);
+  futex::sleep_once(seq_, seen, slice);
 }
 
-void Channel::wake_one() noexcept { futex_wake(seq_, 1); }
+void Channel::wake_one() noexcept { futex::wake(seq_, 1); }
 
 void Channel::wake_all() noexcept {
   seq_.fetch_add(1, std::memory_order_seq_cst);
-  futex_wake(seq_, -1);
+  futex::wake(seq_, -1);
 }
 
 }  // namespace parlab::pool

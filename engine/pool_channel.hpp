@@ -65,8 +65,4 @@ class Channel {
   std::atomic<std::size_t> size_{0};
 };
 
-// Raw futex sleep on a shared word (no spinning, no Ctrl-C check); for the engine's own loops.
-void futex_sleep(std::atomic<std::uint32_t>& word, std::uint32_t expected, double seconds) noexcept;
-void futex_wake(std::atomic<std::uint32_t>& word, int n) noexcept;
-
 }  // namespace parlab::pool

@@ -57,11 +57,7 @@ bool wait_until(Signal& s, Ready&& ready, double deadline) {
   }
   budget = budget / 2 > kMinPollSeconds ? budget / 2 : kMinPollSeconds;
   gil::Release unlocked;
-  struct Registration {  // keeps sleepers exact when sleep_on throws Interrupted
-    Signal& s;
-    explicit Registration(Signal& sig) : s(sig) { s.sleepers.fetch_add(1, std::memory_order_seq_cst); }
-    ~Registration() { s.sleepers.fetch_sub(1, std::memory_order_seq_cst); }
-  } registered(s);
+  futex::Sleeping registered(s.sleepers);  // exact also when sleep_on throws Interrupted
   for (;;) {
     std::uint32_t seen = s.seq.load(std::memory_order_seq_cst);
     if (ready()) return true;

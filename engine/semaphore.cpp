@@ -24,11 +24,7 @@ bool SemaphoreObject::acquire(bool block, double timeout) {
   if (!block || timeout == 0) return false;
   gil::Release unlocked;
   const double deadline = deadline_after(timeout);
-  sleepers.fetch_add(1);
-  struct Leave {
-    std::atomic<std::uint32_t>& n;
-    ~Leave() { n.fetch_sub(1); }
-  } leave{sleepers};
+  futex::Sleeping counted(sleepers);
   while (!try_take(value)) {
     double left = seconds_left(deadline);
     if (left == 0) return false;

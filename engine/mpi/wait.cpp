@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/error.hpp"
+#include "engine/futex.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi::detail {
@@ -32,18 +33,9 @@ std::vector<Orphan> orphans;
 
 }  // namespace
 
-// A CPU hint that this is a spin-wait loop (x86 PAUSE, Arm YIELD); nothing elsewhere.
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__) || defined(__arm__)
-  __asm__ __volatile__("yield");
-#endif
-}
-
 void Backoff::pause() {
   if (clock_seconds() - start < spin_seconds()) {
-    cpu_relax();
+    futex::cpu_relax();
     return;
   }
   sleep = sleep == 0 ? 10e-6 : std::min(sleep * 2, 1e-3);
