@@ -150,16 +150,20 @@ bool Encoder::named(int idx) {
   return true;
 }
 
+// A table or function already in this message travels as a reference to its first copy (shared
+// references and cycles stay so).
+bool Encoder::wrote_ref(int idx) {
+  int id = seen_.find(lua_topointer(L_, idx));
+  if (id < 0) return false;
+  w_.u8(wire::kRef);
+  w_.varint(static_cast<uint64_t>(id));
+  has_refs_ = true;
+  return true;
+}
+
 void Encoder::table(int idx) {
+  if (wrote_ref(idx) || named(idx)) return;
   const void* p = lua_topointer(L_, idx);
-  int id = seen_.find(p);
-  if (id >= 0) {
-    w_.u8(wire::kRef);
-    w_.varint(static_cast<uint64_t>(id));
-    has_refs_ = true;
-    return;
-  }
-  if (named(idx)) return;
   if (++depth_ > wire::kMaxDepth) refuse("tables nested more than 200 levels deep");
   if (!lua_checkstack(L_, 8)) refuse("out of Lua stack space");
   bool has_meta = lua_getmetatable(L_, idx);

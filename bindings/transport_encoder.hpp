@@ -73,6 +73,7 @@ class Encoder {
   void raw_global(int env);
   void other(int idx, const char* fallback);
   bool named(int idx);
+  bool wrote_ref(int idx);
   int slot(int at, char* key);
   void value_at(int idx, const Step& step);
   [[noreturn]] void refuse(const char* why);

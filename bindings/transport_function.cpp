@@ -17,15 +17,8 @@ int dump_writer(lua_State*, const void* p, size_t sz, void* ud) {
 }  // namespace
 
 void Encoder::function(int idx) {
+  if (wrote_ref(idx) || named(idx)) return;
   const void* p = lua_topointer(L_, idx);
-  int id = seen_.find(p);
-  if (id >= 0) {
-    w_.u8(wire::kRef);
-    w_.varint(static_cast<uint64_t>(id));
-    has_refs_ = true;
-    return;
-  }
-  if (named(idx)) return;
   if (lua_iscfunction(L_, idx)) refuse("a C function that is not part of the standard library");
   if (++depth_ > wire::kMaxDepth) refuse("functions nested more than 200 levels deep");
   if (!lua_checkstack(L_, 8)) refuse("out of Lua stack space");
