@@ -161,34 +161,26 @@ TEST_CASE("Barrier: a timeout breaks it, abort breaks it, reset mends it") {
   CHECK_THROWS_AS(bar->arrive(), sync::BrokenBarrier);
   bar->reset();
   CHECK_FALSE(bar->broken.load());
-  // abort while one waits: the waiter gets BrokenBarrier
-  std::atomic<int> broke{0};
-  std::thread t([&] {
-    try {
-      auto x = bar->arrive();
-      bar->wait_round(x.round, 10);
-    } catch (const sync::BrokenBarrier&) {
-      ++broke;
-    }
-  });
-  while (bar->n_waiting() == 0) sleep_seconds(0.001);
-  bar->abort();
-  t.join();
-  CHECK(broke.load() == 1);
+  // breaks(act): one thread waits at the barrier, act() runs, and the waiter must get BrokenBarrier
+  auto breaks = [&](auto act) {
+    bool broke = false;
+    std::thread t([&] {
+      try {
+        auto x = bar->arrive();
+        bar->wait_round(x.round, 10);
+      } catch (const sync::BrokenBarrier&) {
+        broke = true;
+      }
+    });
+    while (bar->n_waiting() == 0) sleep_seconds(0.001);
+    act();
+    t.join();
+    return broke;
+  };
+  CHECK(breaks([&] { bar->abort(); }));  // abort while one waits
+  bar->reset();
   // reset while one waits also breaks that round, then the barrier works again
-  bar->reset();
-  std::thread u([&] {
-    try {
-      auto x = bar->arrive();
-      bar->wait_round(x.round, 10);
-    } catch (const sync::BrokenBarrier&) {
-      ++broke;
-    }
-  });
-  while (bar->n_waiting() == 0) sleep_seconds(0.001);
-  bar->reset();
-  u.join();
-  CHECK(broke.load() == 2);
+  CHECK(breaks([&] { bar->reset(); }));
   CHECK_FALSE(bar->broken.load());
   std::thread v([&] {
     auto x = bar->arrive();

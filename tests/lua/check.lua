@@ -82,6 +82,36 @@ function T.pid_gone(pid)
   return stat == nil or stat:match("^%d+ %b() (%a)") == "Z"
 end
 
+-- Writes text to a fresh temporary file (a script to run as a separate parlab) and returns its name.
+function T.write_script(text)
+  local name = os.tmpname()
+  local f = assert(io.open(name, "w"))
+  f:write(text)
+  f:close()
+  return name
+end
+
+-- A raw fork (no parlab.Process): the child runs fn and leaves with _exit, status 0 when fn returned,
+-- 1 when it raised (without closing the Lua state it inherited). Returns the child's pid.
+local ffi = require "ffi"
+ffi.cdef [[ int fork(void); void _exit(int); int waitpid(int, int*, int); ]]
+function T.forked(fn)
+  local pid = ffi.C.fork()
+  if pid == 0 then
+    local ok, err = pcall(fn)
+    if not ok then io.stderr:write("child: ", tostring(err), "\n") end
+    ffi.C._exit(ok and 0 or 1)
+  end
+  return pid
+end
+
+-- Waits for a child T.forked started and returns its raw wait status (0: exited with 0).
+function T.wait_status(pid)
+  local st = ffi.new("int[1]")
+  ffi.C.waitpid(pid, st, 0)
+  return st[0]
+end
+
 -- A fresh temporary file name (nothing created).
 function T.tmpfile()
   local name = os.tmpname()

@@ -2,22 +2,8 @@
 local T = require "check"
 local ffi = require "ffi"
 
-ffi.cdef [[ int fork(void); void _exit(int); int waitpid(int, int*, int); int kill(int, int); unsigned sleep(unsigned); ]]
-
-local function forked(fn)
-  local pid = ffi.C.fork()
-  if pid == 0 then
-    local ok, err = pcall(fn)
-    if not ok then io.stderr:write("child: ", tostring(err), "\n") end
-    ffi.C._exit(ok and 0 or 1)
-  end
-  return pid
-end
-local function wait_status(pid)
-  local st = ffi.new("int[1]")
-  ffi.C.waitpid(pid, st, 0)
-  return st[0]
-end
+ffi.cdef [[ int kill(int, int); unsigned sleep(unsigned); ]]
+local forked, wait_status = T.forked, T.wait_status
 
 T.test("a duplex pipe sends values both ways", function()
   local a, b = parlab.Pipe()

@@ -2,13 +2,7 @@
 -- stop, nothing is left running. The parent runs as a separate parlab so the signal hits only it.
 local T = require "check"
 
-local function write_script(text)
-  local name = os.tmpname()
-  local f = assert(io.open(name, "w"))
-  f:write(text)
-  f:close()
-  return name
-end
+local write_script = T.write_script
 
 local slurp = T.slurp
 

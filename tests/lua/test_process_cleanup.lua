@@ -17,13 +17,7 @@ local function wait_gone(pids, seconds)
   return false
 end
 
-local function write_script(text)
-  local name = os.tmpname()
-  local f = assert(io.open(name, "w"))
-  f:write(text)
-  f:close()
-  return name
-end
+local write_script = T.write_script
 
 -- Runs a parlab script in the background; returns its pid and the file its stdout goes to.
 local function run_background(script)

@@ -1,6 +1,5 @@
 -- parlab.Queue, JoinableQueue, SimpleQueue from Lua: every method, timeout and error path.
 local T = require "check"
-local ffi = require "ffi"
 
 T.test("put and get keep order and values of every transportable kind", function()
   local q = parlab.Queue()
@@ -126,23 +125,8 @@ T.test("a 100 MB string goes through intact", function()
   T.ok(got == big)
 end)
 
-ffi.cdef [[ int fork(void); void _exit(int); int waitpid(int, int*, int); ]]
-
--- A forked child runs fn and leaves with _exit (without closing the state it inherited).
-local function forked(fn)
-  local pid = ffi.C.fork()
-  if pid == 0 then
-    local ok, err = pcall(fn)
-    if not ok then io.stderr:write("child: ", tostring(err), "\n") end
-    ffi.C._exit(ok and 0 or 1)
-  end
-  return pid
-end
-local function wait_ok(pid)
-  local st = ffi.new("int[1]")
-  ffi.C.waitpid(pid, st, 0)
-  return st[0] == 0
-end
+local forked = T.forked
+local function wait_ok(pid) return T.wait_status(pid) == 0 end
 
 T.test("forked producers and consumers: exact totals, no loss or duplication", function()
   local q, results = parlab.Queue(100), parlab.Queue()
