@@ -154,9 +154,7 @@ int l_index(lua_State* L) {
   } else if (std::strcmp(k, "bytes") == 0) {
     lua_pushnumber(L, double(b->bytes()));
   } else {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "methods");
-    lua_getfield(L, -1, k);
+    push_method(L);
   }
   return 1;
 }

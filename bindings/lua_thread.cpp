@@ -210,10 +210,7 @@ int l_index(lua_State* L) {
     lua_pushstring(L, r.name.c_str());
     return 1;
   }
-  lua_getmetatable(L, 1);
-  lua_getfield(L, -1, "methods");
-  lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  push_method(L);
   return 1;
 }
 

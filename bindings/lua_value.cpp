@@ -110,10 +110,7 @@ int value_index(lua_State* L) {
   const char* k = lua_tostring(L, 2);
   if (k && !std::strcmp(k, "value")) return push_element(L, v.type, shared::load(v.type, v.data)), 1;
   if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(v.type)), 1;
-  luaL_getmetatable(L, kValue);
-  lua_getfield(L, -1, "methods");
-  lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  push_method(L);
   return 1;
 }
 
@@ -187,10 +184,7 @@ int array_index(lua_State* L) {
   const char* k = lua_tostring(L, 2);
   if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(a.type)), 1;
   if (k && !std::strcmp(k, "len")) return lua_pushnumber(L, double(a.size)), 1;
-  luaL_getmetatable(L, kArray);
-  lua_getfield(L, -1, "methods");
-  lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  push_method(L);
   return 1;
 }
 

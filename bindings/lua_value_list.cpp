@@ -130,10 +130,7 @@ int list_get(lua_State* L) {
     push_item(L, l.get(list_index(L, 2, l.size, "ShareableList")));
     return 1;
   }
-  luaL_getmetatable(L, kList);
-  lua_getfield(L, -1, "methods");
-  lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  push_method(L);
   return 1;
 }
 

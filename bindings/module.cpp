@@ -62,6 +62,16 @@ void push_function(lua_State* L, int (*body)(lua_State*)) {
   lua_pushcclosure(L, trampoline, 1);
 }
 
+void push_method(lua_State* L) {
+  if (!lua_getmetatable(L, 1)) {
+    lua_pushnil(L);
+    return;
+  }
+  lua_getfield(L, -1, "methods");
+  lua_pushvalue(L, 2);
+  lua_rawget(L, -2);
+}
+
 void set_functions(lua_State* L, const Function* fns) {
   for (; fns->name; ++fns) {
     push_function(L, fns->fn);

@@ -22,6 +22,10 @@ void set_functions(lua_State* L, const Function* fns);
 // Pushes body as a Lua function wrapped by call_guarded.
 void push_function(lua_State* L, int (*body)(lua_State*));
 
+// The tail of an __index that serves some keys itself: pushes the method the key (stack index 2) names
+// in the "methods" table of the object's (stack index 1) metatable, or nil.
+void push_method(lua_State* L);
+
 }  // namespace parlab::lua
 
 #define PARLAB_MODULE(name, opener) \
