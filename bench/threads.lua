@@ -106,19 +106,16 @@ local function set_mode(mode)
   end
 end
 
-local function sums_interp(mode)
+-- The serial time in this mode, then for each worker count the time of a ThreadPool(w) mapping fn
+-- over items, chunksize 1: rows of {workers, seconds, speed-up}.
+local function speedups(mode, serial, fn, items, pool_opts)
   set_mode(mode)
-  local list = make_list()
-  local base = best(function() for _ = 1, 10 do manual_sum(list) end end)
+  local base = best(serial)
   local rows = { { 0, base, 1 } }
   for _, w in ipairs(WORKERS) do
-    -- Each worker builds its own list once (threads share no Lua tables), before the timing.
-    local pool = parlab.ThreadPool(w, { initializer = function(n)
-      my_list = {}
-      for i = 1, n do my_list[i] = 0 end
-    end, initargs = { LIST_LEN } })
+    local pool = parlab.ThreadPool(w, pool_opts)
     pool:map(function() parlab.sleep(0.01) end, { 1, 2, 3, 4 }, 1)
-    local s = best(function() pool:map(function() return manual_sum(my_list) end, { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, 1) end)
+    local s = best(function() pool:map(fn, items, 1) end)
     rows[#rows + 1] = { w, s, base / s }
     pool:close()
     pool:join()
@@ -127,24 +124,24 @@ local function sums_interp(mode)
   return rows
 end
 
+local function sums_interp(mode)
+  local list = make_list()
+  -- Each worker builds its own list once (threads share no Lua tables), before the timing.
+  local opts = { initializer = function(n)
+    my_list = {}
+    for i = 1, n do my_list[i] = 0 end
+  end, initargs = { LIST_LEN } }
+  return speedups(mode, function() for _ = 1, 10 do manual_sum(list) end end,
+    function() return manual_sum(my_list) end, { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, opts)
+end
+
 local function sums_native(mode)
-  set_mode(mode)
   local a = parlab.array("f64", ARRAY_LEN)
   parlab.kernels.fill(a, 1.0)
   local refs = {}
   for i = 1, 10 do refs[i] = a end
-  local base = best(function() for i = 1, 10 do parlab.kernels.sum(refs[i], 1) end end)
-  local rows = { { 0, base, 1 } }
-  for _, w in ipairs(WORKERS) do
-    local pool = parlab.ThreadPool(w)
-    pool:map(function() parlab.sleep(0.01) end, { 1, 2, 3, 4 }, 1)
-    local s = best(function() pool:map(function(x) return parlab.kernels.sum(x, 1) end, refs, 1) end)
-    rows[#rows + 1] = { w, s, base / s }
-    pool:close()
-    pool:join()
-  end
-  set_mode("free-jit")
-  return rows
+  return speedups(mode, function() for i = 1, 10 do parlab.kernels.sum(refs[i], 1) end end,
+    function(x) return parlab.kernels.sum(x, 1) end, refs)
 end
 
 -- ---- report ----
