@@ -1,4 +1,4 @@
-// The words to complete come from Lua (bindings/lua/_repl.lua), so they see the live globals.
+// The words to complete come from Lua (cli/lua/repl.lua), so they see the live globals.
 #include "cli/complete.hpp"
 
 #include <editline/readline.h>

@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "cli/jitprobe.hpp"
-#include "engine/interrupt.hpp"
+#include "engine/core/interrupt.hpp"
 
 namespace parlab::cli::sigint {
 

@@ -3,7 +3,8 @@
 
 #include <csignal>
 
-#include "bindings/module.hpp"
+#include "bindings/core/embedded.hpp"
+#include "bindings/core/module.hpp"
 #include "cli/run.hpp"
 
 namespace parlab::cli {
@@ -11,6 +12,7 @@ namespace {
 
 int open_protected(lua_State* L) {
   parlab::lua::open_state(L);
+  parlab::lua::preload_chunks(L, parlab::lua::cli_chunks);  // require "parlab.repl" and its parts
   return 0;
 }
 

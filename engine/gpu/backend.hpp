@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/gpu.hpp"
+#include "engine/gpu/gpu.hpp"
 
 namespace parlab::gpu {
 

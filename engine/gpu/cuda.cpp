@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/gpu/backend.hpp"
 
 namespace parlab::gpu {

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "engine/error.hpp"
-#include "engine/gil.hpp"
-#include "engine/gpu.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/gpu/gpu.hpp"
 #include "engine/gpu/backend.hpp"
 
 namespace parlab::gpu {

@@ -2,7 +2,7 @@
 // The caller keeps the memory alive (the bindings hold the arrays for the call's duration).
 #include <cstring>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi {

@@ -3,7 +3,7 @@
 // interruptible and releases the GIL; scratch lives in a shared Scratch an interrupted wait keeps alive.
 #include <cstring>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi {

@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "engine/clock.hpp"
-#include "engine/gil.hpp"
-#include "engine/interrupt.hpp"
-#include "engine/mpi.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/core/interrupt.hpp"
+#include "engine/mpi/mpi.hpp"
 
 namespace parlab::mpi::detail {
 

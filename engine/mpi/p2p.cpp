@@ -4,7 +4,7 @@
 #include <deque>
 #include <mutex>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi {

@@ -2,7 +2,7 @@
 // completes hands its MPI request and buffers to the orphan list (engine/mpi/wait.cpp).
 #include <cstring>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi {

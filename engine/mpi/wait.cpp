@@ -6,8 +6,8 @@
 #include <mutex>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/futex.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/futex.hpp"
 #include "engine/mpi/internal.hpp"
 
 namespace parlab::mpi::detail {

@@ -10,9 +10,9 @@
 #include <cstring>
 #include <mutex>
 
-#include "engine/error.hpp"
+#include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
-#include "engine/transport.hpp"
+#include "engine/transport/transport.hpp"
 
 namespace parlab::mpi {
 namespace {

@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "bindings/module.hpp"
-#include "bindings/transport.hpp"
-#include "engine/error.hpp"
-#include "engine/transport.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/transport.hpp"
+#include "engine/core/error.hpp"
+#include "engine/transport/transport.hpp"
 
 namespace {
 

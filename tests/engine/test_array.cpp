@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/array.hpp"
-#include "engine/error.hpp"
-#include "engine/shm.hpp"
+#include "engine/kernels/array.hpp"
+#include "engine/core/error.hpp"
+#include "engine/arena/shm.hpp"
 
 using parlab::Array;
 using parlab::DType;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/clock.hpp"
+#include "engine/core/clock.hpp"
 
 TEST_CASE("clock is monotonic and sleep lasts at least as asked") {
   double t0 = parlab::clock_seconds();

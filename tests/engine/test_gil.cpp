@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.hpp"
-#include "engine/error.hpp"
-#include "engine/gil.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/gil.hpp"
 
 using namespace parlab;
 

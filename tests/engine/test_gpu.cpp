@@ -5,8 +5,8 @@
 #include <random>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/gpu.hpp"
+#include "engine/core/error.hpp"
+#include "engine/gpu/gpu.hpp"
 
 namespace gpu = parlab::gpu;
 

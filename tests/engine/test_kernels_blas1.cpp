@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "engine/error.hpp"
-#include "engine/kernels.hpp"
-#include "engine/kernels_blas1.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/dispatch.hpp"
+#include "engine/kernels/blas1.hpp"
 #include "tests/engine/test_kernels_util.hpp"
 
 using parlab::Array;

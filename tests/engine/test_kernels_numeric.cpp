@@ -2,12 +2,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "engine/error.hpp"
-#include "engine/kernels.hpp"
-#include "engine/kernels_blas1.hpp"
-#include "engine/kernels_integrate.hpp"
-#include "engine/kernels_matmul.hpp"
-#include "engine/kernels_stencil.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/dispatch.hpp"
+#include "engine/kernels/blas1.hpp"
+#include "engine/kernels/integrate.hpp"
+#include "engine/kernels/matmul.hpp"
+#include "engine/kernels/stencil.hpp"
 #include "tests/engine/test_kernels_util.hpp"
 
 using parlab::Array;

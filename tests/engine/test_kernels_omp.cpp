@@ -6,12 +6,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/array.hpp"
-#include "engine/kernels_blas1.hpp"
-#include "engine/kernels_reduce.hpp"
+#include "engine/kernels/array.hpp"
+#include "engine/kernels/blas1.hpp"
+#include "engine/kernels/reduce.hpp"
 
-#include "engine/error.hpp"
-#include "engine/omp.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/omp.hpp"
 
 namespace omp = parlab::omp;
 

@@ -2,9 +2,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "engine/error.hpp"
-#include "engine/kernels.hpp"
-#include "engine/kernels_random.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/dispatch.hpp"
+#include "engine/kernels/random.hpp"
 
 using parlab::Array;
 using parlab::DType;

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/error.hpp"
-#include "engine/kernels_reduce.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/reduce.hpp"
 #include "tests/engine/test_kernels_util.hpp"
 
 using parlab::Array;

@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "engine/array.hpp"
+#include "engine/kernels/array.hpp"
 
 namespace kt {
 

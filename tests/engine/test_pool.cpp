@@ -9,10 +9,10 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.hpp"
-#include "engine/error.hpp"
-#include "engine/pool.hpp"
-#include "engine/pool_channel.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/exec/pool.hpp"
+#include "engine/exec/pool_channel.hpp"
 
 using namespace parlab;
 

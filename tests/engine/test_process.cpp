@@ -7,11 +7,11 @@
 #include <fstream>
 #include <string>
 
-#include "engine/error.hpp"
-#include "engine/forkserver.hpp"
-#include "engine/pool.hpp"
-#include "engine/process.hpp"
-#include "engine/process_pool.hpp"
+#include "engine/core/error.hpp"
+#include "engine/exec/forkserver.hpp"
+#include "engine/exec/pool.hpp"
+#include "engine/exec/process.hpp"
+#include "engine/exec/process_pool.hpp"
 
 namespace process = parlab::process;
 namespace pool = parlab::pool;

@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/shared_object.hpp"
-#include "engine/shm.hpp"
+#include "engine/core/error.hpp"
+#include "engine/arena/shared_object.hpp"
+#include "engine/arena/shm.hpp"
 
 namespace shm = parlab::shm;
 

@@ -8,12 +8,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/clock.hpp"
-#include "engine/error.hpp"
-#include "engine/event.hpp"
-#include "engine/lock.hpp"
-#include "engine/semaphore.hpp"
-#include "engine/shared_object.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/sync/event.hpp"
+#include "engine/sync/lock.hpp"
+#include "engine/sync/semaphore.hpp"
+#include "engine/arena/shared_object.hpp"
 
 using namespace parlab;
 using sync::EventObject;

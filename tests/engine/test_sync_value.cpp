@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/error.hpp"
-#include "engine/value.hpp"
+#include "engine/core/error.hpp"
+#include "engine/sync/value.hpp"
 
 using namespace parlab;
 using shared::ArrayObject;

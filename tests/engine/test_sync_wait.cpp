@@ -7,11 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/barrier.hpp"
-#include "engine/clock.hpp"
-#include "engine/condition.hpp"
-#include "engine/error.hpp"
-#include "engine/interrupt.hpp"
+#include "engine/sync/barrier.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/sync/condition.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/interrupt.hpp"
 
 using namespace parlab;
 using sync::BarrierObject;

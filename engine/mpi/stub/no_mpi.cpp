@@ -1,5 +1,5 @@
 // Built instead of engine/mpi/*.cpp when MPI is missing: the two calls the CLI may make in any build.
-#include "engine/mpi.hpp"
+#include "engine/mpi/mpi.hpp"
 
 namespace parlab::mpi {
 

@@ -1,0 +1,195 @@
+-- parlab.ThreadPoolExecutor (and ProcessPoolExecutor when process pools exist), parlab.as_completed,
+-- parlab.wait: concurrent.futures over the same pool engine as ThreadPool (bindings/modules/pool.lua).
+local parlab = ...
+local clock = parlab.clock
+local type, error, setmetatable, unpack, pairs, tostring = type, error, setmetatable, unpack, pairs, tostring
+local format = string.format
+
+parlab.FIRST_COMPLETED, parlab.FIRST_EXCEPTION, parlab.ALL_COMPLETED = "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"
+
+local Future = {}
+Future.__index = Future
+
+local function front() return parlab._pool_front end
+
+function Future:done()
+  return self._cancelled or front().wait_for(self._r, 0)
+end
+
+function Future:cancelled() return self._cancelled end
+
+-- Cancels the task if no worker has taken it yet; true when it will never run.
+function Future:cancel()
+  if self._cancelled then return true end
+  local r = self._r
+  if r._ready then return false end
+  local pool = r._pool
+  if pool._state == "terminated" or not pool._core:cancel(r._id) then return false end
+  pool._owners[r._id], pool._args[r._id] = nil, nil
+  self._cancelled = true
+  r._ready, r._ok, r._err = true, false, "the future was cancelled"
+  local cbs = r._callbacks
+  if cbs then for i = 1, #cbs do cbs[i](self) end end
+  return true
+end
+
+local function wait_done(self, what, timeout)
+  if timeout ~= nil and type(timeout) ~= "number" then
+    error(format("%s: timeout must be a number of seconds, got %s", what, type(timeout)), 3)
+  end
+  if self._cancelled then error(what .. ": the future was cancelled", 3) end
+  if not front().wait_for(self._r, timeout) then error(format("%s: timed out after %g s", what, timeout), 3) end
+end
+
+function Future:result(timeout)
+  wait_done(self, "Future.result", timeout)
+  local r = self._r
+  if not r._ok then error("Future.result: the task raised an error:\n" .. tostring(r._err), 2) end
+  return unpack(r._value, 1, r._value.n)
+end
+
+-- The task's error message, or nil when it returned normally.
+function Future:exception(timeout)
+  wait_done(self, "Future.exception", timeout)
+  return not self._r._ok and self._r._err or nil
+end
+
+-- fn(future) when the future is done (now, if it already is; else when its result is pulled in).
+function Future:add_done_callback(fn)
+  if type(fn) ~= "function" then error("Future.add_done_callback: expected a function, got " .. type(fn), 2) end
+  if self:done() then return fn(self) end
+  local r = self._r
+  r._callbacks = r._callbacks or {}
+  r._callbacks[#r._callbacks + 1] = function() fn(self) end
+end
+
+Future.__tostring = function(self)
+  local state = self._cancelled and "cancelled" or self._r._ready and "finished" or "pending"
+  return format("Future(%s)", state)
+end
+
+local Executor = {}
+Executor.__index = Executor
+
+function Executor:submit(fn, ...)
+  if getmetatable(self) ~= Executor then error("submit: call it as executor:submit(fn, ...)", 2) end
+  if self._shutdown then error(self._name .. ".submit: cannot submit after shutdown()", 2) end
+  if type(fn) ~= "function" then error(format("%s.submit: expected a function, got %s", self._name, type(fn)), 2) end
+  return setmetatable({ _r = self._pool:apply_async(fn, ...), _cancelled = false }, Future)
+end
+
+-- Results in order as a table (Python returns an iterator; pool:imap streams).
+function Executor:map(fn, list, chunksize)
+  if getmetatable(self) ~= Executor then error("map: call it as executor:map(fn, list)", 2) end
+  if self._shutdown then error(self._name .. ".map: cannot submit after shutdown()", 2) end
+  if type(fn) ~= "function" then error(format("%s.map: expected a function, got %s", self._name, type(fn)), 2) end
+  if type(list) ~= "table" then error(format("%s.map: expected a table of items, got %s", self._name, type(list)), 2) end
+  return self._pool:map(fn, list, chunksize or 1)
+end
+
+-- Stops taking work; wait = true (default) waits for submitted tasks; cancel_futures drops queued ones.
+function Executor:shutdown(wait, cancel_futures)
+  if self._shutdown then return end
+  self._shutdown = true
+  if cancel_futures then
+    local pool = self._pool
+    for id in pairs(pool._owners) do
+      if pool._core:cancel(id) then
+        local r = pool._owners[id]
+        pool._owners[id], pool._args[id] = nil, nil
+        r._ready, r._ok, r._err = true, false, "the future was cancelled"
+      end
+    end
+  end
+  self._pool:close()
+  if wait ~= false then self._pool:join() end
+end
+
+function Executor:__enter() return self end
+function Executor:__exit() self:shutdown(true) end
+
+local function make_executor(name, make_pool, n, opts)
+  return setmetatable({ _pool = make_pool(n, opts), _name = name, _shutdown = false }, Executor)
+end
+
+function parlab.ThreadPoolExecutor(n, opts)
+  return make_executor("ThreadPoolExecutor", parlab.ThreadPool, n, opts)
+end
+
+function parlab.ProcessPoolExecutor(n, opts)
+  return make_executor("ProcessPoolExecutor", parlab.Pool, n, opts)
+end
+
+local function check_futures(what, fs)
+  if type(fs) ~= "table" then error(format("%s: expected a table of futures, got %s", what, type(fs)), 3) end
+  for i = 1, #fs do
+    if getmetatable(fs[i]) ~= Future then error(format("%s: item %d is not a Future", what, i), 3) end
+  end
+end
+
+-- Pulls in whatever results are ready from the pools behind fs; sleeps up to `slice` when none were.
+local function pump(fs, slice)
+  local pools, got = {}, false
+  for i = 1, #fs do
+    local p = fs[i]._r._pool
+    if not pools[p] then
+      pools[p] = true
+      while p:_pump(0) do got = true end
+    end
+  end
+  if not got and slice > 0 then
+    for i = 1, #fs do
+      if not fs[i]:done() then fs[i]._r._pool:_pump(slice) break end
+    end
+  end
+end
+
+-- for f in parlab.as_completed(futures [, timeout]) do ... end: each future once, as it finishes.
+function parlab.as_completed(fs, timeout)
+  check_futures("as_completed", fs)
+  local deadline = timeout and clock() + timeout
+  local yielded, left = {}, #fs
+  return function()
+    while left > 0 do
+      for i = 1, #fs do
+        local f = fs[i]
+        if not yielded[f] and f:done() then
+          yielded[f], left = true, left - 1
+          return f
+        end
+      end
+      local rest = deadline and deadline - clock()
+      if rest and rest <= 0 then error(format("as_completed: %d of %d futures unfinished after %g s", left, #fs, timeout), 2) end
+      pump(fs, rest and math.min(rest, 0.005) or 0.005)
+    end
+  end
+end
+
+-- done, not_done = parlab.wait(futures [, timeout [, return_when]])
+function parlab.wait(fs, timeout, return_when)
+  check_futures("wait", fs)
+  return_when = return_when or "ALL_COMPLETED"
+  if return_when ~= "ALL_COMPLETED" and return_when ~= "FIRST_COMPLETED" and return_when ~= "FIRST_EXCEPTION" then
+    error("wait: return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got " .. tostring(return_when), 2)
+  end
+  local deadline = timeout and clock() + timeout
+  while true do
+    local done, not_done, failed = {}, {}, false
+    for i = 1, #fs do
+      local f = fs[i]
+      if f:done() then
+        done[#done + 1] = f
+        failed = failed or not f._r._ok
+      else
+        not_done[#not_done + 1] = f
+      end
+    end
+    if #not_done == 0 or (return_when == "FIRST_COMPLETED" and #done > 0)
+        or (return_when == "FIRST_EXCEPTION" and failed) then
+      return done, not_done
+    end
+    local rest = deadline and deadline - clock()
+    if rest and rest <= 0 then return done, not_done end
+    pump(fs, rest and math.min(rest, 0.005) or 0.005)
+  end
+end

@@ -1,0 +1,69 @@
+// parlab.clock, parlab.sleep, parlab.cpus, parlab.version and the raw CPU times parlab.time uses.
+#include <lua.hpp>
+
+#include "bindings/core/module.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/core/interrupt.hpp"
+
+namespace parlab::lua {
+namespace {
+
+int l_clock(lua_State* L) {
+  lua_pushnumber(L, clock_seconds());
+  return 1;
+}
+
+// Sleeps in short slices so Ctrl-C gets through, with the GIL released like time.sleep.
+int l_sleep(lua_State* L) {
+  double seconds = luaL_checknumber(L, 1);
+  if (seconds < 0) luaL_argerror(L, 1, "sleep length must be non-negative");
+  gil::Release unlocked;
+  double end = clock_seconds() + seconds;
+  for (double left = seconds; left > 0; left = end - clock_seconds()) {
+    interrupt::check();
+    sleep_seconds(left < interrupt::kPollSeconds ? left : interrupt::kPollSeconds);
+  }
+  return 0;
+}
+
+int l_cputimes(lua_State* L) {
+  CpuTimes t = process_cpu_times();
+  lua_pushnumber(L, t.user);
+  lua_pushnumber(L, t.sys);
+  return 2;
+}
+
+// Returns the count and a table with the reason and each limit that was considered.
+int l_cpus(lua_State* L) {
+  CpuBudget b = cpu_budget();
+  lua_pushinteger(L, b.count);
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, b.reason.c_str());
+  lua_setfield(L, -2, "reason");
+  lua_pushinteger(L, b.online);
+  lua_setfield(L, -2, "online");
+  lua_pushinteger(L, b.affinity);
+  lua_setfield(L, -2, "affinity");
+  lua_pushnumber(L, b.cgroup_quota);
+  lua_setfield(L, -2, "cgroup_quota");
+  lua_pushinteger(L, b.slurm);
+  lua_setfield(L, -2, "slurm");
+  lua_pushinteger(L, b.count);
+  lua_setfield(L, -2, "count");
+  return 2;
+}
+
+const Function functions[] = {
+    {"clock", l_clock}, {"sleep", l_sleep}, {"cpus", l_cpus}, {"_cputimes", l_cputimes}, {nullptr, nullptr}};
+
+void open_core(lua_State* L) {
+  set_functions(L, functions);
+  lua_pushstring(L, PARLAB_VERSION);
+  lua_setfield(L, -2, "version");
+}
+
+}  // namespace
+}  // namespace parlab::lua
+
+PARLAB_MODULE(core, parlab::lua::open_core);

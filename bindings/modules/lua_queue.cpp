@@ -1,0 +1,238 @@
+// parlab.Queue, JoinableQueue, SimpleQueue (engine/queues/queue.hpp): values cross as transport messages.
+// Errors a caller can match: "Empty", "Full", "Closed" follow the method name (docs/queues.md).
+#include <lua.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "bindings/core/errors.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/shared_box.hpp"
+#include "bindings/core/timeout_args.hpp"
+#include "bindings/core/transport.hpp"
+#include "engine/core/error.hpp"
+#include "engine/queues/queue.hpp"
+
+namespace parlab::lua {
+namespace {
+
+using queue::Message;
+using queue::Queue;
+using queue::Status;
+using namespace shared_box;
+
+enum Flavor : std::int32_t { kPlain = 0, kJoinable = 1, kSimple = 2 };
+const char* const kTypeNames[] = {"Queue", "JoinableQueue", "SimpleQueue"};
+const char* const kMetaNames[] = {"parlab.Queue", "parlab.JoinableQueue", "parlab.SimpleQueue"};
+
+struct QueueBox : Box<Queue, 0x7061726c61625155ull> {  // "parlabQU"
+  std::int32_t flavor = kPlain;
+};
+
+void push_queue(lua_State* L, shm::Ref<Queue> ref, std::int32_t flavor) {
+  push_box<QueueBox>(L, std::move(ref), kMetaNames[flavor]).flavor = flavor;
+}
+
+Queue& self(lua_State* L, const char* method) {
+  QueueBox* b = test_box<QueueBox>(L, 1);
+  if (!b || !b->ref) fail("%s: expected a queue as self, got %s (call it with ':')", method, luaL_typename(L, 1));
+  b->adopt();
+  return *b->ref;
+}
+
+std::int64_t maxsize_arg(lua_State* L, int idx, const char* who) {
+  if (lua_isnoneornil(L, idx)) return 0;
+  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: maxsize must be a number, got %s", who, luaL_typename(L, idx));
+  double m = lua_tonumber(L, idx);
+  if (m != m || m >= 9.2e18) fail("%s: maxsize must be an integer, got %g", who, m);
+  if (m != double(std::int64_t(m))) fail("%s: maxsize must be an integer, got %g", who, m);
+  return std::int64_t(m);  // <= 0: unbounded, as in Python
+}
+
+template <std::int32_t F>
+int l_new(lua_State* L) {
+  std::int64_t maxsize = F == kSimple ? 0 : maxsize_arg(L, 1, kTypeNames[F]);
+  push_queue(L, shm::Ref<Queue>::create(maxsize, F == kJoinable), F);
+  return 1;
+}
+
+int do_put(lua_State* L, const char* method, bool block, double timeout) {
+  Queue& q = self(L, method);
+  if (lua_gettop(L) < 2) fail("%s: expected a value to put", method);
+  std::string bytes;
+  try {
+    bytes = encode_values(L, 2, 1, "item");
+  } catch (const Error& e) {
+    fail("%s: %s", method, e.what());
+  }
+  switch (q.put(bytes.data(), bytes.size(), block, timeout)) {
+    case Status::ok: return 0;
+    case Status::closed: fail("%s: Closed: the queue is closed", method);
+    case Status::timeout:
+      if (!block) fail("%s: Full: the queue holds its maxsize of %lld items", method, (long long)q.maxsize());
+      fail("%s: Full: no room within %g s (maxsize %lld)", method, timeout, (long long)q.maxsize());
+  }
+  return 0;
+}
+
+int do_get(lua_State* L, const char* method, bool block, double timeout) {
+  Queue& q = self(L, method);
+  Message m;
+  switch (q.get(m, block, timeout)) {
+    case Status::ok: break;
+    case Status::closed: fail("%s: Closed: the queue is closed and empty", method);
+    case Status::timeout:
+      if (!block || timeout == 0) fail("%s: Empty: the queue is empty", method);
+      fail("%s: Empty: no item arrived within %g s", method, timeout);
+  }
+  lua_settop(L, 0);
+  return decode_values(L, m.data(), m.size());
+}
+
+// put(v [, block [, timeout]]) / put(v, timeout)
+int l_put(lua_State* L) {
+  bool block;
+  double timeout;
+  block_and_timeout(L, 3, "Queue.put", block, timeout);
+  return do_put(L, "Queue.put", block, timeout);
+}
+int l_put_nowait(lua_State* L) { return do_put(L, "Queue.put_nowait", false, -1); }
+int l_simple_put(lua_State* L) { return do_put(L, "SimpleQueue.put", true, -1); }
+
+// get([block [, timeout]]) / get(timeout)
+int l_get(lua_State* L) {
+  bool block;
+  double timeout;
+  block_and_timeout(L, 2, "Queue.get", block, timeout);
+  return do_get(L, "Queue.get", block, timeout);
+}
+int l_get_nowait(lua_State* L) { return do_get(L, "Queue.get_nowait", false, -1); }
+int l_simple_get(lua_State* L) {
+  return do_get(L, "SimpleQueue.get", true, opt_timeout(L, 2, "SimpleQueue.get"));
+}
+
+int l_qsize(lua_State* L) {
+  lua_pushinteger(L, lua_Integer(self(L, "Queue.qsize").qsize()));
+  return 1;
+}
+int l_empty(lua_State* L) {
+  lua_pushboolean(L, self(L, "Queue.empty").empty());
+  return 1;
+}
+int l_full(lua_State* L) {
+  lua_pushboolean(L, self(L, "Queue.full").full());
+  return 1;
+}
+int l_maxsize(lua_State* L) {
+  lua_pushinteger(L, lua_Integer(self(L, "Queue.maxsize").maxsize()));
+  return 1;
+}
+int l_close(lua_State* L) {
+  self(L, "Queue.close").close();
+  return 0;
+}
+int l_is_closed(lua_State* L) {
+  lua_pushboolean(L, self(L, "Queue.is_closed").closed());
+  return 1;
+}
+int l_task_done(lua_State* L) {
+  try {
+    self(L, "JoinableQueue.task_done").task_done();
+  } catch (const Error& e) {
+    fail("JoinableQueue.task_done: %s", e.what());
+  }
+  return 0;
+}
+// join([timeout]) -> true, or false when the timeout passed first
+int l_join(lua_State* L) {
+  Queue& q = self(L, "JoinableQueue.join");
+  lua_pushboolean(L, q.join(opt_timeout(L, 2, "JoinableQueue.join")));
+  return 1;
+}
+
+int l_tostring(lua_State* L) {
+  QueueBox* b = test_box<QueueBox>(L, 1);
+  if (!b || !b->ref) return lua_pushstring(L, "Queue(released)"), 1;
+  Queue& q = *b->ref;
+  lua_pushfstring(L, "%s(maxsize=%d, qsize=%d%s): %p", kTypeNames[b->flavor], int(q.maxsize()), int(q.qsize()),
+                  q.closed() ? ", closed" : "", static_cast<void*>(&q));
+  return 1;
+}
+
+// Transport: "offset:flavor"; the message holds a reference until the receiver takes its own.
+int l_handle(lua_State* L) {
+  QueueBox* b = test_box<QueueBox>(L, 1);
+  if (!b || !b->ref) fail("Queue handle: expected a queue, got %s", luaL_typename(L, 1));
+  std::string h = std::to_string(b->ref.offset()) + ":" + std::to_string(b->flavor);
+  lua_pushlstring(L, h.data(), h.size());
+  b->ref->send_handle();  // the queue stays alive while the message travels
+  return 1;
+}
+int l_attach(lua_State* L) {
+  unsigned long long offset = 0;
+  int flavor = -1;
+  if (std::sscanf(luaL_checkstring(L, 1), "%llu:%d", &offset, &flavor) != 2 || flavor < 0 || flavor > 2)
+    fail("Queue: malformed handle");
+  auto ref = shm::Ref<Queue>::attach(offset);
+  ref->receive_handle();
+  push_queue(L, std::move(ref), flavor);
+  return 1;
+}
+int l_is_queue(lua_State* L) {
+  lua_pushboolean(L, test_box<QueueBox>(L, 1) != nullptr);
+  return 1;
+}
+
+// Bytes in use in the shared arena (for leak checks in tests).
+int l_arena_used(lua_State* L) {
+  lua_pushnumber(L, lua_Number(shm::used_bytes()));
+  return 1;
+}
+
+const Function kQueueMethods[] = {
+    {"put", l_put},     {"get", l_get},         {"put_nowait", l_put_nowait}, {"get_nowait", l_get_nowait},
+    {"qsize", l_qsize}, {"empty", l_empty},     {"full", l_full},             {"maxsize", l_maxsize},
+    {"close", l_close}, {"is_closed", l_is_closed}, {nullptr, nullptr}};
+const Function kJoinableMethods[] = {{"task_done", l_task_done}, {"join", l_join}, {nullptr, nullptr}};
+const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get}, {"empty", l_empty},
+                                   {"close", l_close},     {"is_closed", l_is_closed}, {nullptr, nullptr}};
+
+void make_metatable(lua_State* L, std::int32_t flavor) {
+  luaL_newmetatable(L, kMetaNames[flavor]);
+  lua_pushcfunction(L, gc<QueueBox>);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, same_object<QueueBox>);
+  lua_setfield(L, -2, "__eq");
+  push_function(L, l_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushstring(L, kTypeNames[flavor]);
+  lua_setfield(L, -2, "__name");
+  lua_newtable(L);
+  if (flavor == kSimple) {
+    set_functions(L, kSimpleMethods);
+  } else {
+    set_functions(L, kQueueMethods);
+    if (flavor == kJoinable) set_functions(L, kJoinableMethods);
+  }
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+}
+
+const Function kFunctions[] = {{"Queue", l_new<kPlain>},
+                               {"JoinableQueue", l_new<kJoinable>},
+                               {"SimpleQueue", l_new<kSimple>},
+                               {"_queue_handle", l_handle},
+                               {"_queue_attach", l_attach},
+                               {"_is_queue", l_is_queue},
+                               {"_queue_arena_used", l_arena_used},
+                               {nullptr, nullptr}};
+
+void open_queue(lua_State* L) {
+  for (std::int32_t f : {kPlain, kJoinable, kSimple}) make_metatable(L, f);
+  set_functions(L, kFunctions);
+}
+
+}  // namespace
+}  // namespace parlab::lua
+
+PARLAB_MODULE(queue, parlab::lua::open_queue);

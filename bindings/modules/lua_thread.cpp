@@ -1,0 +1,259 @@
+// parlab._thread_new and the Thread object: an OS thread (engine/exec/thread.hpp) running a function in a Lua
+// state of its own (bindings/worker/worker.hpp: run_in_fresh_state). The function and its arguments travel in
+// through the value transport; the results, or the error with the thread's own traceback, travel back,
+// and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
+// collected, when the thread ends after that, or when the state that started it closes (closing waits for
+// its unfinished threads first, as Python waits for its threads at exit).
+#include <lua.hpp>
+
+#include <atomic>
+#include <cstring>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bindings/core/errors.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/transport.hpp"
+#include "bindings/worker/worker.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/core/interrupt.hpp"
+#include "engine/exec/thread.hpp"
+
+namespace parlab::lua {
+namespace {
+
+const char* const kMeta = "parlab.Thread";
+char kChildrenKey;
+
+struct Record {
+  std::string name;
+  std::string input;  // encoded fn, args...
+  std::unique_ptr<Thread> thread;
+  std::mutex mu;
+  bool ok = false;
+  std::string output;     // encoded results, or the error message with its traceback
+  bool observed = false;  // join saw the outcome
+  bool orphaned = false;  // the Thread object is gone: the thread reports its own error
+  bool reported = false;
+};
+using RecordPtr = std::shared_ptr<Record>;
+
+// Threads a state started and has not yet seen finish; closing the state joins them.
+struct Children {
+  std::mutex mu;
+  std::vector<RecordPtr> list;
+
+  void add(RecordPtr r) {
+    std::lock_guard<std::mutex> hold(mu);
+    std::erase_if(list, [](const RecordPtr& c) { return c->thread->finished(); });
+    list.push_back(std::move(r));
+  }
+};
+using ChildrenPtr = std::shared_ptr<Children>;
+
+struct Handle {
+  RecordPtr rec;
+};
+
+std::atomic<int> thread_counter{0};
+
+// A thread stopped by Ctrl-C is not news: the main thread got the same interrupt.
+// Its message's first line is "interrupted", after the position of the call that was interrupted.
+bool interrupted(const Record& r) {
+  if (!interrupt::pending()) return false;
+  std::string first = r.output.substr(0, r.output.find('\n'));
+  const std::string word = "interrupted";
+  return first.size() >= word.size() && first.compare(first.size() - word.size(), word.size(), word) == 0;
+}
+
+// Called with r.mu held.
+void report_locked(Record& r) {
+  if (r.ok || r.observed || r.reported || !r.thread->finished() || interrupted(r)) return;
+  r.reported = true;
+  std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", r.name.c_str(), r.output.c_str());
+  std::fflush(stderr);
+}
+
+// The thread's whole life; the Record outlives it (its Thread member joins on destruction).
+void thread_body(Record* rec) {
+  FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str());
+  std::lock_guard<std::mutex> hold(rec->mu);
+  rec->ok = run.ok;
+  rec->output = std::move(run.output);
+  if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec)) {
+    rec->reported = true;
+    std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(), rec->output.c_str());
+    std::fflush(stderr);
+  }
+}
+
+// Waits for every unfinished child: the state is closing (the script ended, or a thread returned).
+int l_children_gc(lua_State* L) {
+  auto* c = static_cast<ChildrenPtr*>(lua_touserdata(L, 1));
+  std::vector<RecordPtr> list;
+  {
+    std::lock_guard<std::mutex> hold((*c)->mu);
+    list.swap((*c)->list);
+  }
+  for (auto& r : list) {
+    if (!r->thread->started()) continue;
+    for (;;) {
+      try {
+        r->thread->join();
+        break;
+      } catch (const std::exception&) {  // Ctrl-C while closing: keep waiting, the thread must end first
+        sleep_seconds(interrupt::kPollSeconds);
+      }
+    }
+    std::lock_guard<std::mutex> hold(r->mu);
+    report_locked(*r);
+  }
+  c->~ChildrenPtr();
+  return 0;
+}
+
+ChildrenPtr state_children(lua_State* L) {
+  lua_pushlightuserdata(L, &kChildrenKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (auto* c = static_cast<ChildrenPtr*>(lua_touserdata(L, -1))) {
+    ChildrenPtr found = *c;
+    lua_pop(L, 1);
+    return found;
+  }
+  lua_pop(L, 1);
+  lua_pushlightuserdata(L, &kChildrenKey);
+  auto* c = static_cast<ChildrenPtr*>(lua_newuserdata(L, sizeof(ChildrenPtr)));
+  new (c) ChildrenPtr(std::make_shared<Children>());
+  ChildrenPtr made = *c;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, l_children_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  return made;
+}
+
+Record& check_thread(lua_State* L, const char* fn) {
+  auto* h = static_cast<Handle*>(luaL_testudata(L, 1, kMeta));
+  if (!h) fail("Thread.%s: expected a Thread (call it as t:%s(...)), got %s", fn, fn, luaL_typename(L, 1));
+  return *h->rec;
+}
+
+// parlab._thread_new(name or nil, fn, ...) -> Thread (not started)
+int l_new(lua_State* L) {
+  if (!lua_isfunction(L, 2)) fail("Thread: expected a function to run, got %s", luaL_typename(L, 2));
+  auto rec = std::make_shared<Record>();
+  rec->name = lua_isnil(L, 1) ? "Thread-" + std::to_string(++thread_counter) : luaL_checkstring(L, 1);
+  rec->input = encode_values(L, 2, lua_gettop(L) - 1, "args");
+  Record* raw = rec.get();
+  rec->thread = std::make_unique<Thread>([raw] { thread_body(raw); });
+  auto* h = static_cast<Handle*>(lua_newuserdata(L, sizeof(Handle)));
+  new (h) Handle{std::move(rec)};
+  luaL_getmetatable(L, kMeta);
+  lua_setmetatable(L, -2);
+  return 1;
+}
+
+int l_start(lua_State* L) {
+  Record& r = check_thread(L, "start");
+  ChildrenPtr children = state_children(L);
+  r.thread->start();
+  children->add(static_cast<Handle*>(lua_touserdata(L, 1))->rec);
+  lua_settop(L, 1);
+  return 1;
+}
+
+// t:join([timeout]) -> fn's results; nothing when the timeout passed first (check t:is_alive()).
+int l_join(lua_State* L) {
+  Record& r = check_thread(L, "join");
+  double timeout = luaL_optnumber(L, 2, -1);
+  if (!r.thread->started()) fail("Thread.join: thread '%s' was never started", r.name.c_str());
+  if (!r.thread->join(timeout)) return 0;
+  bool ok;
+  std::string output;
+  {
+    std::lock_guard<std::mutex> hold(r.mu);
+    r.observed = true;
+    ok = r.ok;
+    output = r.output;
+  }
+  if (!ok) fail("Thread.join: thread '%s' raised an error:\n%s", r.name.c_str(), output.c_str());
+  lua_settop(L, 0);
+  return decode_values(L, output.data(), output.size());
+}
+
+int l_is_alive(lua_State* L) {
+  lua_pushboolean(L, check_thread(L, "is_alive").thread->alive());
+  return 1;
+}
+
+int l_tostring(lua_State* L) {
+  Record& r = check_thread(L, "tostring");
+  const char* state = !r.thread->started() ? "initial" : r.thread->alive() ? "started" : "stopped";
+  lua_pushfstring(L, "Thread(%s, %s)", r.name.c_str(), state);
+  return 1;
+}
+
+// Fields first (name, ident, native_id), then methods.
+int l_index(lua_State* L) {
+  Record& r = check_thread(L, "index");
+  const char* key = lua_tostring(L, 2);
+  if (key && (std::strcmp(key, "ident") == 0 || std::strcmp(key, "native_id") == 0)) {
+    if (r.thread->ident() == 0) return 0;
+    lua_pushnumber(L, double(r.thread->ident()));
+    return 1;
+  }
+  if (key && std::strcmp(key, "name") == 0) {
+    lua_pushstring(L, r.name.c_str());
+    return 1;
+  }
+  push_method(L);
+  return 1;
+}
+
+int l_gc(lua_State* L) {
+  auto* h = static_cast<Handle*>(lua_touserdata(L, 1));
+  {
+    Record& r = *h->rec;
+    std::lock_guard<std::mutex> hold(r.mu);
+    if (r.thread->finished())
+      report_locked(r);
+    else
+      r.orphaned = true;
+  }
+  h->~Handle();
+  return 0;
+}
+
+int l_ident(lua_State* L) {
+  lua_pushnumber(L, double(current_thread_ident()));
+  return 1;
+}
+
+const Function methods[] = {{"start", l_start}, {"join", l_join}, {"is_alive", l_is_alive}, {nullptr, nullptr}};
+
+void open_thread(lua_State* L) {
+  luaL_newmetatable(L, kMeta);
+  lua_newtable(L);
+  set_functions(L, methods);
+  lua_setfield(L, -2, "methods");
+  push_function(L, l_index);
+  lua_setfield(L, -2, "__index");
+  push_function(L, l_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, l_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  push_function(L, l_new);
+  lua_setfield(L, -2, "_thread_new");
+  push_function(L, l_ident);
+  lua_setfield(L, -2, "_thread_ident");
+}
+
+}  // namespace
+}  // namespace parlab::lua
+
+PARLAB_MODULE(thread, parlab::lua::open_thread);

@@ -1,0 +1,159 @@
+// parlab.transport: encode(...) -> string, decode(s) -> values, register_kind(name, spec), and the
+// per-state helper table the walker uses. The C module opens before any bindings/modules/*.lua file, so
+// every Lua file can call register_kind at open time.
+#include <lua.hpp>
+
+#include <string>
+
+#include "bindings/core/errors.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/transport.hpp"
+#include "bindings/core/transport_internal.hpp"
+#include "engine/transport/transport.hpp"
+
+namespace parlab::lua {
+namespace transport_detail {
+
+char kHelpersKey, kNamesKey, kValuesKey;
+
+void push_helpers(lua_State* L) {
+  lua_pushlightuserdata(L, &kHelpersKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    throw Error("transport: this Lua state was not opened by parlab (require \"parlab\" first)");
+  }
+}
+
+void push_helper_function(lua_State* L, const char* field) {
+  push_helpers(L);
+  lua_getfield(L, -1, field);
+  lua_remove(L, -2);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    throw Error(std::string("transport: helper '") + field + "' missing (bindings/modules/transport.lua not run)");
+  }
+}
+
+void push_names(lua_State* L, char* key) {
+  lua_pushlightuserdata(L, key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_istable(L, -1)) return;
+  lua_pop(L, 1);
+  push_helper_function(L, "build_names");
+  lua_call(L, 0, 2);
+  lua_pushlightuserdata(L, &kValuesKey);
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  lua_pushlightuserdata(L, &kNamesKey);
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  lua_pushlightuserdata(L, key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+}  // namespace transport_detail
+
+using namespace transport_detail;
+
+namespace {
+
+// kinds[#kinds+1] = spec (or replaces the entry of the same name); kinds_by_name[name] = spec.
+void store_kind(lua_State* L, const char* name, int spec) {
+  push_helpers(L);
+  int helpers = lua_gettop(L);
+  lua_getfield(L, helpers, "kinds_by_name");
+  lua_getfield(L, helpers, "kinds");
+  int by_name = helpers + 1, list = helpers + 2;
+  int n = static_cast<int>(lua_objlen(L, list)), at = n + 1;
+  for (int i = 1; i <= n; ++i) {
+    lua_rawgeti(L, list, i);
+    lua_getfield(L, -1, "name");
+    if (std::string(lua_tostring(L, -1)) == name) at = i;
+    lua_pop(L, 2);
+  }
+  lua_pushvalue(L, spec);
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "name");
+  lua_rawseti(L, list, at);
+  lua_pushvalue(L, spec);
+  lua_setfield(L, by_name, name);
+  lua_settop(L, helpers - 1);
+}
+
+// parlab.transport.register_kind(name, {test = f, encode = f, decode = f})
+int l_register_kind(lua_State* L) {
+  const char* name = luaL_checkstring(L, 1);
+  if (!*name) fail("transport.register_kind: the kind name is empty");
+  if (!lua_istable(L, 2)) fail("transport.register_kind: expected a table {test, encode, decode} for '%s'", name);
+  lua_createtable(L, 0, 4);  // a copy, so later changes to the caller's table do not matter
+  for (const char* field : {"test", "encode", "decode"}) {
+    lua_getfield(L, 2, field);
+    if (!lua_isfunction(L, -1)) fail("transport.register_kind: '%s' needs a function '%s'", name, field);
+    lua_setfield(L, -2, field);
+  }
+  store_kind(L, name, lua_gettop(L));
+  return 0;
+}
+
+int l_encode(lua_State* L) {
+  thread_local std::string buffer;
+  encode_values_into(L, 1, lua_gettop(L), "args", buffer);
+  lua_pushlstring(L, buffer.data(), buffer.size());
+  if (buffer.capacity() > (1 << 20)) std::string().swap(buffer);  // do not keep a huge buffer alive
+  return 1;
+}
+
+int l_decode(lua_State* L) {
+  size_t n;
+  const char* s = luaL_checklstring(L, 1, &n);
+  lua_settop(L, 1);  // keeps s alive while its bytes are read
+  return decode_values(L, s, n);
+}
+
+int l_key(lua_State* L) {
+  if (lua_gettop(L) >= 1) wire::set_key_hex(luaL_checkstring(L, 1));
+  lua_pushstring(L, wire::key_hex().c_str());
+  return 1;
+}
+
+const Function functions[] = {{"encode", l_encode},
+                              {"decode", l_decode},
+                              {"register_kind", l_register_kind},
+                              {"key", l_key},
+                              {nullptr, nullptr}};
+
+void open_transport(lua_State* L) {
+  lua_pushlightuserdata(L, &kHelpersKey);
+  lua_createtable(L, 0, 8);
+  lua_newtable(L);
+  lua_setfield(L, -2, "kinds");
+  lua_newtable(L);
+  lua_setfield(L, -2, "kinds_by_name");
+  lua_rawset(L, LUA_REGISTRYINDEX);
+  lua_createtable(L, 0, 8);
+  set_functions(L, functions);
+  push_helpers(L);
+  lua_setfield(L, -2, "_helpers");  // for bindings/modules/transport.lua
+  lua_setfield(L, -2, "transport");
+}
+
+}  // namespace
+
+void register_kind(lua_State* L, const char* name, lua_CFunction test, lua_CFunction encode,
+                   lua_CFunction decode) {
+  if (!name || !*name) throw Error("transport: register_kind needs a name");
+  lua_createtable(L, 0, 4);
+  push_function(L, test);  // guarded: a parlab::Error thrown inside becomes a Lua error
+  lua_setfield(L, -2, "test");
+  push_function(L, encode);
+  lua_setfield(L, -2, "encode");
+  push_function(L, decode);
+  lua_setfield(L, -2, "decode");
+  store_kind(L, name, lua_gettop(L));
+  lua_pop(L, 1);
+}
+
+}  // namespace parlab::lua
+
+PARLAB_MODULE(transport, parlab::lua::open_transport);

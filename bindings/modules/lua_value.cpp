@@ -1,0 +1,267 @@
+// parlab._value: Value, Array (the small ctypes-like shared array with a lock) and ShareableList
+// userdata over engine/sync/value.hpp. Indices are 0-based like Python's and parlab.array's.
+// bindings/modules/value.lua finishes the Lua face (parlab.Value, ..., transport kinds).
+#include <lua.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bindings/core/module.hpp"
+#include "bindings/modules/sync_common.hpp"
+#include "engine/sync/value.hpp"
+
+namespace parlab::lua {
+namespace {
+
+using namespace sync_detail;
+using shared::ArrayObject;
+using shared::ListObject;
+using shared::Type;
+using shared::ValueObject;
+
+constexpr const char* kValue = "parlab.Value";
+constexpr const char* kArray = "parlab.Array";
+constexpr const char* kList = "parlab.ShareableList";
+
+Type check_type(lua_State* L, int idx, const char* what) {
+  Type t;
+  const char* name = lua_tostring(L, idx);
+  if (lua_type(L, idx) != LUA_TSTRING || !shared::parse_type(name, t))
+    fail("%s: unknown type %s%s%s (expected \"f64\", \"f32\", \"i64\", \"i32\", \"u8\", \"bool\" or a ctypes code "
+         "\"d\", \"f\", \"q\", \"i\", \"B\", \"?\")",
+         what, lua_type(L, idx) == LUA_TSTRING ? "'" : "a ",
+         lua_type(L, idx) == LUA_TSTRING ? name : luaL_typename(L, idx), lua_type(L, idx) == LUA_TSTRING ? "'" : "");
+  return t;
+}
+
+// A Lua value as an element of type t, checked.
+double to_element(lua_State* L, int idx, Type t, const char* what) {
+  if (t == Type::Bool) {
+    if (lua_isboolean(L, idx)) return lua_toboolean(L, idx) ? 1 : 0;
+    fail("%s: expected a boolean, got %s", what, luaL_typename(L, idx));
+  }
+  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: expected a number, got %s", what, luaL_typename(L, idx));
+  double x = lua_tonumber(L, idx);
+  shared::check_fits(t, x, what);
+  return x;
+}
+
+void push_element(lua_State* L, Type t, double x) {
+  if (t == Type::Bool)
+    lua_pushboolean(L, x != 0);
+  else
+    lua_pushnumber(L, x);
+}
+
+// ---- Value ----
+int new_value(lua_State* L) {
+  Type t = check_type(L, 1, "Value");
+  double init = lua_isnoneornil(L, 2) ? 0 : to_element(L, 2, t, "Value");
+  push_ref(L, shm::Ref<ValueObject>::create(t, init), kValue);
+  return 1;
+}
+
+ValueObject& value_arg(lua_State* L, const char* m) { return check<ValueObject>(L, 1, kValue, m); }
+
+int value_get(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value.get");
+  push_element(L, v.type, shared::load(v.type, v.data));
+  return 1;
+}
+
+int value_set(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value.set");
+  shared::store(v.type, v.data, to_element(L, 2, v.type, "Value.set"));
+  return 0;
+}
+
+// v:add(x): atomic v = v + x, returns the new value.
+int value_add(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value.add");
+  if (v.type == Type::Bool) fail("Value.add: a bool Value cannot be added to");
+  if (lua_type(L, 2) != LUA_TNUMBER) fail("Value.add: expected a number, got %s", luaL_typename(L, 2));
+  double x = lua_tonumber(L, 2);
+  if (v.type != Type::F64 && v.type != Type::F32) {
+    if (x != std::floor(x)) fail("Value.add: %g is not a whole number (type %s)", x, shared::type_name(v.type));
+    shared::check_fits(Type::I64, x, "Value.add");  // integers wrap, but the step must be an integer
+  }
+  lua_pushnumber(L, shared::fetch_add(v.type, v.data, x));
+  return 1;
+}
+
+int value_get_lock(lua_State* L) {
+  push_ref(L, value_arg(L, "Value.get_lock").lock, "parlab.RLock");
+  return 1;
+}
+
+int value_tostring(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value.__tostring");
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "Value(%s, %.17g)", shared::type_name(v.type), shared::load(v.type, v.data));
+  lua_pushstring(L, buf);
+  return 1;
+}
+
+// v.value, v.type, and the methods.
+int value_index(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value");
+  const char* k = lua_tostring(L, 2);
+  if (k && !std::strcmp(k, "value")) return push_element(L, v.type, shared::load(v.type, v.data)), 1;
+  if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(v.type)), 1;
+  push_method(L);
+  return 1;
+}
+
+int value_newindex(lua_State* L) {
+  ValueObject& v = value_arg(L, "Value");
+  const char* k = lua_tostring(L, 2);
+  if (!k || std::strcmp(k, "value") != 0)
+    fail("Value: cannot set field '%s' (only .value)", k ? k : luaL_typename(L, 2));
+  shared::store(v.type, v.data, to_element(L, 3, v.type, "Value"));
+  return 0;
+}
+
+// ---- Array ----
+ArrayObject& array_arg(lua_State* L, const char* m) { return check<ArrayObject>(L, 1, kArray, m); }
+
+int new_array(lua_State* L) {
+  Type t = check_type(L, 1, "Array");
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    double n = lua_tonumber(L, 2);
+    if (n < 0 || n != std::floor(n) || n > 1e12) fail("Array: size must be a non-negative integer, got %s", lua_tostring(L, 2));
+    push_ref(L, shm::Ref<ArrayObject>::create(t, std::size_t(n)), kArray);
+    return 1;
+  }
+  if (!lua_istable(L, 2)) fail("Array: expected a size or a table of initial values, got %s", luaL_typename(L, 2));
+  std::size_t n = lua_objlen(L, 2);
+  shm::Ref<ArrayObject> a = shm::Ref<ArrayObject>::create(t, n);
+  char what[64];
+  for (std::size_t i = 0; i < n; ++i) {
+    lua_rawgeti(L, 2, int(i + 1));
+    std::snprintf(what, sizeof what, "Array: item %zu", i + 1);
+    shared::store(t, a->at(i), to_element(L, -1, t, what));
+    lua_pop(L, 1);
+  }
+  push_ref(L, std::move(a), kArray);
+  return 1;
+}
+
+std::size_t index_arg(lua_State* L, int idx, std::size_t size, const char* what) {
+  double i = lua_tonumber(L, idx);
+  if (i != std::floor(i) || i < 0 || i >= double(size)) {
+    if (size == 0) fail("%s: index %s out of range (the %s is empty)", what, lua_tostring(L, idx), what);
+    fail("%s: index %s out of range 0..%zu", what, lua_tostring(L, idx), size - 1);
+  }
+  return std::size_t(i);
+}
+
+int array_get_lock(lua_State* L) {
+  push_ref(L, array_arg(L, "Array.get_lock").lock, "parlab.RLock");
+  return 1;
+}
+
+int array_totable(lua_State* L) {
+  ArrayObject& a = array_arg(L, "Array.totable");
+  lua_createtable(L, int(a.size), 0);
+  for (std::size_t i = 0; i < a.size; ++i) {
+    push_element(L, a.type, shared::load(a.type, a.at(i)));
+    lua_rawseti(L, -2, int(i + 1));
+  }
+  return 1;
+}
+
+const Function array_methods[] = {{"get_lock", array_get_lock}, {"totable", array_totable}, {nullptr, nullptr}};
+
+// a[i] (0-based), a.type, a.len, and the methods.
+int array_index(lua_State* L) {
+  ArrayObject& a = array_arg(L, "Array");
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    push_element(L, a.type, shared::load(a.type, a.at(index_arg(L, 2, a.size, "Array"))));
+    return 1;
+  }
+  const char* k = lua_tostring(L, 2);
+  if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(a.type)), 1;
+  if (k && !std::strcmp(k, "len")) return lua_pushnumber(L, double(a.size)), 1;
+  push_method(L);
+  return 1;
+}
+
+int array_newindex(lua_State* L) {
+  ArrayObject& a = array_arg(L, "Array");
+  if (lua_type(L, 2) != LUA_TNUMBER) fail("Array: cannot set field '%s' (index with a number)", luaL_typename(L, 2));
+  std::size_t i = index_arg(L, 2, a.size, "Array");
+  shared::store(a.type, a.at(i), to_element(L, 3, a.type, "Array"));
+  return 0;
+}
+
+int array_len(lua_State* L) {
+  lua_pushnumber(L, double(array_arg(L, "Array.__len").size));
+  return 1;
+}
+
+int array_tostring(lua_State* L) {
+  ArrayObject& a = array_arg(L, "Array.__tostring");
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "Array(%s, %zu)", shared::type_name(a.type), a.size);
+  lua_pushstring(L, buf);
+  return 1;
+}
+
+}  // namespace
+
+void open_value_list(lua_State* L);  // lua_value_list.cpp
+
+namespace {
+
+int attach(lua_State* L) {
+  const char* kind = luaL_checkstring(L, 1);
+  shm::Offset off = parse_offset(L, 2, kind);
+  if (!std::strcmp(kind, "Value"))
+    push_ref(L, shm::Ref<ValueObject>::attach(off), kValue);
+  else if (!std::strcmp(kind, "Array"))
+    push_ref(L, shm::Ref<ArrayObject>::attach(off), kArray);
+  else if (!std::strcmp(kind, "ShareableList"))
+    push_ref(L, shm::Ref<ListObject>::attach(off), kList);
+  else
+    fail("transport: unknown value kind '%s'", kind);
+  return 1;
+}
+
+const Function value_methods[] = {{"get", value_get},
+                                  {"set", value_set},
+                                  {"add", value_add},
+                                  {"get_lock", value_get_lock},
+                                  {nullptr, nullptr}};
+const Function functions[] = {{"Value", new_value}, {"Array", new_array}, {"attach", attach}, {nullptr, nullptr}};
+
+void open_value(lua_State* L) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_setfield(L, -2, "methods");
+  set_functions(L, functions);
+  make_type<ValueObject>(L, kValue, value_methods, value_tostring);
+  luaL_getmetatable(L, kValue);
+  lua_getfield(L, -1, "__index");
+  lua_setfield(L, -2, "methods");
+  push_function(L, value_index);
+  lua_setfield(L, -2, "__index");
+  push_function(L, value_newindex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pop(L, 1);
+  make_type<ArrayObject>(L, kArray, array_methods, array_tostring);
+  luaL_getmetatable(L, kArray);
+  lua_getfield(L, -1, "__index");
+  lua_setfield(L, -2, "methods");
+  const Function meta[] = {{"__index", array_index}, {"__newindex", array_newindex}, {"__len", array_len}, {nullptr, nullptr}};
+  set_functions(L, meta);
+  lua_pop(L, 1);
+  open_value_list(L);
+  lua_setfield(L, -2, "_value");
+}
+
+}  // namespace
+}  // namespace parlab::lua
+
+PARLAB_MODULE(value, parlab::lua::open_value);

@@ -1,0 +1,379 @@
+-- parlab.ThreadPool and parlab.Pool: multiprocessing.pool's interface over one engine (engine/exec/pool.hpp)
+-- with two backends (threads here, processes from the processes issue). Results are pulled by the thread
+-- that owns the pool whenever it waits (there is no result-handler thread: one Lua state per thread).
+-- Chunking and scheduling (static, dynamic, guided: OpenMP's words) happen here, before tasks are sent.
+local parlab = ...
+local core_new = parlab._pool_core
+local clock = parlab.clock
+local type, select, unpack, error, setmetatable, pcall = type, select, unpack, error, setmetatable, pcall
+local getmetatable, pairs, tostring = getmetatable, pairs, tostring
+local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
+local format = string.format
+
+local function pack(...)
+  return { n = select("#", ...), ... }
+end
+
+-- ---- results ----
+
+-- One apply_async task: ready once its answer is pumped in.
+local AsyncResult = {}
+AsyncResult.__index = AsyncResult
+
+function AsyncResult:_deliver(_, status, ...)
+  if self._ready then return end
+  self._ready = true
+  if status == "ok" then
+    self._ok, self._value = true, pack(...)
+  else
+    self._ok, self._err = false, (...)
+  end
+  local cbs = self._callbacks
+  if cbs then
+    for i = 1, #cbs do cbs[i](self) end
+  end
+end
+
+-- The items of a map/starmap/imap, arriving chunk by chunk (ready once every chunk is in, or one failed).
+local MapResult = setmetatable({}, { __index = AsyncResult })
+MapResult.__index = MapResult
+
+function MapResult:_deliver(start, status, results)
+  local count = self._counts[start]
+  if status == "ok" then
+    local out, have, arrived = self._results, self._have, self._arrived
+    for k = 1, count do out[start + k - 1] = results[k] end
+    if have then  -- imap: which items are in
+      for k = 1, count do have[start + k - 1] = true end
+    end
+    if arrived then  -- imap_unordered: in which order they came
+      for k = 1, count do arrived[#arrived + 1] = start + k - 1 end
+    end
+  else
+    self._errs[start] = results
+    if self._have then self._have[start] = true end
+    if self._arrived then self._arrived[#self._arrived + 1] = start end
+    if not self._err then self._err = results end
+  end
+  self._left = self._left - 1
+  if self._left == 0 or self._err then
+    self._ready = true
+    self._ok = not self._err
+    self._value = { n = 1, self._results }
+  end
+end
+
+-- Waits (pumping the pool) until obj._ready or `timeout` seconds; true when ready.
+local function wait_for(obj, timeout)
+  if obj._ready then return true end
+  local pool = obj._pool
+  if timeout and timeout <= 0 then
+    while pool:_pump(0) do
+      if obj._ready then return true end
+    end
+    return obj._ready == true
+  end
+  local deadline = timeout and clock() + timeout
+  while not obj._ready do
+    local left = deadline and deadline - clock()
+    if left and left <= 0 then return false end
+    pool:_pump(left)
+  end
+  return true
+end
+
+local function check_number(what, v)
+  if v ~= nil and type(v) ~= "number" then error(format("%s: timeout must be a number of seconds, got %s", what, type(v)), 3) end
+end
+
+function AsyncResult:wait(timeout)
+  check_number("AsyncResult.wait", timeout)
+  return wait_for(self, timeout)
+end
+
+function AsyncResult:ready()
+  return wait_for(self, 0)
+end
+
+function AsyncResult:successful()
+  if not wait_for(self, 0) then error("AsyncResult.successful: the result is not ready", 2) end
+  return self._ok
+end
+
+function AsyncResult:get(timeout)
+  check_number("AsyncResult.get", timeout)
+  if not wait_for(self, timeout) then error(format("AsyncResult.get: timed out after %g s", timeout), 2) end
+  if not self._ok then error(format("%s: a task raised an error:\n%s", self._what, tostring(self._err)), 2) end
+  local v = self._value
+  return unpack(v, 1, v.n)
+end
+
+-- ---- the pool ----
+
+local Pool = {}
+Pool.__index = Pool
+
+local SCHEDULES = { static = true, dynamic = true, guided = true }
+
+local function check_chunksize(what, c, level)
+  if c ~= nil and (type(c) ~= "number" or c < 1 or c ~= floor(c)) then
+    error(format("%s: chunksize must be a positive integer, got %s", what, tostring(c)), level + 1)
+  end
+end
+
+-- Pulls one result (waiting up to timeout; nil waits forever) and hands it to its task's owner.
+function Pool:_pump(timeout)
+  return self:_dispatch(self._core:result(timeout))
+end
+
+function Pool:_dispatch(id, status, ...)
+  if id == nil then return false end
+  if status == "broken" then
+    self:_fail_all(format("%s: the pool is broken: %s", self._name, (...)), "broken")
+    return true
+  end
+  local owner = self._owners[id]
+  if owner then
+    self._owners[id] = nil
+    local arg = self._args[id]
+    self._args[id] = nil
+    owner:_deliver(arg, status, ...)
+  end
+  return true
+end
+
+-- Every task still out fails with msg (terminate, a broken pool).
+function Pool:_fail_all(msg, state)
+  while self:_pump(0) do end  -- answers already in are delivered, not failed
+  self._state = state
+  self._broken = state == "broken" and msg or nil
+  local owners, args = self._owners, self._args
+  self._owners, self._args = {}, {}
+  for id, owner in pairs(owners) do owner:_deliver(args[id], "error", msg) end
+  if state == "broken" then
+    self._core:terminate()
+    self._core:join()
+  end
+end
+
+function Pool:_check_running(what, level)
+  if self._state ~= "running" then
+    local why = self._state == "broken" and self._broken or ("the pool is " .. self._state)
+    error(format("%s.%s: %s", self._name, what, why), level + 1)
+  end
+end
+
+function Pool:_submit(owner, arg, mode, worker, fn, ...)
+  local id = self._core:submit(mode, worker, fn, ...)
+  self._owners[id] = owner
+  self._args[id] = arg
+  return id
+end
+
+-- Splits n items into chunks {start, count, worker} as the scheduling option says.
+function Pool:_plan(n, chunksize)
+  local chunks, workers, sched = {}, self._n, self._scheduling
+  if sched == "static" and not chunksize then
+    for w = 0, workers - 1 do
+      local a, b = floor(w * n / workers) + 1, floor((w + 1) * n / workers)
+      if b >= a then chunks[#chunks + 1] = { a, b - a + 1, w } end
+    end
+  elseif sched == "static" then  -- OpenMP schedule(static, c): chunks dealt round-robin
+    local k = 0
+    for a = 1, n, chunksize do
+      chunks[#chunks + 1] = { a, min(chunksize, n - a + 1), k % workers }
+      k = k + 1
+    end
+  elseif sched == "guided" then  -- chunks of remaining/workers, shrinking to chunksize
+    local a, least = 1, chunksize or 1
+    while a <= n do
+      local c = min(n - a + 1, max(least, ceil((n - a + 1) / workers)))
+      chunks[#chunks + 1] = { a, c, -1 }
+      a = a + c
+    end
+  else  -- dynamic; Python's default chunksize: about 4 chunks per worker
+    local c = chunksize or max(1, ceil(n / (workers * 4)))
+    for a = 1, n, c do chunks[#chunks + 1] = { a, min(c, n - a + 1), -1 } end
+  end
+  return chunks
+end
+
+-- Called from _map_async, itself called by the public method: the user's code is 4 levels up.
+local function check_map_args(self, what, fn, list, chunksize)
+  self:_check_running(what:match("%.(.*)"), 4)
+  if type(fn) ~= "function" then error(format("%s: expected a function, got %s", what, type(fn)), 4) end
+  if type(list) ~= "table" then error(format("%s: expected a table of items, got %s", what, type(list)), 4) end
+  check_chunksize(what, chunksize, 4)
+end
+
+function Pool._map_async(self, what, mode, fn, list, chunksize, track)
+  if getmetatable(self) ~= Pool then error(format("%s: call it as pool:%s(fn, list)", what, what), 3) end
+  check_map_args(self, self._name .. "." .. what, fn, list, chunksize)
+  local n = list.n or #list
+  local r = setmetatable({ _pool = self, _what = self._name .. "." .. what, _results = {},
+    _have = track == "have" and {} or nil, _arrived = track == "arrived" and {} or nil,
+    _errs = {}, _counts = {}, _n = n, _left = 0 }, MapResult)
+  local chunks = self:_plan(n, chunksize or self._chunksize)
+  r._left = #chunks
+  for i = 1, #chunks do
+    local c = chunks[i]
+    r._counts[c[1]] = c[2]
+    self:_submit(r, c[1], mode, c[3], fn, list, c[1], c[1] + c[2] - 1)
+  end
+  if n == 0 then r._ready, r._ok, r._value = true, true, { n = 1, r._results } end
+  return r
+end
+
+function Pool:map_async(fn, list, chunksize) return Pool._map_async(self, "map_async", "map", fn, list, chunksize) end
+function Pool:starmap_async(fn, list, chunksize) return Pool._map_async(self, "starmap_async", "starmap", fn, list, chunksize) end
+
+function Pool:map(fn, list, chunksize)
+  return Pool._map_async(self, "map", "map", fn, list, chunksize):get()
+end
+
+function Pool:starmap(fn, list, chunksize)
+  return Pool._map_async(self, "starmap", "starmap", fn, list, chunksize):get()
+end
+
+-- for i, v in pool:imap(fn, list) do ... end: results in order, each as soon as it and those before it are in.
+function Pool:imap(fn, list, chunksize)
+  local r = Pool._map_async(self, "imap", "map", fn, list, chunksize or 1, "have")
+  local i = 0
+  return function()
+    if i >= r._n then return nil end
+    i = i + 1
+    while not r._have[i] do self:_pump() end
+    if r._errs[i] then error(format("%s: a task raised an error:\n%s", r._what, tostring(r._errs[i])), 2) end
+    return i, r._results[i]
+  end
+end
+
+-- for i, v in pool:imap_unordered(fn, list) do ... end: results as tasks finish; i is the item's index.
+function Pool:imap_unordered(fn, list, chunksize)
+  local r = Pool._map_async(self, "imap_unordered", "map", fn, list, chunksize or 1, "arrived")
+  local k = 0
+  return function()
+    if k >= #r._arrived and r._left == 0 then return nil end
+    k = k + 1
+    while not r._arrived[k] do
+      if r._left == 0 then return nil end
+      self:_pump()
+    end
+    local i = r._arrived[k]
+    if r._errs[i] then error(format("%s: a task raised an error:\n%s", r._what, tostring(r._errs[i])), 2) end
+    return i, r._results[i]
+  end
+end
+
+function Pool:apply_async(fn, ...)
+  if getmetatable(self) ~= Pool then error("apply_async: call it as pool:apply_async(fn, ...)", 2) end
+  self:_check_running("apply_async", 2)
+  if type(fn) ~= "function" then error(format("%s.apply_async: expected a function, got %s", self._name, type(fn)), 2) end
+  local r = setmetatable({ _pool = self, _what = self._name .. ".apply_async" }, AsyncResult)
+  r._id = self:_submit(r, nil, "apply", -1, fn, ...)
+  return r
+end
+
+function Pool:apply(fn, ...)
+  if getmetatable(self) ~= Pool then error("apply: call it as pool:apply(fn, ...)", 2) end
+  self:_check_running("apply", 2)
+  if type(fn) ~= "function" then error(format("%s.apply: expected a function, got %s", self._name, type(fn)), 2) end
+  local r = setmetatable({ _pool = self, _what = self._name .. ".apply" }, AsyncResult)
+  self:_submit(r, nil, "apply", -1, fn, ...)
+  return r:get()
+end
+
+function Pool:close()
+  if self._state == "running" then
+    self._state = "closed"
+    self._core:close()
+  end
+end
+
+function Pool:join(timeout)
+  if self._state == "running" then error(self._name .. ".join: call close() or terminate() first", 2) end
+  check_number(self._name .. ".join", timeout)
+  if self._state == "broken" then return true end
+  return self._core:join(timeout)
+end
+
+-- Stops the workers now; tasks not finished fail with "the pool was terminated".
+function Pool:terminate()
+  if self._state == "terminated" or self._state == "broken" then return end
+  self._core:terminate()
+  self._core:join()
+  self:_fail_all(self._name .. ": the pool was terminated before this task finished", "terminated")
+end
+
+-- For parlab.with: a clean exit closes and joins (queued tasks finish), an error terminates.
+function Pool:__enter() return self end
+function Pool:__exit(ok)
+  if ok then
+    self:close()
+    self:join()
+  else
+    self:terminate()
+  end
+end
+
+function Pool:info()
+  local t = self._core:info()
+  t.state, t.pending = self._state, 0
+  for _ in pairs(self._owners) do t.pending = t.pending + 1 end
+  return t
+end
+
+Pool.__tostring = function(self) return format("%s(%d workers, %s)", self._name, self._n, self._state) end
+
+-- The one constructor behind ThreadPool and Pool.
+local function make_pool(name, backend, n, opts, level)
+  level = level + 1
+  if n == nil then n = parlab.cpus() end
+  if type(n) ~= "number" or n < 1 or n ~= floor(n) then
+    error(format("%s: the number of workers must be a positive integer, got %s", name, tostring(n)), level)
+  end
+  if opts ~= nil and type(opts) ~= "table" then error(format("%s: options must be a table, got %s", name, type(opts)), level) end
+  opts = opts or {}
+  local sched = opts.scheduling or "dynamic"
+  if not SCHEDULES[sched] then
+    error(format("%s: scheduling must be \"static\", \"dynamic\" or \"guided\", got %s", name, tostring(sched)), level)
+  end
+  check_chunksize(name, opts.chunksize, level)
+  local init, initargs = opts.initializer, opts.initargs or {}
+  if init ~= nil and type(init) ~= "function" then error(format("%s: initializer must be a function, got %s", name, type(init)), level) end
+  if type(initargs) ~= "table" then error(format("%s: initargs must be a table, got %s", name, type(initargs)), level) end
+  local core
+  if init then
+    core = core_new(backend, n, opts, init, unpack(initargs, 1, initargs.n or #initargs))
+  else
+    core = core_new(backend, n, opts)
+  end
+  return setmetatable({ _core = core, _name = name, _n = n, _state = "running", _owners = {}, _args = {},
+    _scheduling = sched, _chunksize = opts.chunksize }, Pool)
+end
+
+function parlab.ThreadPool(n, opts)
+  local pool = make_pool("ThreadPool", "thread", n, opts, 2)  -- not a tail call: errors name the caller
+  return pool
+end
+
+-- Process pools: the backend is the start method (registered by the processes part of parlab).
+function parlab.Pool(n, opts)
+  local method = type(opts) == "table" and opts.start_method or parlab.default_start_method or parlab.get_start_method()
+  local pool = make_pool("Pool", method, n, opts, 2)
+  return pool
+end
+
+-- with(obj, fn, ...): fn(obj:__enter(), ...), then obj:__exit(ok, err) whether fn returned or raised.
+function parlab.with(obj, fn, ...)
+  local enter, exit = obj and obj.__enter, obj and obj.__exit
+  if type(exit) ~= "function" then error("with: the object has no __exit method (not a scoped object)", 2) end
+  if type(fn) ~= "function" then error("with: expected a function to run, got " .. type(fn), 2) end
+  local target = enter and enter(obj) or obj
+  local res = pack(pcall(fn, target, ...))
+  exit(obj, res[1], res[2])
+  if not res[1] then error(res[2], 0) end
+  return unpack(res, 2, res.n)
+end
+
+parlab._pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }

@@ -1,0 +1,117 @@
+#pragma once
+// Helpers for the sync and value bindings (Lock, RLock, Semaphore, Event, Condition, Barrier, Value, Array,
+// ShareableList). Each userdata is a shared_box::Box (bindings/core/shared_box.hpp): one reference to the object
+// in the arena, taken afresh on first use in a forked child, released by __gc only in the process that
+// took it. Their type is told by metatable; handles travel as the object's arena offset.
+#include <lua.hpp>
+
+#include <cstdlib>
+#include <string>
+
+#include "bindings/core/errors.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/shared_box.hpp"
+#include "bindings/core/timeout_args.hpp"
+#include "engine/arena/shared_object.hpp"
+
+namespace parlab::lua::sync_detail {
+
+// One magic for every sync and value kind: _sync.handle and _sync.refs take any of them.
+constexpr std::uint64_t kSyncMagic = 0x7061726c61625359ull;  // "parlabSY"
+template <class T>
+using Box = shared_box::Box<T, kSyncMagic>;
+
+// Pushes a new userdata holding ref, with the metatable registered under mt.
+template <class T>
+void push_ref(lua_State* L, shm::Ref<T> ref, const char* mt) {
+  shared_box::push_box<Box<T>>(L, std::move(ref), mt);
+}
+
+// The live box at idx when its metatable is mt; nullptr otherwise.
+template <class T>
+Box<T>* box_with_metatable(lua_State* L, int idx, const char* mt) {
+  Box<T>* box = shared_box::test_box<Box<T>>(L, idx);
+  if (!box || !box->ref || !lua_getmetatable(L, idx)) return nullptr;
+  luaL_getmetatable(L, mt);
+  bool same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? box : nullptr;
+}
+
+// The box behind argument idx, adopted in this process, or an error that names the method and how to
+// call it.
+template <class T>
+Box<T>& check_box(lua_State* L, int idx, const char* mt, const char* method) {
+  Box<T>* box = box_with_metatable<T>(L, idx, mt);
+  if (!box) fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
+  box->adopt();
+  return *box;
+}
+
+template <class T>
+T& check(lua_State* L, int idx, const char* mt, const char* method) {
+  return *check_box<T>(L, idx, mt, method).ref;
+}
+
+template <class T>
+shm::Ref<T>& ref_of(lua_State* L, int idx, const char* mt, const char* method) {
+  return check_box<T>(L, idx, mt, method).ref;
+}
+
+// The header of any sync or value object at idx (every Box<T> has Box<Header>'s layout: Ref<T> is one
+// T*, and T derives from Header alone); nullptr for anything else or a collected box.
+inline shm::Header* header_of(lua_State* L, int idx) {
+  Box<shm::Header>* box = shared_box::test_box<Box<shm::Header>>(L, idx);
+  return box ? box->ref.get() : nullptr;
+}
+
+using parlab::lua::opt_timeout;
+
+// acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair; as in Python, a
+// timeout with block = false is an error for locks and semaphores (queues ignore it).
+inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method, bool& block, double& timeout) {
+  parlab::lua::block_and_timeout(L, idx, method, block, timeout);
+  if (!block && timeout >= 0) fail("%s: can't specify a timeout for a non-blocking call", method);
+}
+
+// The handle payload (decimal offset) and back.
+template <class T>
+void push_offset(lua_State* L, const shm::Ref<T>& ref) {
+  lua_pushstring(L, std::to_string(ref.offset()).c_str());
+}
+inline shm::Offset parse_offset(lua_State* L, int idx, const char* what) {
+  const char* s = luaL_checkstring(L, idx);
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(s, &end, 10);
+  if (!*s || *end) fail("%s: malformed handle", what);
+  return v;
+}
+
+inline void new_metatable(lua_State* L, const char* name, lua_CFunction gc_fn) {
+  luaL_newmetatable(L, name);
+  lua_pushcfunction(L, gc_fn);
+  lua_setfield(L, -2, "__gc");
+  lua_pushstring(L, name + 7);  // "parlab.Lock" -> "Lock"
+  lua_setfield(L, -2, "__name");
+}
+
+// Creates metatable `name` with __gc, __eq, __tostring and __index = a new methods table, and stores the
+// methods table as methods[short name] in the table at -1 (for the Lua side to extend).
+template <class T>
+void make_type(lua_State* L, const char* name, const Function* methods, int (*tostring_fn)(lua_State*)) {
+  new_metatable(L, name, shared_box::gc<Box<T>>);
+  lua_pushcfunction(L, shared_box::same_object<Box<shm::Header>>);
+  lua_setfield(L, -2, "__eq");
+  push_function(L, tostring_fn);
+  lua_setfield(L, -2, "__tostring");
+  lua_newtable(L);
+  set_functions(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
+  lua_getfield(L, -3, "methods");
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, name + 7);
+  lua_pop(L, 3);
+}
+
+}  // namespace parlab::lua::sync_detail

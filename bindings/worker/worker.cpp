@@ -1,0 +1,337 @@
+#include "bindings/worker/worker.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "bindings/core/gil_state.hpp"
+#include "bindings/core/module.hpp"
+#include "bindings/core/transport.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/gil.hpp"
+
+namespace parlab::lua {
+namespace {
+
+// Workers keep at most this many decoded functions; past it the cache starts over.
+constexpr int kMaxCachedFunctions = 256;
+
+// The message handler of every call a worker makes: the error with the worker's own traceback.
+int traceback(lua_State* L) {
+  if (!lua_isstring(L, 1)) {
+    lua_getglobal(L, "tostring");
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);
+    lua_replace(L, 1);
+  }
+  luaL_traceback(L, L, lua_tostring(L, 1), 1);
+  return 1;
+}
+
+std::string error_text(lua_State* L, int index) {
+  size_t n = 0;
+  const char* s = lua_tolstring(L, index, &n);
+  return s ? std::string(s, n) : std::string("(error object is a ") + luaL_typename(L, index) + " value)";
+}
+
+struct TaskRun {
+  const pool::WorkerEndpoint::Task* task;
+  const char* name;  // the thread's name for the GIL (fresh states only)
+  int* cached;  // functions in the cache table
+  bool ok = false;
+  std::string out;
+  bool entered = false;  // gil_enter_state ran (fresh states)
+};
+
+// Pushes the task's function: from the cache, or decoded from the arena and cached.
+bool push_task_function(lua_State* L, int cache, const TaskHeader& h, TaskRun& run) {
+  lua_pushnumber(L, double(h.fn_id));
+  lua_rawget(L, cache);
+  if (lua_isfunction(L, -1)) return true;
+  lua_pop(L, 1);
+  try {
+    const void* addr = reinterpret_cast<const void*>(h.fn_addr);
+    if (!shm::contains(addr, h.fn_size)) throw Error("the function's bytes are not in the shared arena");
+    int n = decode_values(L, static_cast<const char*>(addr), h.fn_size);
+    if (n != 1 || !lua_isfunction(L, -1)) throw Error("the task's function did not decode to a function");
+  } catch (const std::exception& e) {
+    run.out = std::string("pool worker: cannot receive the task's function: ") + e.what();
+    return false;
+  }
+  if (++*run.cached > kMaxCachedFunctions) {
+    lua_newtable(L);
+    lua_replace(L, cache);
+    *run.cached = 1;
+  }
+  lua_pushnumber(L, double(h.fn_id));
+  lua_pushvalue(L, -2);
+  lua_rawset(L, cache);
+  return true;
+}
+
+// Calls fn on each item of the table at `items` into a new table of first results (pushed).
+bool map_items(lua_State* L, int fn, int items, bool star, int tb, TaskRun& run) {
+  lua_getfield(L, items, "n");
+  int n = lua_isnumber(L, -1) ? int(lua_tointeger(L, -1)) : int(lua_objlen(L, items));
+  lua_pop(L, 1);
+  lua_createtable(L, n, 1);
+  int results = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    lua_pushvalue(L, fn);
+    lua_rawgeti(L, items, i);
+    int nargs = 1;
+    if (star) {
+      int item = lua_gettop(L);
+      if (!lua_istable(L, item)) {
+        run.out = "starmap: item " + std::to_string(i) + " is a " + luaL_typename(L, item) + ", not a table of arguments";
+        return false;
+      }
+      nargs = int(lua_objlen(L, item));
+      luaL_checkstack(L, nargs + 2, "starmap: too many arguments");
+      for (int k = 1; k <= nargs; ++k) lua_rawgeti(L, item, k);
+      lua_remove(L, item);
+    }
+    if (lua_pcall(L, nargs, 1, tb) != 0) {
+      run.out = error_text(L, -1);
+      return false;
+    }
+    lua_rawseti(L, results, i);
+  }
+  lua_pushinteger(L, n);
+  lua_setfield(L, results, "n");
+  return true;
+}
+
+// The protected body of one task: decode, call, encode; errors land in run.out with ok = false.
+int task_body(lua_State* L) {
+  auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
+  const int cache = 2;
+  const std::string& p = run.task->payload;
+  TaskHeader h;
+  if (p.size() < sizeof h) {
+    run.out = "pool worker: malformed task (too short)";
+    return 0;
+  }
+  std::memcpy(&h, p.data(), sizeof h);
+  lua_pushcfunction(L, traceback);
+  const int tb = lua_gettop(L);
+  if (!push_task_function(L, cache, h, run)) return 0;
+  const int fn = lua_gettop(L);
+  int nargs = 0;
+  try {
+    nargs = decode_values(L, p.data() + sizeof h, p.size() - sizeof h);
+  } catch (const std::exception& e) {
+    run.out = std::string("pool worker: cannot receive the task's arguments: ") + e.what();
+    return 0;
+  }
+  int first = 0, count = 0;
+  if (h.mode == TaskMode::kApply) {
+    lua_pushvalue(L, fn);
+    lua_insert(L, fn + 1);
+    if (lua_pcall(L, nargs, LUA_MULTRET, tb) != 0) {
+      run.out = error_text(L, -1);
+      return 0;
+    }
+    first = fn + 1;
+    count = lua_gettop(L) - fn;
+  } else {
+    if (nargs != 1 || !lua_istable(L, fn + 1)) {
+      run.out = "pool worker: malformed map task";
+      return 0;
+    }
+    if (!map_items(L, fn, fn + 1, h.mode == TaskMode::kStarmap, tb, run)) return 0;
+    first = lua_gettop(L);
+    count = 1;
+  }
+  try {
+    run.out = encode_values(L, first, count, "result");
+    run.ok = true;
+  } catch (const std::exception& e) {
+    run.out = std::string("cannot send the task's result: ") + e.what();
+  }
+  return 0;
+}
+
+// Runs the initializer payload (fn, args...) once; false with the message when it fails.
+int init_body(lua_State* L) {
+  auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
+  lua_pushcfunction(L, traceback);
+  int tb = lua_gettop(L);
+  int n = 0;
+  try {
+    n = decode_values(L, run.task->payload.data(), run.task->payload.size());
+  } catch (const std::exception& e) {
+    run.out = std::string("cannot receive the initializer: ") + e.what();
+    return 0;
+  }
+  if (n < 1 || !lua_isfunction(L, tb + 1)) {
+    run.out = "the initializer is not a function";
+    return 0;
+  }
+  // Python's pattern: the initializer sets globals that tasks read. A decoded function's environment
+  // keeps its writes to itself; route the initializer's new globals to the worker's _G instead.
+  lua_getfenv(L, tb + 1);
+  if (lua_getmetatable(L, -1)) {
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_setfield(L, -2, "__newindex");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (lua_pcall(L, n - 1, 0, tb) != 0) {
+    run.out = error_text(L, -1);
+    return 0;
+  }
+  run.ok = true;
+  return 0;
+}
+
+int open_body(lua_State* L) {
+  open_state(L);
+  return 0;
+}
+
+// Calls body(run) protected; a Lua error that escapes the body becomes the run's message.
+void run_protected(lua_State* L, lua_CFunction body, TaskRun& run) {
+  lua_pushcfunction(L, body);
+  lua_pushlightuserdata(L, &run);
+  lua_pushvalue(L, 1);
+  if (lua_pcall(L, 2, 0, 0) != 0) {
+    run.ok = false;
+    run.out = error_text(L, -1);
+  }
+  lua_settop(L, 1);
+}
+
+void serve(lua_State* L, pool::WorkerEndpoint& ep) {
+  int cached = 0;
+  lua_newtable(L);  // index 1: the function cache
+  std::string_view init = ep.init_payload();
+  if (!init.empty()) {
+    pool::WorkerEndpoint::Task t{0, std::string(init)};
+    TaskRun run{&t, nullptr, &cached, false, {}};
+    run_protected(L, init_body, run);
+    if (!run.ok) {
+      ep.init_failed("initializer failed: " + run.out);
+      return;
+    }
+  }
+  pool::WorkerEndpoint::Task task;
+  while (ep.next(task)) {
+    TaskRun run{&task, nullptr, &cached, false, {}};
+    run_protected(L, task_body, run);
+    try {
+      ep.reply(task.id, run.ok, run.out);
+    } catch (const std::exception& e) {
+      ep.reply(task.id, false, std::string("cannot send the task's result: ") + e.what());
+    }
+  }
+}
+
+// (fn, args...) from run.task->payload: call, then encode the results into run.out.
+int fresh_body(lua_State* L) {
+  auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  open_state(L);
+  // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
+  gil_enter_state(L, run.name);
+  run.entered = true;
+  lua_pushcfunction(L, traceback);
+  int n = 0;
+  try {
+    n = decode_values(L, run.task->payload.data(), run.task->payload.size());
+  } catch (const std::exception& e) {
+    run.out = std::string("cannot receive the thread's function: ") + e.what();
+    return 0;
+  }
+  if (n < 1 || !lua_isfunction(L, 2)) {
+    run.out = "the thread's function did not arrive as a function";
+    return 0;
+  }
+  if (lua_pcall(L, n - 1, LUA_MULTRET, 1) != 0) {
+    run.out = error_text(L, -1);
+    return 0;
+  }
+  try {
+    run.out = encode_values(L, 2, lua_gettop(L) - 1, "result");
+    run.ok = true;
+  } catch (const std::exception& e) {
+    run.out = std::string("cannot send the thread's result: ") + e.what();
+  }
+  return 0;
+}
+
+std::map<std::string, LauncherFactory>& backends() {
+  static std::map<std::string, LauncherFactory> m;
+  return m;
+}
+
+}  // namespace
+
+void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state,
+                     lua_State* ready) {
+  try {
+    pool::WorkerEndpoint ep(pool, slot);
+    lua_State* L = ready ? ready : new_state();
+    if (!L) {
+      ep.init_failed("cannot create a Lua state (out of memory)");
+      return;
+    }
+    std::string name = "pool worker " + std::to_string(slot);
+    if (!ready) {
+      lua_pushcfunction(L, open_body);
+      if (lua_pcall(L, 0, 0, 0) != 0) {
+        ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
+        lua_close(L);
+        return;
+      }
+      // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
+      gil_enter_state(L, name.c_str());
+    }
+    lua_settop(L, 0);
+    if (on_state) on_state(L);
+    serve(L, ep);
+    if (on_state) on_state(nullptr);
+    if (!ready) {
+      lua_close(L);
+      gil_leave_state(L);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parlab: pool worker %d: %s\n", slot, e.what());
+  }
+}
+
+FreshRun run_in_fresh_state(const std::string& input, const char* name) {
+  FreshRun result;
+  lua_State* L = new_state();
+  if (!L) {
+    result.output = "cannot create a Lua state (out of memory)";
+    return result;
+  }
+  pool::WorkerEndpoint::Task t{0, input};
+  int cached = 0;
+  TaskRun run{&t, nullptr, &cached, false, {}};
+  run.name = name;
+  lua_pushcfunction(L, fresh_body);
+  lua_pushlightuserdata(L, &run);
+  if (lua_pcall(L, 1, 0, 0) != 0) {
+    run.ok = false;
+    run.out = error_text(L, -1);
+  }
+  lua_close(L);
+  if (run.entered) gil_leave_state(L);
+  result.ok = run.ok;
+  result.output = std::move(run.out);
+  return result;
+}
+
+PoolBackendRegistration::PoolBackendRegistration(const char* name, LauncherFactory factory) {
+  backends()[name] = factory;
+}
+
+LauncherFactory find_pool_backend(const char* name) {
+  auto it = backends().find(name);
+  return it == backends().end() ? nullptr : it->second;
+}
+
+}  // namespace parlab::lua

@@ -1,0 +1,62 @@
+#pragma once
+// A pool worker with a Lua state: what a thread worker (ThreadPool) and a process worker (Pool) both run.
+// Also the task payload layout the pool front (bindings/modules/lua_pool.cpp) writes and the worker reads, and the
+// registry of pool backends (launcher factories) by name: "thread" here, process start methods elsewhere.
+#include <lua.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/exec/pool.hpp"
+#include "engine/arena/shm.hpp"
+
+namespace parlab::lua {
+
+// How a task's arguments are applied.
+enum class TaskMode : std::uint32_t {
+  kApply = 1,    // args are the call's values: fn(args...), all results come back
+  kMap = 2,      // args are one table {n=, items...}: fn(item) each, first results come back as a table
+  kStarmap = 3,  // as kMap, each item a table of arguments: fn(unpack(item))
+};
+
+// Every task payload starts with this; the encoded arguments (bindings/core/transport.hpp) follow. The
+// function is encoded once per batch into the arena at fn_addr (the arena has one address in every
+// process) and cached by id in each worker, so it is not re-sent or re-decoded per task.
+struct TaskHeader {
+  std::uint64_t fn_id;
+  std::uint64_t fn_addr;
+  std::uint32_t fn_size;
+  TaskMode mode;
+};
+
+// Runs one pool worker in the calling thread (or the child process) until the pool stops it: opens a
+// fresh state with open_state, attaches to the pool at `pool` as `slot`, runs the initializer, then
+// decodes/calls/encodes tasks. Never throws; returns when the worker is done. `on_state` (may be empty)
+// is called with the worker's lua_State once it exists and with nullptr before it closes (the thread
+// backend uses it to interrupt a running task on terminate).
+// `ready`, when given, is a state already opened with open_state (a fork server's, inherited by this
+// child process): the worker uses it instead of opening one, and leaves it open (the process exits).
+void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state = {},
+                     lua_State* ready = nullptr);
+
+// Runs encoded (fn, args...) in a fresh state opened with open_state in the calling thread, then closes
+// the state (which waits for threads it started). ok: output is the encoded results; otherwise output is
+// the error message with the traceback of the thread. Never throws. `name` is the thread's name for the
+// GIL's statistics.
+struct FreshRun {
+  bool ok = false;
+  std::string output;
+};
+FreshRun run_in_fresh_state(const std::string& input, const char* name = nullptr);
+
+// Backends by name ("thread", "fork", "spawn", "forkserver"). The factory reads its options from the
+// table at stack index `opts` (may be nil) and returns a launcher; it may throw parlab::Error.
+using LauncherFactory = std::unique_ptr<pool::Launcher> (*)(lua_State* L, int opts);
+struct PoolBackendRegistration {
+  PoolBackendRegistration(const char* name, LauncherFactory factory);
+};
+LauncherFactory find_pool_backend(const char* name);
+
+}  // namespace parlab::lua

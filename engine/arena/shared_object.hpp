@@ -1,0 +1,85 @@
+#pragma once
+// Objects that live in the shared arena (engine/arena/shm.hpp) and are held from many threads and processes:
+// a Queue, a Lock, an array's storage. Each starts with a Header; every holder (a Lua userdata in any
+// state of any process) owns one reference, and the last release destroys the object. A handle that
+// travels between processes is {offset, kind}; attach() checks the kind so a stale or forged offset
+// is refused instead of misread. (A process killed while holding references leaks them until the run
+// ends; the arena itself always goes away with the last process.)
+#include <atomic>
+#include <cstdint>
+#include <new>
+#include <utility>
+
+#include "engine/core/error.hpp"
+#include "engine/arena/shm.hpp"
+
+namespace parlab::shm {
+
+struct Header {
+  std::atomic<std::int64_t> refs{1};
+  std::uint32_t kind = 0;  // a per-type constant, T::kKind
+  std::uint32_t alive = 0x5a11ab1e;
+};
+
+// A process-local owning pointer to a shared object of type T (T derives from Header, has kKind).
+template <class T>
+class Ref {
+ public:
+  Ref() = default;
+  ~Ref() { reset(); }
+  Ref(const Ref& o) : p_(o.p_) { retain(); }
+  Ref(Ref&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Ref& operator=(Ref o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+
+  // Allocates and constructs a new object in the arena, holding its first reference.
+  template <class... Args>
+  static Ref create(Args&&... args) {
+    void* mem = allocate(sizeof(T), alignof(T) > 64 ? alignof(T) : 64);
+    Ref r;
+    try {
+      r.p_ = new (mem) T(std::forward<Args>(args)...);
+    } catch (...) {
+      deallocate(mem);
+      throw;
+    }
+    r.p_->kind = T::kKind;
+    return r;
+  }
+
+  // Takes a new reference to the object at offset, after checking it is a live T.
+  static Ref attach(Offset offset) {
+    auto* h = static_cast<Header*>(address_of(offset, sizeof(T)));
+    if (h->kind != T::kKind || h->alive != 0x5a11ab1e || h->refs.load() <= 0)
+      throw Error("shared object handle does not name a live object of this kind");
+    Ref r;
+    r.p_ = static_cast<T*>(h);
+    r.retain();
+    return r;
+  }
+
+  Offset offset() const { return offset_of(p_); }
+  T* get() const { return p_; }
+  T* operator->() const { return p_; }
+  T& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+
+  void reset() {
+    if (p_ && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      p_->alive = 0;
+      p_->~T();
+      deallocate(p_);
+    }
+    p_ = nullptr;
+  }
+
+ private:
+  void retain() {
+    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  T* p_ = nullptr;
+};
+
+}  // namespace parlab::shm

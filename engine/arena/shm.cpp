@@ -1,0 +1,188 @@
+#include "engine/arena/shm.hpp"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/interprocess/managed_external_buffer.hpp>
+#include <cstdlib>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "engine/core/error.hpp"
+
+namespace parlab::shm {
+namespace {
+
+namespace bip = boost::interprocess;
+// The allocator's lock is a process-shared mutex inside the arena, so threads and processes may
+// allocate at once.
+using Manager = bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<bip::mutex_family>,
+                                                    bip::iset_index>;
+
+// A fixed, unusual address far from the heap and the mmap area, so an exec'd child can map the arena
+// at the same place as its parent (objects may hold raw pointers into it).
+// ThreadSanitizer keeps its shadow memory there, so its builds use 64 GiB, inside the low application
+// range it allows (below 512 GiB; the arena is at most twice the machine's memory).
+#if defined(__SANITIZE_THREAD__)
+constexpr std::uintptr_t kBaseAddress = 0x001000000000ull;
+#else
+constexpr std::uintptr_t kBaseAddress = 0x200000000000ull;  // 32 TiB
+#endif
+constexpr std::size_t kHeaderBytes = 64;                   // in front of each block: its geometry
+constexpr std::size_t kPunchBytes = 1 << 20;                // blocks this large give pages back on free
+constexpr const char* kEnvName = "PARLAB_ARENA";
+
+struct Arena {
+  int fd = -1;
+  char* base = nullptr;
+  std::size_t size = 0;
+  Manager* manager = nullptr;
+};
+
+Arena arena;
+std::once_flag arena_once;
+
+struct BlockHeader {
+  std::size_t total;  // bytes handed out by the manager
+  std::size_t lead;   // bytes from the manager's pointer to the user's
+};
+
+std::size_t physical_memory() {
+  return std::size_t(sysconf(_SC_PHYS_PAGES)) * std::size_t(sysconf(_SC_PAGE_SIZE));
+}
+
+char* map_at_base(int fd, std::size_t size) {
+  void* p = mmap(reinterpret_cast<void*>(kBaseAddress), size, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_NORESERVE | MAP_FIXED_NOREPLACE, fd, 0);
+  if (p == MAP_FAILED) return nullptr;
+  if (p != reinterpret_cast<void*>(kBaseAddress)) {  // kernels before 4.17 treat the flag as a hint
+    munmap(p, size);
+    return nullptr;
+  }
+  // Large arrays stream at memory speed only on 2 MiB pages (4 KiB pages cost a quarter to a third of
+  // a sum's bandwidth: TLB misses and prefetchers stopping at page ends). Shared memory gets them where
+  // /sys/kernel/mm/transparent_hugepage/shmem_enabled is "advise" (or "within_size", "always"); with
+  // "never" the kernel ignores the request, so failure is not an error.
+  madvise(p, size, MADV_HUGEPAGE);
+  return static_cast<char*>(p);
+}
+
+// Reserves twice the machine's memory (sparse: pages cost nothing until touched), shrinking when an
+// address-space limit (ulimit -v) refuses the mapping.
+void create_arena() {
+  int fd = memfd_create("parlab-arena", MFD_CLOEXEC);
+  if (fd < 0) throw Error(fmt::format("shared memory: memfd_create failed: {}", strerror(errno)));
+  for (std::size_t size = 2 * physical_memory(); size >= (std::size_t(64) << 20); size /= 2) {
+    if (ftruncate(fd, off_t(size)) != 0) continue;
+    if (char* base = map_at_base(fd, size)) {
+      arena = {fd, base, size, nullptr};
+      arena.manager = new Manager(bip::create_only, base, size);
+      return;
+    }
+  }
+  close(fd);
+  throw Error("shared memory: could not reserve the arena (address space limited? see ulimit -v)");
+}
+
+bool attach_arena(const char* spec) {
+  int fd = -1;
+  unsigned long long size = 0;
+  if (std::sscanf(spec, "%d:%llu", &fd, &size) != 2) return false;
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || std::uint64_t(st.st_size) != size) return false;
+  char* base = map_at_base(fd, size);
+  if (!base) return false;
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  arena = {fd, base, std::size_t(size), nullptr};
+  arena.manager = new Manager(bip::open_only, base, size);
+  return true;
+}
+
+Arena& ready() {
+  std::call_once(arena_once, [] {
+    if (!arena.manager) create_arena();
+  });
+  return arena;
+}
+
+}  // namespace
+
+void init() { ready(); }
+
+void* allocate(std::size_t bytes, std::size_t align) {
+  Arena& a = ready();
+  if (align < kHeaderBytes) align = kHeaderBytes;
+  if (align & (align - 1)) throw Error("shared memory: alignment must be a power of two");
+  if (bytes > a.size) throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
+  std::size_t total = bytes + align;
+  void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
+  if (!raw)
+    throw Error(fmt::format("shared memory exhausted: {} bytes asked, {} free", bytes,
+                            a.manager->get_free_memory()));
+  char* user = static_cast<char*>(raw) + align;
+  auto* h = reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader));
+  h->total = total;
+  h->lead = align;
+  return user;
+}
+
+void deallocate(void* p) noexcept {
+  if (!p) return;
+  char* user = static_cast<char*>(p);
+  auto* h = reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader));
+  char* raw = user - h->lead;
+  if (h->total >= kPunchBytes) {
+    // Give the block's interior pages back; the allocator's own bookkeeping at the ends stays.
+    const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGE_SIZE));
+    std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(user) + page - 1) & ~(page - 1);
+    std::uintptr_t to = (reinterpret_cast<std::uintptr_t>(raw) + h->total) & ~(page - 1);
+    if (to > from)
+      fallocate(arena.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                off_t(from - reinterpret_cast<std::uintptr_t>(arena.base)), off_t(to - from));
+  }
+  arena.manager->deallocate(raw);
+}
+
+bool contains(const void* p, std::size_t bytes) noexcept {
+  auto c = static_cast<const char*>(p);
+  return arena.base && c >= arena.base && c <= arena.base + arena.size &&
+         bytes <= std::size_t(arena.base + arena.size - c);
+}
+
+Offset offset_of(const void* p) {
+  if (!contains(p)) throw Error("shared memory: pointer is outside the arena");
+  return Offset(static_cast<const char*>(p) - arena.base);
+}
+
+void* address_of(Offset offset, std::size_t bytes) {
+  Arena& a = ready();
+  if (offset >= a.size || bytes > a.size - offset || offset % 8 != 0)
+    throw Error(fmt::format("shared memory: offset {} is not inside the arena", offset));
+  return a.base + offset;
+}
+
+std::size_t free_bytes() { return ready().manager->get_free_memory(); }
+std::size_t used_bytes() { return ready().size - ready().manager->get_free_memory(); }
+
+int arena_fd() { return ready().fd; }
+
+std::vector<std::pair<std::string, std::string>> child_environment() {
+  Arena& a = ready();
+  return {{kEnvName, fmt::format("{}:{}", a.fd, a.size)}};
+}
+
+void attach_from_environment() {
+  const char* spec = std::getenv(kEnvName);
+  if (!spec) return;
+  std::call_once(arena_once, [spec] {
+    if (!attach_arena(spec))
+      throw Error(fmt::format("shared memory: cannot attach to the parent's arena ({}={})", kEnvName, spec));
+  });
+  unsetenv(kEnvName);
+}
+
+}  // namespace parlab::shm

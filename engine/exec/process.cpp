@@ -1,0 +1,322 @@
+#include "engine/exec/process.hpp"
+
+#include <dirent.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/exec/forkserver.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/core/interrupt.hpp"
+#include "engine/arena/shm.hpp"
+#include "engine/exec/process_spawn.hpp"
+
+namespace parlab::process {
+namespace {
+
+std::atomic<Method> default_start{Method::Forkserver};
+std::atomic<JobRunner> runner{nullptr};
+std::atomic<Preparer> preparer{nullptr};
+bool in_child = false;
+
+// Children not yet reaped, so that exit can join or terminate them; leaked on purpose (no destruction
+// order trouble at exit) and abandoned in a fork child, which must not touch its parent's children.
+struct Registry {
+  std::mutex mu;
+  std::vector<std::shared_ptr<Child>> children;
+};
+Registry* registry = new Registry;
+std::once_flag atexit_once;
+
+void register_child(const std::shared_ptr<Child>& c) {
+  std::call_once(atexit_once, [] { std::atexit(finish_children); });
+  std::lock_guard<std::mutex> lock(registry->mu);
+  auto& v = registry->children;
+  v.erase(std::remove_if(v.begin(), v.end(), [](const std::shared_ptr<Child>& x) { return x->ended(); }),
+          v.end());
+  v.push_back(c);
+}
+
+int pidfd_open(pid_t pid) { return int(syscall(SYS_pidfd_open, pid, 0)); }
+
+const char* signal_name(int sig) {
+  static const char* names[] = {"0",       "SIGHUP",  "SIGINT",  "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
+                                "SIGBUS",  "SIGFPE",  "SIGKILL", "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
+                                "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP"};
+  return sig > 0 && sig < int(sizeof names / sizeof *names) ? names[sig] : "signal";
+}
+
+}  // namespace
+
+// Builds Child objects; a friend so Child's fields stay private.
+struct Starter {
+  static std::shared_ptr<Child> make(pid_t pid, const Options& opts, int wait_fd, void* job) {
+    std::shared_ptr<Child> c(new Child);
+    c->pid_ = pid;
+    c->method_ = opts.method;
+    c->daemon_ = opts.daemon;
+    c->wait_fd_ = wait_fd;
+    c->job_ = job;
+    c->owner_ = getpid();
+    register_child(c);
+    return c;
+  }
+};
+
+const char* method_name(Method m) noexcept {
+  switch (m) {
+    case Method::Fork: return "fork";
+    case Method::Spawn: return "spawn";
+    case Method::Forkserver: return "forkserver";
+  }
+  return "?";
+}
+
+Method parse_method(std::string_view name, const char* who) {
+  if (name == "fork") return Method::Fork;
+  if (name == "spawn") return Method::Spawn;
+  if (name == "forkserver") return Method::Forkserver;
+  throw Error(fmt::format("{}: unknown start method '{}' (expected 'fork', 'spawn' or 'forkserver')", who, name));
+}
+
+Method default_method() noexcept { return default_start.load(); }
+void set_default_method(Method m) noexcept { default_start.store(m); }
+void set_job_runner(JobRunner r) noexcept { runner.store(r); }
+JobRunner job_runner() noexcept { return runner.load(); }
+void set_server_preparer(Preparer p) noexcept { preparer.store(p); }
+Preparer server_preparer() noexcept { return preparer.load(); }
+bool is_child() noexcept { return in_child; }
+
+Child::~Child() {
+  if (owner_ != getpid()) return;  // an inherited copy in a fork child: the parent owns the resources
+  if (wait_fd_ >= 0) close(wait_fd_);
+  if (job_) shm::deallocate(job_);
+}
+
+void Child::finish(int status) noexcept {
+  if (WIFEXITED(status))
+    exitcode_ = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    exitcode_ = -WTERMSIG(status);
+  else
+    exitcode_ = 255;
+  if (wait_fd_ >= 0) close(wait_fd_);
+  wait_fd_ = -1;
+  if (job_) shm::deallocate(job_);
+  job_ = nullptr;
+  ended_.store(true, std::memory_order_release);
+}
+
+// The fork server sends the pid's wait status on the socket when it reaps the child; EOF without it
+// means the server itself died, and its children with it (PR_SET_PDEATHSIG).
+bool Child::poll_status_fd() {
+  int status = 0;
+  ssize_t n = recv(wait_fd_, &status, sizeof status, MSG_DONTWAIT);
+  if (n == sizeof status) {
+    finish(status);
+    return true;
+  }
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    kill(pid_, SIGKILL);
+    finish(SIGKILL);  // a wait status of "killed by SIGKILL"
+    return true;
+  }
+  return false;
+}
+
+bool Child::poll() {
+  if (ended_) return true;
+  if (owner_ != getpid()) return false;
+  if (method_ == Method::Forkserver) return poll_status_fd();
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    finish(status);
+    return true;
+  }
+  if (r < 0 && errno == ECHILD) {  // reaped behind our back (SIGCHLD ignored): the status is lost
+    finish(255 << 8);
+    return true;
+  }
+  return false;
+}
+
+bool Child::wait(double timeout) {
+  if (owner_ != getpid()) throw Error("Process.join: can only join a child of this process");
+  if (poll()) return true;
+  gil::Release unlocked;
+  const double deadline = deadline_after(timeout);
+  for (;;) {
+    interrupt::check();
+    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    if (slice == 0) return poll();
+    if (wait_fd_ >= 0) {
+      pollfd p{wait_fd_, POLLIN, 0};
+      ::poll(&p, 1, std::max(1, int(slice * 1000)));
+    } else {
+      sleep_seconds(slice);
+    }
+    if (poll()) return true;
+  }
+}
+
+std::string Child::how() const {
+  if (!ended_) return "running";
+  if (exitcode_ >= 0) return fmt::format("exit status {}", exitcode_);
+  return fmt::format("signal {} ({})", -exitcode_, signal_name(-exitcode_));
+}
+
+void Child::signal(int sig) noexcept {
+  if (!ended_ && owner_ == getpid()) kill(pid_, sig);
+}
+
+void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
+  in_child = true;
+  registry = new Registry;  // the parent's children are not ours (the old one is deliberately leaked)
+  forkserver::forget_in_child();
+  if (die_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != expected_parent) _exit(1);  // the parent died before the line above: do not linger
+  }
+  struct sigaction sa {};
+  sa.sa_handler = ignore_sigint ? SIG_IGN : SIG_DFL;
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = SIG_DFL;  // terminate() must end the child whatever handler the parent had
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+void exit_child(int code) noexcept {
+  std::fflush(nullptr);
+  _exit(code);
+}
+
+// Python 3.12 warns too: a fork copies other threads' held locks (malloc's, the GIL, libgomp's) into a
+// child that has none of those threads to release them.
+static void warn_if_threaded() {
+  static std::atomic<bool> warned{false};
+  int threads = thread_count();
+  if (!safe_to_fork() && !warned.exchange(true))
+    std::fprintf(stderr,
+                 "parlab: warning: fork() of a process that runs %d threads: the child may deadlock on a lock "
+                 "another thread held, or crash in OpenMP; the 'forkserver' (default) and 'spawn' start "
+                 "methods are safe\n",
+                 threads);
+}
+
+std::shared_ptr<Child> start_fork(const std::function<int()>& body, const Options& opts) {
+  shm::init();
+  warn_if_threaded();
+  std::fflush(nullptr);  // or the child would write the parent's buffered output again
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) throw Error(fmt::format("Process.start: fork failed: {}", std::strerror(errno)));
+  if (pid == 0) {
+    setup_child(parent, opts.ignore_sigint);
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "parlab child %d: %s\n", int(getpid()), e.what());
+    }
+    exit_child(code);
+  }
+  Options o = opts;
+  o.method = Method::Fork;
+  return Starter::make(pid, o, pidfd_open(pid), nullptr);
+}
+
+std::shared_ptr<Child> start(std::string_view job, const Options& opts) {
+  if (opts.method == Method::Fork) {
+    std::string copy(job);
+    return start_fork([copy] {
+      JobRunner r = job_runner();
+      return r ? r(copy, nullptr) : 1;
+    }, opts);
+  }
+  shm::init();
+  // The job travels in the arena: the child maps it at the same address and reads it in place.
+  void* block = shm::allocate(job.size() ? job.size() : 1);
+  std::memcpy(block, job.data(), job.size());
+  try {
+    if (opts.method == Method::Spawn) {
+      pid_t pid = spawn::start(shm::offset_of(block), job.size(), opts.ignore_sigint);
+      return Starter::make(pid, opts, pidfd_open(pid), block);
+    }
+    int status_fd = -1;
+    pid_t pid = forkserver::start_child(shm::offset_of(block), job.size(), opts.ignore_sigint, status_fd);
+    return Starter::make(pid, opts, status_fd, block);
+  } catch (...) {
+    shm::deallocate(block);
+    throw;
+  }
+}
+
+void finish_children() noexcept {
+  std::vector<std::shared_ptr<Child>> list;
+  {
+    std::lock_guard<std::mutex> lock(registry->mu);
+    list.swap(registry->children);
+  }
+  for (auto& c : list)
+    if (c->daemon()) c->signal(SIGTERM);
+  for (auto& c : list) {
+    try {
+      c->wait(-1);
+    } catch (const std::exception&) {  // Ctrl-C while joining at exit: stop the rest
+      for (auto& d : list) d->signal(SIGTERM);
+      interrupt::clear();
+      for (auto& d : list) {
+        try {
+          if (!d->wait(1)) d->signal(SIGKILL), d->wait(1);
+        } catch (const std::exception&) {
+        }
+      }
+      return;
+    }
+  }
+}
+
+// Counts without polling: a Child is driven by its owner's thread only (two waitpid calls would race).
+int live_children() noexcept {
+  std::lock_guard<std::mutex> lock(registry->mu);
+  int n = 0;
+  for (auto& c : registry->children)
+    if (!c->ended()) ++n;
+  return n;
+}
+
+namespace {
+// Libraries' constructors (OpenBLAS's thread pool) have run before the executable's static initializers.
+const int startup_threads = thread_count();
+}  // namespace
+
+bool safe_to_fork() noexcept { return thread_count() <= startup_threads; }
+
+int thread_count() noexcept {
+  DIR* d = opendir("/proc/self/task");
+  if (!d) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
+}
+
+}  // namespace parlab::process

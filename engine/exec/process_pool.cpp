@@ -1,0 +1,86 @@
+#include "engine/exec/process_pool.hpp"
+
+#include <signal.h>
+
+#include <cstring>
+
+#include "engine/core/clock.hpp"
+#include "engine/core/interrupt.hpp"
+
+namespace parlab::process {
+
+std::string pool_job(shm::Offset pool, int slot) {
+  std::string job(1 + sizeof pool + sizeof slot, 'W');
+  std::memcpy(&job[1], &pool, sizeof pool);
+  std::memcpy(&job[1 + sizeof pool], &slot, sizeof slot);
+  return job;
+}
+
+bool parse_pool_job(std::string_view job, shm::Offset& pool, int& slot) {
+  if (job.size() != 1 + sizeof pool + sizeof slot || job[0] != 'W') return false;
+  std::memcpy(&pool, &job[1], sizeof pool);
+  std::memcpy(&slot, &job[1 + sizeof pool], sizeof slot);
+  return true;
+}
+
+PoolLauncher::PoolLauncher(Method method) : method_(method) {}
+
+// The engine joins every worker before it drops the launcher; anything left is stopped, never orphaned.
+PoolLauncher::~PoolLauncher() {
+  for (auto& c : children_)
+    if (c && !c->poll()) c->signal(SIGKILL);
+  for (auto& c : children_) {
+    if (!c) continue;
+    try {
+      c->wait(-1);
+    } catch (const std::exception&) {  // Ctrl-C: the child has SIGKILL; the registry reaps it at exit
+    }
+  }
+}
+
+void PoolLauncher::start(shm::Offset pool, int slot) {
+  if (slot >= int(children_.size())) {
+    children_.resize(slot + 1);
+    killed_at_.resize(slot + 1, -1);
+  }
+  Options opts;
+  opts.method = method_;
+  opts.daemon = true;         // a forgotten pool's workers are stopped at exit, not waited for
+  opts.ignore_sigint = true;  // Ctrl-C goes to the parent, which terminates the pool
+  children_[slot] = process::start(pool_job(pool, slot), opts);
+  killed_at_[slot] = -1;
+}
+
+bool PoolLauncher::ended(int slot, std::string& how) {
+  auto& c = children_.at(slot);
+  if (!c) return true;
+  if (!c->poll()) return false;
+  how = c->how();
+  return true;
+}
+
+bool PoolLauncher::wait(int slot, double timeout, std::string& how) {
+  auto& c = children_.at(slot);
+  if (!c) return true;
+  const double deadline = deadline_after(timeout);
+  for (;;) {
+    if (c->wait(next_slice(deadline, interrupt::kPollSeconds * 5))) break;
+    if (seconds_left(deadline) == 0) return false;
+    if (killed_at_[slot] >= 0 && clock_seconds() - killed_at_[slot] > kKillGraceSeconds) c->signal(SIGKILL);
+  }
+  how = c->how();
+  return true;
+}
+
+void PoolLauncher::kill(int slot) {
+  auto& c = children_.at(slot);
+  if (!c || c->ended()) return;
+  c->signal(SIGTERM);
+  killed_at_[slot] = clock_seconds();
+}
+
+pid_t PoolLauncher::pid(int slot) const {
+  return slot < int(children_.size()) && children_[slot] ? children_[slot]->pid() : -1;
+}
+
+}  // namespace parlab::process

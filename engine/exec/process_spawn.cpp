@@ -1,0 +1,87 @@
+#include "engine/exec/process_spawn.hpp"
+
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/core/error.hpp"
+#include "engine/exec/forkserver.hpp"
+#include "engine/exec/process.hpp"
+
+extern char** environ;
+
+namespace parlab::process::spawn {
+namespace {
+
+constexpr const char* kJobEnv = "PARLAB_JOB";           // offset:len:parent pid:ignore_sigint
+constexpr const char* kServerEnv = "PARLAB_FORKSERVER";  // fd:parent pid
+
+// posix_spawn uses vfork semantics: no copy of a large parent's page tables, unlike fork.
+pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<int>& keep_fds) {
+  std::vector<std::string> env = {};
+  for (char** e = environ; *e; ++e) {
+    bool ours = std::strncmp(*e, "PARLAB_JOB=", 11) == 0 || std::strncmp(*e, "PARLAB_FORKSERVER=", 18) == 0 ||
+                std::strncmp(*e, "PARLAB_ARENA=", 13) == 0;
+    if (!ours) env.emplace_back(*e);
+  }
+  for (auto& [k, v] : shm::child_environment()) env.push_back(k + "=" + v);
+  for (auto& e : extra_env) env.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  // dup2 onto itself clears close-on-exec (glibc >= 2.29): the child keeps exactly these fds.
+  posix_spawn_file_actions_adddup2(&fa, shm::arena_fd(), shm::arena_fd());
+  for (int fd : keep_fds) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  char arg0[] = "parlab", arg1[] = "-e", arg2[] = "parlab._process_child()";
+  char* argv[] = {arg0, arg1, arg2, nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv, envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw Error(fmt::format("Process.start: spawn of /proc/self/exe failed: {}", std::strerror(rc)));
+  return pid;
+}
+
+}  // namespace
+
+pid_t start(shm::Offset job, std::size_t len, bool ignore_sigint) {
+  return spawn_self({fmt::format("{}={}:{}:{}:{}", kJobEnv, job, len, getpid(), ignore_sigint ? 1 : 0)}, {});
+}
+
+pid_t start_forkserver(int fd) {
+  bool main_thread = gettid() == getpid();
+  return spawn_self({fmt::format("{}={}:{}:{}", kServerEnv, fd, getpid(), main_thread ? 1 : 0)}, {fd});
+}
+
+void run_from_environment() {
+  shm::attach_from_environment();
+  if (const char* spec = std::getenv(kServerEnv)) {
+    int fd = -1, parent = -1, pdeathsig = 1;
+    if (std::sscanf(spec, "%d:%d:%d", &fd, &parent, &pdeathsig) != 3) return;
+    unsetenv(kServerEnv);
+    setup_child(parent, true, pdeathsig != 0);
+    forkserver::serve(fd);  // never returns
+  }
+  const char* spec = std::getenv(kJobEnv);
+  if (!spec) return;
+  unsigned long long offset = 0, len = 0;
+  int parent = -1, ignore = 0;
+  if (std::sscanf(spec, "%llu:%llu:%d:%d", &offset, &len, &parent, &ignore) != 4) return;
+  unsetenv(kJobEnv);
+  setup_child(parent, ignore != 0);
+  std::string job(static_cast<const char*>(shm::address_of(offset, len)), len);
+  JobRunner r = job_runner();
+  exit_child(r ? r(job, nullptr) : 1);
+}
+
+}  // namespace parlab::process::spawn

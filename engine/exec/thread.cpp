@@ -1,0 +1,49 @@
+#include "engine/exec/thread.hpp"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/futex.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/core/interrupt.hpp"
+
+namespace parlab {
+
+std::uint64_t current_thread_ident() noexcept { return std::uint64_t(syscall(SYS_gettid)); }
+
+Thread::Thread(std::function<void()> body) : body_(std::move(body)) {}
+
+Thread::~Thread() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Thread::start() {
+  if (started_) throw Error("threads can only be started once");
+  try {
+    thread_ = std::thread([this] {
+      ident_.store(current_thread_ident(), std::memory_order_release);
+      body_();
+      done_.store(1, std::memory_order_release);
+      futex::wake(done_);
+    });
+  } catch (const std::system_error& e) {
+    throw Error(std::string("cannot start a thread: ") + e.what());
+  }
+  started_ = true;
+}
+
+bool Thread::join(double timeout) {
+  if (!started_) throw Error("cannot join a thread before it is started");
+  if (!finished()) {
+    gil::Release unlocked;
+    if (!futex::wait(done_, 0, timeout)) return false;
+  }
+  if (thread_.joinable()) thread_.join();
+  return true;
+}
+
+}  // namespace parlab

@@ -1,0 +1,105 @@
+#include "engine/queues/queue.hpp"
+
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+
+namespace parlab::queue {
+
+Queue::Queue(std::int64_t maxsize, bool joinable) : maxsize_(maxsize > 0 ? maxsize : 0), joinable_(joinable) {}
+
+// Reserves room for one item in a bounded queue (a no-op for unbounded ones).
+bool Queue::admit(bool block, double deadline, Status& why) {
+  if (maxsize_ == 0) return true;
+  for (;;) {
+    std::int64_t c = count_.load(std::memory_order_acquire);
+    while (c < maxsize_) {
+      if (count_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) return true;
+    }
+    if (closed()) return why = Status::closed, false;
+    if (!block) return why = Status::timeout, false;
+    auto room = [&] { return count_.load(std::memory_order_acquire) < maxsize_ || closed(); };
+    if (!wait_until(not_full_, room, deadline)) return why = Status::timeout, false;
+    if (closed()) return why = Status::closed, false;
+  }
+}
+
+Status Queue::put(const char* data, std::size_t size, bool block, double timeout) {
+  if (closed()) return Status::closed;
+  Status why = Status::ok;
+  if (!admit(block, deadline_after(timeout), why)) return why;
+  if (joinable_) unfinished_.fetch_add(1, std::memory_order_acq_rel);
+  try {
+    fifo_.push(data, size);
+  } catch (...) {  // the arena is full: give the reservation back
+    if (joinable_) unfinished_.fetch_sub(1, std::memory_order_acq_rel);
+    if (maxsize_) count_.fetch_sub(1, std::memory_order_acq_rel);
+    throw;
+  }
+  not_empty_.notify();
+  return Status::ok;
+}
+
+void Queue::after_get() noexcept {
+  if (maxsize_ == 0) return;
+  count_.fetch_sub(1, std::memory_order_acq_rel);
+  not_full_.notify();
+}
+
+Status Queue::get(Message& out, bool block, double timeout) {
+  const double deadline = block ? deadline_after(timeout) : -1;
+  for (;;) {
+    if (fifo_.pop(out)) return after_get(), Status::ok;
+    if (closed()) {  // look once more: an item may have landed just before the close
+      if (fifo_.pop(out)) return after_get(), Status::ok;
+      return Status::closed;
+    }
+    if (!block) return Status::timeout;
+    auto ready = [&] { return !fifo_.empty() || closed(); };
+    if (!wait_until(not_empty_, ready, deadline)) return Status::timeout;
+  }
+}
+
+std::size_t Queue::qsize() const noexcept {
+  if (maxsize_ == 0) return fifo_.size();
+  std::int64_t c = count_.load(std::memory_order_acquire);
+  return c < 0 ? 0 : std::size_t(c);
+}
+
+bool Queue::full() const noexcept { return maxsize_ > 0 && count_.load(std::memory_order_acquire) >= maxsize_; }
+
+void Queue::close() noexcept {
+  closed_.store(1, std::memory_order_release);
+  not_empty_.wake_all();
+  not_full_.wake_all();
+}
+
+void Queue::task_done() {
+  std::int64_t left = unfinished_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if (left < 0) {
+    unfinished_.fetch_add(1, std::memory_order_acq_rel);
+    throw Error("task_done() called more times than there were items");
+  }
+  if (left == 0) all_done_.notify();
+}
+
+bool Queue::join(double timeout) {
+  auto done = [&] { return unfinished_.load(std::memory_order_acquire) == 0; };
+  return wait_until(all_done_, done, deadline_after(timeout));
+}
+
+void Queue::send_handle() noexcept {
+  refs.fetch_add(1, std::memory_order_acq_rel);
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void Queue::receive_handle() noexcept {
+  std::int32_t n = in_flight_.load(std::memory_order_acquire);
+  while (n > 0) {
+    if (in_flight_.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel)) {
+      refs.fetch_sub(1, std::memory_order_acq_rel);
+      return;
+    }
+  }
+}
+
+}  // namespace parlab::queue

@@ -1,0 +1,70 @@
+#pragma once
+// parlab.Queue, JoinableQueue and SimpleQueue: one shared object for all three (the Lua side picks
+// the methods). A queue of byte messages in the shared arena, usable from any thread or process that
+// holds it. Python's multiprocessing.Queue semantics, plus close(): after close, put fails and get
+// fails once the queue is drained (instead of hanging), in every process at once.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/queues/queue_fifo.hpp"
+#include "engine/queues/queue_signal.hpp"
+#include "engine/arena/shared_object.hpp"
+
+namespace parlab::queue {
+
+enum class Status {
+  ok,
+  timeout,  // get: no item (empty); put: no room (full) within the time given, or at once when not blocking
+  closed,   // put: the queue is closed; get: the queue is closed and empty
+};
+
+class Queue : public shm::Header {
+ public:
+  static constexpr std::uint32_t kKind = 0x51554555;  // "QUEU"
+
+  // maxsize <= 0: unbounded. Joinable queues count unfinished tasks for task_done/join.
+  explicit Queue(std::int64_t maxsize = 0, bool joinable = false);
+
+  // timeout < 0 waits forever; block == false never waits.
+  Status put(const char* data, std::size_t size, bool block = true, double timeout = -1);
+  Status get(Message& out, bool block = true, double timeout = -1);
+
+  std::size_t qsize() const noexcept;
+  bool empty() const noexcept { return fifo_.empty(); }
+  bool full() const noexcept;
+  std::int64_t maxsize() const noexcept { return maxsize_; }
+  bool joinable() const noexcept { return joinable_; }
+
+  // Wakes every waiter: blocked puts fail, blocked gets drain what is left and then fail.
+  void close() noexcept;
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire) != 0; }
+
+  // One item put earlier is fully processed. Throws Error when called more often than items were put.
+  void task_done();
+  // Waits until every item put has been marked done; false on timeout.
+  bool join(double timeout = -1);
+  // A handle on its way to another thread or process keeps the queue alive until a receiver takes
+  // it over (once): the sender may drop its own reference right after sending.
+  void send_handle() noexcept;
+  void receive_handle() noexcept;  // call after taking a reference of one's own
+
+  std::int64_t unfinished() const noexcept { return unfinished_.load(std::memory_order_acquire); }
+
+ private:
+  bool admit(bool block, double deadline, Status& why);
+  void after_get() noexcept;
+
+  Fifo fifo_;
+  const std::int64_t maxsize_;
+  const bool joinable_;
+  alignas(64) std::atomic<std::int64_t> count_{0};  // admitted items, kept for bounded queues only
+  alignas(64) std::atomic<std::int64_t> unfinished_{0};
+  std::atomic<std::uint32_t> closed_{0};
+  std::atomic<std::int32_t> in_flight_{0};
+  alignas(64) Signal not_empty_;
+  alignas(64) Signal not_full_;
+  Signal all_done_;
+};
+
+}  // namespace parlab::queue
