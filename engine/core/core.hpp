@@ -1,0 +1,11 @@
+#pragma once
+// engine/core: what every other subsystem builds on. The one exception type (error.hpp), clocks and the
+// CPUs a run may use (clock.hpp), and how every blocking call waits: on a 32-bit word shared by threads
+// and processes, spinning briefly then sleeping in the kernel (futex.hpp), in slices that notice Ctrl-C
+// (interrupt.hpp), with the global interpreter lock released while it sleeps (gil.hpp).
+// Uses: nothing else in engine/.
+#include "engine/core/clock.hpp"
+#include "engine/core/error.hpp"
+#include "engine/core/futex.hpp"
+#include "engine/core/gil.hpp"
+#include "engine/core/interrupt.hpp"
