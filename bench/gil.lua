@@ -7,7 +7,7 @@ local quick, with_python = false, true
 for _, a in ipairs(arg) do
   if a == "quick" then quick = true elseif a == "nopython" then with_python = false end
 end
-local clock, format = parlab.clock, string.format
+local format = string.format
 local WORKERS, TASKS = { 1, 2, 4 }, 8
 local N = quick and 1e6 or 4e6       -- loop iterations per interpreted task
 local NATIVE = quick and 2 ^ 20 or 2 ^ 23  -- doubles per native sum

@@ -3,7 +3,6 @@
 -- machine inflates it least; the load average is printed with them.
 local N = tonumber(arg and arg[1]) or 20000
 local REPS = 5
-local clock = parlab.clock
 
 local best = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").best  -- best(reps, fn)
 

@@ -4,6 +4,8 @@
 --   parlab bench/threads.lua [quick] [nopython]
 -- Prints a table per experiment (best of 3 runs each); Python's figures come from bench/threads.py run on
 -- this machine (best of 3 as well).
+-- my_list: each pool worker's own list, a global set by the initializer (sums_interp below).
+-- luacheck: globals my_list
 local quick, with_python = false, true
 for _, a in ipairs(arg) do
   if a == "quick" then quick = true elseif a == "nopython" then with_python = false end

@@ -3,6 +3,8 @@
 --   mpirun -n K parlab scripts/integral_mpi.lua [n | --quick]     (K-1 ranks compute)
 -- One deviation, marked below: run alone (size 1, no mpirun) the master computes the whole integral,
 -- where the Python original would print 0.
+-- Line for line also means the Python's unused loop variable and its partial = 0 (W213, W311).
+-- luacheck: ignore 213 311
 local MPI = parlab.mpi                                      -- from mpi4py import MPI
 local time = { perf_counter = parlab.clock }                -- import time
 

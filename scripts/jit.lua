@@ -52,7 +52,7 @@ for _, case in ipairs { { "monte_carlo_pi(" .. ("%g"):format(opts.n) .. ")", mon
   local first_on, after_on = first_and_after(case[2], case[3])
   jit.off(case[2], true)
   jit.off(go_fast, true)
-  local first_off, after_off = first_and_after(case[2], case[3])
+  local _, after_off = first_and_after(case[2], case[3])
   jit.on(case[2], true)
   jit.on(go_fast, true)
   rows[#rows + 1] = { fn = case[1], first = first_on, after = after_on, off = after_off,

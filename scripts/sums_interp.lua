@@ -3,6 +3,7 @@
 -- runs Lua at a time, so threads are no faster; processes each have their own interpreter and are.
 -- Every loop runs in LuaJIT's interpreter (JIT off) so that the comparison isolates the lock.
 -- (A pool worker's new globals, like ARR below, stay in that worker for the tasks that follow.)
+-- luacheck: globals ARR
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()

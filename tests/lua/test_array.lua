@@ -116,7 +116,7 @@ T.test("a view keeps the storage alive after the array is collected", function()
   a[50] = 5
   local v = a:slice(50, 60)
   T.eq(v:refs(), 2)
-  a = nil
+  a = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.eq(v:refs(), 1)
@@ -198,7 +198,7 @@ T.test("an array of more than 2^31 elements", function()
   T.eq(parlab.kernels.sum(a), 203)
   local tail = a:slice(n - 8)
   T.eq(tail:totable(), { 0, 3, 0, 0, 0, 0, 0, 200 })
-  a, tail = nil, nil
+  a, tail = nil, nil  -- luacheck: ignore 311
   collectgarbage()
 end)
 

@@ -77,6 +77,7 @@ T.test("wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeout", functio
   T.ok(done[1] == fast)
   T.eq(#not_done, 1)
   done, not_done = parlab.wait({ fast, slow }, 0.01)
+  T.eq(#done, 1)
   T.eq(#not_done, 1)
   done, not_done = parlab.wait({ fast, slow })
   T.eq(#done, 2)

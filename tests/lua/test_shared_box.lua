@@ -70,7 +70,7 @@ T.test("a child that uses inherited objects takes references of its own and drop
     q:put("from the child")
     -- the objects it used now have two holders here: the parent's reference and the child's own
     if S.refs(lock) ~= 2 or S.refs(event) ~= 2 or S.refs(value) ~= 2 then os.exit(4) end
-    lock, event, value, q, objs = nil, nil, nil, nil, nil
+    lock, event, value, q, objs = nil, nil, nil, nil, nil  -- luacheck: ignore 311
     drop_and_collect(holder)
   end)
   T.eq(code, 0)

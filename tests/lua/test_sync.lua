@@ -165,7 +165,8 @@ T.test("objects are freed when the last holder lets go", function()
   local l = parlab.Lock()
   local copy = parlab.transport.decode(parlab.transport.encode(l))
   T.eq(parlab._sync.refs(l), 2)
-  copy = nil
+  T.eq(parlab._sync.refs(copy), 2, "the copy is the same lock")
+  copy = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.eq(parlab._sync.refs(l), 1)

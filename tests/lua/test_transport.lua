@@ -1,4 +1,6 @@
 -- parlab.transport from Lua: round trips of every kind that travels, refusals with paths, hostile bytes.
+-- Globals the tests write or leave undefined on purpose (what the transport does with them is tested).
+-- luacheck: globals transport_test_written undefined_thing sandbox_value
 local T = require "check"
 local ffi = require "ffi"
 local tr = parlab.transport

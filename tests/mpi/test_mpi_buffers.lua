@@ -12,7 +12,6 @@ end
 local function set(a, i, v)
   if parlab.isarray and parlab.isarray(a) then a.data[i] = v else a[i] = v end
 end
-local function len(a) return parlab.isarray and parlab.isarray(a) and tonumber(a.n) or ffi.sizeof(a) / ffi.sizeof(a[0]) end
 
 -- Arrays made here stay referenced to the end, so no collection runs mid-test (what is tested is MPI's
 -- use of their memory, not their finalizers).
