@@ -124,6 +124,7 @@ print(format("\nGIL, 2 interpreted threads: %d switches, %d forced, %d drop requ
   st.switches, st.forced_switches, st.drop_requests, st.interval))
 for _, th in ipairs(st.threads) do
   if th.acquisitions > 0 then
-    print(format("  %-22s acquisitions %6d  waited %.3f s  held %.3f s", th.name, th.acquisitions, th.wait, th.hold))
+    print(format("  %-22s acquisitions %6d  waited %.3f s  held %.3f s", th.name, th.acquisitions, th.wait,
+      th.hold))
   end
 end

@@ -29,7 +29,8 @@ end
 
 local function identity(x) return x end
 
-out("# parlab %s, %d CPUs, load average %s, %s", parlab.version, parlab.cpus(), loadavg(), os.date("!%Y-%m-%d %H:%M UTC"))
+out("# parlab %s, %d CPUs, load average %s, %s", parlab.version, parlab.cpus(), loadavg(),
+  os.date("!%Y-%m-%d %H:%M UTC"))
 out("# default start method: %s", parlab.get_start_method())
 
 for _, m in ipairs { "forkserver", "fork", "spawn" } do

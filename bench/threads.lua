@@ -171,7 +171,8 @@ for _, exp in ipairs { { "sums_interp", sums_interp, "interpreted loop over 10 l
   local cols = { "free-jit", "free-nojit", "gil" }
   local results = {}
   for _, mode in ipairs(cols) do results[mode] = exp[2](mode) end
-  print(format("  %-8s %18s %18s %18s %18s", "threads", "parlab free, JIT", "parlab free, no JIT", "parlab GIL", "python GIL"))
+  print(format("  %-8s %18s %18s %18s %18s", "threads", "parlab free, JIT", "parlab free, no JIT",
+    "parlab GIL", "python GIL"))
   for i = 1, #WORKERS + 1 do
     local w = results["gil"][i][1]
     local cells = {}

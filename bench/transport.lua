@@ -52,4 +52,5 @@ local t2 = clock()
 local back = dec(s)
 local t3 = clock()
 assert(#back == big_len and back:sub(-16) == "0123456789abcdef")
-print(string.format("%-34s %10.1f %10.1f ms (%.0f MB)", "100 MB string", (t1 - t0) * 1e3, (t3 - t2) * 1e3, #s / 2^20))
+print(string.format("%-34s %10.1f %10.1f ms (%.0f MB)", "100 MB string", (t1 - t0) * 1e3, (t3 - t2) * 1e3,
+  #s / 2^20))

@@ -40,7 +40,8 @@ for _, k in ipairs(kinds) do
   series[#series + 1] = { name = k.name, points = pts }
 end
 pool:close() pool:join()
-lab.tables.print({ { "kind", "kind" }, { "threads", "t" }, { "time (s)", "time", "%.4f" }, { "speed-up", "s", "%.2f" } }, rows)
+lab.tables.print({ { "kind", "kind" }, { "threads", "t" }, { "time (s)", "time", "%.4f" },
+  { "speed-up", "s", "%.2f" } }, rows)
 io.write(lab.charts.lines(series, { title = "speed-up against threads", xlabel = "threads", height = 12 }))
 if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "speed-up", xlabel = "threads" })) end
 local function at(kind, t) for _, r in ipairs(rows) do if r.kind == kind and r.t == t then return r.s end end end

@@ -26,9 +26,12 @@ end
 pool:close() pool:join()
 print(("%d tasks of `return a`, Pool(%d) (%s start method), median of 3"):format(opts.tasks, workers,
   parlab.get_start_method()))
-lab.tables.print({ { "chunksize", "cs" }, { "time (s)", "t", "%.4f" }, { "us per task", "us", "%.3f" } }, rows)
+lab.tables.print({ { "chunksize", "cs" }, { "time (s)", "t", "%.4f" }, { "us per task", "us", "%.3f" } },
+  rows)
 local series = { { name = "us per task", points = points } }
-io.write(lab.charts.lines(series, { title = "per-task overhead (us) against chunksize", xlabel = "chunksize", xlog = true, ylog = true, height = 12 }))
+io.write(lab.charts.lines(series,
+  { title = "per-task overhead (us) against chunksize", xlabel = "chunksize", xlog = true, ylog = true,
+    height = 12 }))
 if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "per-task overhead", xlog = true, ylog = true })) end
 lab.claim("per-task overhead falls with chunk size (Python: 29.9 us at 1, 0.43 us at 100)",
   rows[#rows].us < rows[1].us / 3, ("%.2f us at chunksize %d, %.3f us at %d"):format(rows[1].us, rows[1].cs,

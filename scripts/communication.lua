@@ -46,11 +46,13 @@ for _, case in ipairs {
   local total = 0
   for _, v in ipairs(parts) do total = total + v end
   assert(total == expected, case[1] .. ": wrong total " .. total)
-  rows[#rows + 1] = { how = case[1], t = t, mb = #case[3] * (case[3] == copy_args and opts.n * 8 / 2 ^ 20 or 0) }
+  rows[#rows + 1] = { how = case[1], t = t,
+    mb = #case[3] * (case[3] == copy_args and opts.n * 8 / 2 ^ 20 or 0) }
 end
 pool:close() pool:join()
 print(("%d elements, %d tasks, Pool(%d), median of 3"):format(opts.n, opts.tasks, workers))
 lab.tables.print({ { "how", "how" }, { "time (s)", "t", "%.4f" }, { "MiB sent", "mb", "%.0f" } }, rows)
 lab.claim("sending the whole array to every task costs time that shared memory removes",
-  rows[3].t < rows[2].t, ("copied: %.4f s; shared: %.4f s (%.1fx)"):format(rows[2].t, rows[3].t, rows[2].t / rows[3].t))
+  rows[3].t < rows[2].t, ("copied: %.4f s; shared: %.4f s (%.1fx)"):format(rows[2].t, rows[3].t,
+    rows[2].t / rows[3].t))
 lab.finish(opts, "communication", rows)

@@ -44,7 +44,8 @@ if rank == 0 then                                           -- if rank == 0:
   if size == 1 then integral = compute_integral(a, b, n) end -- (parlab: a lone rank does the work itself)
   local finish = time.perf_counter()                        --     finish = time.perf_counter()
   print(string.format("the integral is %.10g", integral))   --     print(f'the integral is {integral}')
-  print(string.format("finish in %.3f second", finish - start)) -- print(f'finish in {round(finish - start, 3)} second')
+  print(string.format("finish in %.3f second",
+    finish - start))  -- print(f'finish in {round(finish - start, 3)} second')
   print(string.format("lecture: the same value 333333.33 with a speed-up over ranks; here: %d computing rank(s), n = %d",
     math.max(size - 1, 1), n))
 else                                                        -- else:

@@ -62,7 +62,8 @@ lab.tables.print({ { "function", "fn" }, { "JIT: first call (s)", "first", "%.6f
                    { "JIT: after (s)", "after", "%.6f" }, { "interpreter (s)", "off", "%.6f" },
                    { "JIT gain", "gain", "%.1fx" } }, rows)
 local pi = monte_carlo_pi(opts.n)
-print(("monte_carlo_pi = %.5f (error %.1e, expected ~%.1e)"):format(pi, math.abs(pi - math.pi), 1.64 / math.sqrt(opts.n)))
+print(("monte_carlo_pi = %.5f (error %.1e, expected ~%.1e)"):format(pi, math.abs(pi - math.pi),
+  1.64 / math.sqrt(opts.n)))
 -- Numba compiles the whole function before the first call (0.33 s); LuaJIT records and compiles traces
 -- while the loop runs, so the first call costs only milliseconds more than the later ones.
 lab.claim("compiled code is much faster than the interpreter; the first call pays for compiling (Numba: 0.33 s)",

@@ -40,7 +40,8 @@ for _, w in ipairs(opts.workers) do
   rows[#rows + 1] = { w = w, pi = pi, err = math.abs(pi - math.pi), t = t.real }
 end
 local sigma = 4 * math.sqrt(math.pi / 4 * (1 - math.pi / 4) / opts.n)
-lab.tables.print({ { "workers", "w" }, { "pi", "pi", "%.8f" }, { "|error|", "err", "%.2e" }, { "time (s)", "t", "%.3f" } }, rows)
+lab.tables.print({ { "workers", "w" }, { "pi", "pi", "%.8f" }, { "|error|", "err", "%.2e" },
+  { "time (s)", "t", "%.3f" } }, rows)
 print(("expected error (one standard deviation): %.2e"):format(sigma))
 local same = true
 for _, r in ipairs(rows) do same = same and r.pi == rows[1].pi end

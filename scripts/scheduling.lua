@@ -54,7 +54,8 @@ for _, case in ipairs { { "static", nil }, { "dynamic", 1 }, { "guided", nil } }
   print(("%s (letters = successive tasks of a worker, . = idle), %.3f s:"):format(case[1], t1 - t0))
   io.write(timeline(spans, t0, t1, 60))
 end
-lab.tables.print({ { "scheduling", "sched" }, { "time (s)", "t", "%.3f" }, { "busy fraction", "eff", "%.2f" } }, rows)
+lab.tables.print({ { "scheduling", "sched" }, { "time (s)", "t", "%.3f" },
+  { "busy fraction", "eff", "%.2f" } }, rows)
 lab.claim("static scheduling leaves workers idle on uneven tasks; dynamic balances them",
   rows[2].t < rows[1].t, ("static %.3f s (busy %.0f%%), dynamic %.3f s (busy %.0f%%)"):format(rows[1].t,
   100 * rows[1].eff, rows[2].t, 100 * rows[2].eff))

@@ -30,10 +30,13 @@ for _, w in ipairs(opts.workers) do
     for _, v in ipairs(pool:map(np_sum, arr_x10)) do assert(v == opts.n) end
   end, opts.repeats)
   pool:close() pool:join()
-  rows[#rows + 1] = { kind = "ThreadPool, GIL on", w = w, t = t, s = base / t, gbs = 10 * opts.n * 8 / t / 1e9 }
+  rows[#rows + 1] = { kind = "ThreadPool, GIL on", w = w, t = t, s = base / t,
+    gbs = 10 * opts.n * 8 / t / 1e9 }
 end
-print(("array: %d doubles (%.0f MiB), summed 10 times, best of %d"):format(opts.n, opts.n * 8 / 2 ^ 20, opts.repeats))
-lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.4f" }, { "speed-up", "s", "%.2f" },
+print(("array: %d doubles (%.0f MiB), summed 10 times, best of %d"):format(opts.n, opts.n * 8 / 2 ^ 20,
+  opts.repeats))
+lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.4f" },
+  { "speed-up", "s", "%.2f" },
                    { "GB/s", "gbs", "%.1f" } }, rows)
 -- The claim is about parallel threads: compare 2 or more threads with ThreadPool(1).
 local one, best = rows[2].t, 0

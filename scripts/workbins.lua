@@ -28,7 +28,8 @@ local function column_total(array, c)
   return s
 end
 
-lab.header(("Work per %g us bin: 1 thread, %d GIL threads, %d processes"):format(opts.dt * 1e6, N, N), "seed 003")
+lab.header(("Work per %g us bin: 1 thread, %d GIL threads, %d processes"):format(opts.dt * 1e6, N, N),
+  "seed 003")
 -- main(): a single thread.
 local single = parlab.array("i64", { opts.bins, cols })
 report_work(parlab.clock(), single, 1, opts.bins, opts.dt, cols)
@@ -60,7 +61,8 @@ local rows = {
   { how = N .. " threads, GIL", work = thr, x = thr / one },
   { how = N .. " processes", work = proc, x = proc / one },
 }
-lab.tables.print({ { "how", "how" }, { "iterations", "work", "%.0f" }, { "x one thread", "x", "%.2f" } }, rows)
+lab.tables.print({ { "how", "how" }, { "iterations", "work", "%.0f" }, { "x one thread", "x", "%.2f" } },
+  rows)
 
 -- The histogram: iterations per bin over time, for each way (aggregated to 60 columns).
 local function series(name, array, from, to)
@@ -72,7 +74,8 @@ local function series(name, array, from, to)
   end
   return { name = name, points = pts }
 end
-local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N), series("processes", processed, 1, N) }
+local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N),
+  series("processes", processed, 1, N) }
 io.write(lab.charts.lines(chart, { title = "iterations per bin", xlabel = "time (ms)", height = 12 }))
 if opts.plot then print("wrote " .. lab.charts.save(opts.plot, chart, { title = "work per time bin", xlabel = "ms" })) end
 lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)"):format(math.min(N, ncpu)),

@@ -76,7 +76,8 @@ T.test("out-of-range access raises on both paths and names the index and length"
   T.raises("cannot set field 'x'", function() a.x = 1 end)
   T.raises("constant", function() a.len = 100 end)  -- the geometry cannot be forged from Lua
   T.raises("array.get: self must be a parlab array, got number", a.get, 5, 0)
-  T.raises("array.get: self must be a parlab array, got a cdata of another type", a.get, ffi.new("double[4]"), 0)
+  T.raises("array.get: self must be a parlab array, got a cdata of another type", a.get, ffi.new("double[4]"),
+    0)
 end)
 
 T.test("integer arrays refuse values they cannot hold on both paths", function()

@@ -52,7 +52,8 @@ T.test("map, shutdown, and submit after shutdown", function()
   T.eq(f:result(), "last")
   T.raises("ThreadPoolExecutor.submit: cannot submit after shutdown", ex.submit, ex, print)
   T.raises("ThreadPoolExecutor.map: cannot submit after shutdown", ex.map, ex, print, {})
-  T.raises("expected a function, got number", parlab.ThreadPoolExecutor(1).submit, parlab.ThreadPoolExecutor(1), 5)
+  T.raises("expected a function, got number", parlab.ThreadPoolExecutor(1).submit,
+    parlab.ThreadPoolExecutor(1), 5)
 end)
 
 T.test("as_completed yields futures as they finish", function()

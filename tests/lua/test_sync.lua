@@ -141,7 +141,8 @@ T.test("Barrier: parties, action, index, abort, reset, timeout", function()
 end)
 
 T.test("every object travels as a handle to the same object", function()
-  local objs = { parlab.Lock(), parlab.RLock(), parlab.Semaphore(3), parlab.BoundedSemaphore(2), parlab.Event(),
+  local objs = { parlab.Lock(), parlab.RLock(), parlab.Semaphore(3), parlab.BoundedSemaphore(2),
+    parlab.Event(),
                  parlab.Condition(), parlab.Barrier(2) }
   local back = { parlab.transport.decode(parlab.transport.encode(unpack(objs))) }
   for i, o in ipairs(objs) do

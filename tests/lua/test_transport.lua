@@ -171,7 +171,8 @@ T.test("refusals name the value's path", function()
   T.raises("cannot send args[1] (metatable).__index: a coroutine", enc, setmetatable({}, { __index = co }))
   T.raises("cannot send args[1]: a userdata of no registered kind", enc, newproxy())
   T.raises("cannot send args[1]: a cdata<struct", enc, ffi.new("struct {int x;}"))
-  T.raises("cannot send args[1]: a C function that is not part of the standard library", enc, ("x"):gmatch("x"))
+  T.raises("cannot send args[1]: a C function that is not part of the standard library", enc,
+    ("x"):gmatch("x"))
   T.raises("nested more than 200 levels", enc, (function() local t = {} for _ = 1, 300 do t = { t } end return t end)())
 end)
 

@@ -127,7 +127,8 @@ T.test("bad buffers are errors that name the call", function()
     ffi.new("int32_t[2]"))
   T.raises("mpi.Allreduce: recvbuf has 1 elements, fewer than sendbuf's 2", mpi.Allreduce,
     ffi.new("double[2]"), ffi.new("double[1]"))
-  T.raises("op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers", mpi.Allreduce, ffi.new("double[1]"),
+  T.raises("op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers", mpi.Allreduce,
+    ffi.new("double[1]"),
     ffi.new("double[1]"), function() end)
   T.raises("mpi.Bcast: root " .. size .. " is not a rank", mpi.Bcast, ffi.new("double[1]"), size)
   if rank == 0 then
