@@ -20,9 +20,8 @@ allow_defined_top = true
 -- reported; shadowing a local of the same function (42x) still is.
 ignore = { "43." }
 
+-- As the C++ (.clang-format): code and comments.
 max_line_length = 110
--- A message is easier to find (grep) whole: long string literals may pass the limit.
-max_string_line_length = false
 
 -- The probe that finds LuaJIT's GGET opcode reads an undefined global on purpose.
 files["bindings/modules/transport.lua"] = { read_globals = { "parlab_transport_probe" } }

@@ -22,13 +22,15 @@ def main():
         print("luacheck is not installed (sh tools/install-deps.sh installs lua-check): skipped")
         sys.exit(77)
     files = tracked(suffixes=(".lua",))
-    run = subprocess.run([tool, "--config", ".luacheckrc", "--no-color", "--codes", "--no-cache", *files],
-                         cwd=ROOT, capture_output=True, text=True)
-    out = run.stdout + run.stderr
-    print(out.rstrip())
-    kinds = collections.Counter(re.findall(r"\((W\d+)\) ([^'(0-9]*)", out))
+    run = subprocess.run([tool, "--config", ".luacheckrc", "--formatter", "plain", "--codes", "--no-cache",
+                          *files], cwd=ROOT, capture_output=True, text=True)
+    out = (run.stdout + run.stderr).rstrip()
+    if out:
+        print(out)
+    kinds = collections.Counter(re.findall(r"\(([WE]\d+)\) ([^'(0-9]*)", out))
     for (code, what), n in sorted(kinds.items()):
         print(f"{n:5d} {code} {what.strip()}")
+    print(f"luacheck: {sum(kinds.values())} warning(s) in {len(files)} files" if run.returncode else "luacheck: ok")
     sys.exit(0 if run.returncode == 0 else 1)
 
 
