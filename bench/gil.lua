@@ -114,7 +114,8 @@ for w in (1, 2, 4):
   os.remove(script)
 end
 
-print(format("GIL bench on %s, %d CPUs; %d tasks; interpreted: %d iterations per task; native: %d doubles per sum; best of %d",
+print(format("GIL bench on %s, %d CPUs; %d tasks; interpreted: %d iterations per task;" ..
+  " native: %d doubles per sum; best of %d",
   os.date("!%Y-%m-%d %H:%M UTC"), (parlab.cpus()), TASKS, N, NATIVE, REPS))
 print(format("%-12s %-26s %7s %10s %9s", "work", "how", "threads", "time (s)", "speed-up"))
 for _, r in ipairs(rows) do

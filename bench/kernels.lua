@@ -26,7 +26,9 @@ local function last_level_cache_bytes()
   for i = 0, 9 do
     local dir = "/sys/devices/system/cpu/cpu0/cache/index" .. i .. "/"
     local f, g = io.open(dir .. "level"), io.open(dir .. "size")
-    if f and g and f:read("*l") == "3" then bytes = (tonumber((g:read("*l") or ""):match("^(%d+)K")) or 0) * 1024 end
+    if f and g and f:read("*l") == "3" then
+      bytes = (tonumber((g:read("*l") or ""):match("^(%d+)K")) or 0) * 1024
+    end
     if f then f:close() end
     if g then g:close() end
   end

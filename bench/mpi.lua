@@ -73,13 +73,16 @@ end
 local function driver()
   local exe = arg[-1] or "parlab"
   local launcher = "mpirun --oversubscribe --allow-run-as-root"
-  if os.getenv("USER") ~= "root" and run("id -u"):match("^%d+") ~= "0" then launcher = "mpirun --oversubscribe" end
+  if os.getenv("USER") ~= "root" and run("id -u"):match("^%d+") ~= "0" then
+    launcher = "mpirun --oversubscribe"
+  end
   print("== ping-pong, 2 ranks (" .. launcher .. "), MPI_THREAD_MULTIPLE (the default) ==")
   io.write(run(string.format("%s -n 2 %s bench/mpi.lua pingpong%s", launcher, exe,
     quick and " --quick" or "")))
   -- Open MPI locks inside every call at MPI_THREAD_MULTIPLE; a single-threaded script can ask for less.
   print("\n== the same with PARLAB_MPI_THREAD_LEVEL=single ==")
-  io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s bench/mpi.lua pingpong%s",
+  io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s" ..
+    " bench/mpi.lua pingpong%s",
     launcher, exe, quick and " --quick" or "")))
   -- The same ping-pong in C on the same machine and moment, when the reference source and mpicc are there.
   local ref = os.getenv("PARLAB_MPI_REFERENCE") or "/work/shared/reference/mpi_pingpong.c"

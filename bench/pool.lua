@@ -18,7 +18,9 @@ end
 -- kB of a process's memory: RSS (counts pages shared with the parent) and PSS (shares split fairly).
 local function memory(pid)
   local rss, pss
-  for line in io.lines("/proc/" .. pid .. "/status") do rss = rss or tonumber(line:match("^VmRSS:%s+(%d+)")) end
+  for line in io.lines("/proc/" .. pid .. "/status") do
+    rss = rss or tonumber(line:match("^VmRSS:%s+(%d+)"))
+  end
   local f = io.open("/proc/" .. pid .. "/smaps_rollup")
   if f then
     pss = tonumber(f:read("*a"):match("\nPss:%s+(%d+)"))

@@ -5,7 +5,8 @@ package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
 local opts = lab.args(arg, { serial = 0.1, work = 2.0, workers = {}, repeats = 1 },
-  "usage: parlab scripts/amdahl.lua [--serial B] [--work SECONDS] [--workers 1,2,4] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/amdahl.lua [--serial B] [--work SECONDS] [--workers 1,2,4] [--quick]" ..
+    " [--plot FILE] [--json FILE]\n")
 if opts.quick then opts.work = 0.4 end
 if #opts.workers == 0 then
   for p = 1, ncpu do opts.workers[#opts.workers + 1] = p end
@@ -50,7 +51,9 @@ lab.tables.print({ { "workers", "p" }, { "time (s)", "t", "%.3f" }, { "speed-up"
 local series = { { name = "measured", points = measured },
   { name = ("Amdahl B=%.2f"):format(opts.serial), points = law } }
 io.write(lab.charts.lines(series, { title = "speed-up against workers", xlabel = "workers", height = 12 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" })) end
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" }))
+end
 print(("fitted serial fraction B = %s; the law's ceiling 1/B = %.1fx"):format(fitted and ("%.3f"):format(fitted) or "n/a (one point)",
   1 / opts.serial))
 local worst = 0

@@ -4,7 +4,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { n = 2e6, tasks = 20, workers = 0 },
-  "usage: parlab scripts/communication.lua [--n ELEMENTS] [--tasks T] [--workers W] [--quick] [--json FILE]\n")
+  "usage: parlab scripts/communication.lua [--n ELEMENTS] [--tasks T] [--workers W] [--quick]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.n, opts.tasks = 2e5, 8 end
 local workers = opts.workers > 0 and opts.workers or parlab.cpus()
 

@@ -66,7 +66,8 @@ print(("monte_carlo_pi = %.5f (error %.1e, expected ~%.1e)"):format(pi, math.abs
   1.64 / math.sqrt(opts.n)))
 -- Numba compiles the whole function before the first call (0.33 s); LuaJIT records and compiles traces
 -- while the loop runs, so the first call costs only milliseconds more than the later ones.
-lab.claim("compiled code is much faster than the interpreter; the first call pays for compiling (Numba: 0.33 s)",
+lab.claim("compiled code is much faster than the interpreter; the first call pays for compiling" ..
+  " (Numba: 0.33 s)",
   rows[1].gain > 1.5, ("first call %.4f s, later calls %.4f s (compiling: %.1f ms), interpreter %.4f s"):format(
     rows[1].first, rows[1].after, 1e3 * math.max(0, rows[1].first - rows[1].after), rows[1].off))
 assert(math.abs(pi - math.pi) < 10 * 1.64 / math.sqrt(opts.n), "Monte Carlo pi is off")

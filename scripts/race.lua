@@ -61,7 +61,8 @@ assert(locked[7] == opts.trials, "with a lock every trial must end at 7")
 if parlab.gil.enabled() then
   -- CPython's case: a thread gives up the GIL only every switch interval (5 ms), so a read-modify-write
   -- of a few instructions is rarely cut in half. Rare is not never: only the lock guarantees 7.
-  lab.claim("under the GIL this short race is rare (threads switch only every 5 ms); the lock still guarantees 7",
+  lab.claim("under the GIL this short race is rare (threads switch only every 5 ms);" ..
+    " the lock still guarantees 7",
     lost <= 0.01 * opts.trials and locked[7] == opts.trials,
     ("%d of %d trials lost an update without a lock; %d of %d were 7 with one"):format(lost, opts.trials,
       locked[7], opts.trials))

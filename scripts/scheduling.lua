@@ -32,7 +32,9 @@ local function timeline(spans, t0, t1, width)
     for k, s in ipairs(lanes[pid]) do
       local a = math.floor((s.start - t0) / (t1 - t0) * width) + 1
       local b = math.floor((s.stop - t0) / (t1 - t0) * width)
-      for c = math.max(1, a), math.min(width, math.max(a, b)) do line[c] = string.char(64 + (k - 1) % 26 + 1) end
+      for c = math.max(1, a), math.min(width, math.max(a, b)) do
+        line[c] = string.char(64 + (k - 1) % 26 + 1)
+      end
     end
     out[#out + 1] = ("  worker %d |%s|"):format(w, table.concat(line))
   end

@@ -42,5 +42,6 @@ lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.
 local one, best = rows[2].t, 0
 for _, r in ipairs(rows) do if r.w >= 2 then best = math.max(best, one / r.t) end end
 lab.claim("the native sum releases the GIL, so threads speed it up (lecture: 1.94x on 2 threads)",
-  ncpu == 1 or best > 1.2, ("best speed-up over ThreadPool(1) %.2fx on %d CPUs (memory bound beyond a few threads)"):format(best, ncpu))
+  ncpu == 1 or best > 1.2, ("best speed-up over ThreadPool(1) %.2fx on %d CPUs" ..
+    " (memory bound beyond a few threads)"):format(best, ncpu))
 lab.finish(opts, "sums_native", rows)

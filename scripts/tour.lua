@@ -75,7 +75,8 @@ for _, lecture in ipairs(ORDER) do
     end
   end
 end
-report[#report + 1] = "\n## Claims\n\n| experiment | lecture's claim | measured here | reproduced |\n|---|---|---|---|\n"
+report[#report + 1] = "\n## Claims\n\n| experiment | lecture's claim | measured here | reproduced" ..
+  " |\n|---|---|---|---|\n"
   .. table.concat(summary, "\n") .. "\n"
 local f = assert(io.open(opts.out .. "/report.md", "w"))
 f:write(table.concat(report))

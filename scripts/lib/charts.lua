@@ -52,7 +52,9 @@ function charts.lines(series, opts)
     ("%.3g"):format(xhi))
   if opts.xlabel then out[#out + 1] = (" "):rep(11) .. opts.xlabel .. (opts.xlog and " (log)" or "") end
   local legend = {}
-  for si, s in ipairs(series) do legend[#legend + 1] = (s.mark or MARKS[(si - 1) % #MARKS + 1]) .. " " .. s.name end
+  for si, s in ipairs(series) do
+    legend[#legend + 1] = (s.mark or MARKS[(si - 1) % #MARKS + 1]) .. " " .. s.name
+  end
   out[#out + 1] = (" "):rep(11) .. table.concat(legend, "   ")
   return table.concat(out, "\n") .. "\n"
 end

@@ -115,7 +115,9 @@ T.test("the integral lecture translates: trapezoid chunks on an executor", funct
   local h = (b - a) / n
   local total = parlab.with(parlab.ThreadPoolExecutor(2), function(ex)
     local fs = {}
-    for i = 0, N - 1 do fs[#fs + 1] = ex:submit(integral, a + i * (n / N) * h, a + (i + 1) * (n / N) * h, n / N) end
+    for i = 0, N - 1 do
+      fs[#fs + 1] = ex:submit(integral, a + i * (n / N) * h, a + (i + 1) * (n / N) * h, n / N)
+    end
     local s = 0
     for _, f in ipairs(fs) do s = s + f:result() end
     return s

@@ -21,7 +21,9 @@ local pool = parlab.ThreadPool(2)
 
 T.test("map keeps order for every chunk size and scheduling", function()
   T.eq(pool:map(sq, range(100)), squares(100))
-  for _, cs in ipairs { 1, 3, 100, 1000 } do T.eq(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs) end
+  for _, cs in ipairs { 1, 3, 100, 1000 } do
+    T.eq(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs)
+  end
   for _, sched in ipairs { "static", "dynamic", "guided" } do
     local p = parlab.ThreadPool(2, { scheduling = sched })
     T.eq(p:map(sq, range(37)), squares(37), sched)

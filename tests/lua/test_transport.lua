@@ -273,7 +273,8 @@ T.test("a child process inherits the key and runs a function it was sent", funct
   f:close()
   f = assert(io.open(script, "w"))
   f:write(string.format("local f = io.open(%q, 'rb') local s = f:read('*a') f:close()\n", msg_file))
-  f:write("local ok, fn = pcall(parlab.transport.decode, s) io.write(ok and tostring(fn(5)) or tostring(fn))\n")
+  f:write("local ok, fn = pcall(parlab.transport.decode, s) io.write(ok and tostring(fn(5)) or" ..
+    " tostring(fn))\n")
   f:close()
   local function run(prefix)
     local p = io.popen(prefix .. "'" .. exe .. "' '" .. script .. "' 2>&1")

@@ -81,7 +81,9 @@ T.test("reduce with each op at each root", function()
 end)
 
 T.test("allreduce with each op, strings and a Lua function", function()
-  for _, op in ipairs({ "sum", "prod", "max", "min" }) do T.eq(mpi.allreduce(rank + 1, op), expected(op), op) end
+  for _, op in ipairs({ "sum", "prod", "max", "min" }) do
+    T.eq(mpi.allreduce(rank + 1, op), expected(op), op)
+  end
   T.eq(mpi.allreduce(string.char(97 + rank), "max"), string.char(97 + size - 1))
   local concat = mpi.allreduce({ rank }, function(a, b)
     local out = {}
