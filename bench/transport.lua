@@ -1,5 +1,6 @@
 -- Cost of parlab.transport.encode/decode per value (run: parlab bench/transport.lua [iterations]).
--- Each figure is the best of 5 runs of N calls (CPU time); the Lua->C call and the result string are included.
+-- Each figure is the best of 5 runs of N calls (CPU time); the Lua->C call and the result string are
+-- included.
 local tr = parlab.transport
 local enc, dec = tr.encode, tr.decode
 -- CPU time of this process (os.clock) rather than wall time, so a busy shared machine does not inflate it.

@@ -1,7 +1,7 @@
 -- scheduling: seed 000's load balancing. Tasks of uneven cost (the first quarter are 8 times heavier,
--- as when one region of the data is harder); static scheduling hands each worker a fixed block up front, dynamic hands out the
--- next chunk to whichever worker is free, guided hands out shrinking chunks. The timeline shows idle
--- workers under static and balanced ones under dynamic.
+-- as when one region of the data is harder); static scheduling hands each worker a fixed block up
+-- front, dynamic hands out the next chunk to whichever worker is free, guided hands out shrinking
+-- chunks. The timeline shows idle workers under static and balanced ones under dynamic.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { tasks = 40, unit = 0.01, workers = 0 },

@@ -1,7 +1,7 @@
 -- A forked child inherits its parent's userdata for shared objects, but not their references
--- (bindings/core/shared_box.hpp; parlab.array views: bindings/modules/lua_array.cpp): collecting them there must
--- leave the parent's objects alive, and a child that uses one takes (and later drops) a reference of its
--- own.
+-- (bindings/core/shared_box.hpp; parlab.array views: bindings/modules/lua_array.cpp): collecting them
+-- there must leave the parent's objects alive, and a child that uses one takes (and later drops) a
+-- reference of its own.
 local T = require "check"
 local S = parlab._sync
 local transport = parlab.transport

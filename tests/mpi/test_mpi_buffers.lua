@@ -1,4 +1,5 @@
--- Buffer calls (mpi4py's uppercase calls) on parlab arrays and FFI arrays, in place, under mpirun -n 2 / -n 4.
+-- Buffer calls (mpi4py's uppercase calls) on parlab arrays and FFI arrays, in place, under mpirun -n 2
+-- and -n 4.
 local T = require "mpicheck"
 local ffi = require "ffi"
 local mpi = T.mpi
