@@ -7,7 +7,6 @@ each file that clang-format would change and how many places it would touch. Fix
     clang-format -i FILE
 Skipped (exit 77) when clang-format is not installed (tools/install-deps.sh installs it).
 """
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ def main():
             places = run.stderr.count(": error: code should be clang-formatted")
             problems.append(f"{path}: clang-format would change {places} place(s)"
                             if places else f"{path}: {run.stderr.strip()}")
-    report("clang-format", problems, f"Run clang-format -i on them ({os.path.basename(tool)}, .clang-format).")
+    report("clang-format", problems, "Format a file with: clang-format -i FILE (the style is .clang-format).")
 
 
 if __name__ == "__main__":
