@@ -31,7 +31,8 @@ FRAGMENT = re.compile(r"^\s*<!--\s*fragment\b.*-->\s*$")
 
 
 def blocks(path):
-    """(line of the opening fence, is_fragment, code) for each ```lua block of a Markdown file; and problems."""
+    """[(line of the opening fence, is_fragment, code)] for the ```lua blocks of a Markdown file, and
+    the problems with its fragment markers."""
     lines, found, problems = read_lines(path), [], []
     i = 0
     while i < len(lines):
@@ -53,7 +54,8 @@ def blocks(path):
         if lang == "lua":
             found.append((start + 1, fragment, "\n".join(body) + "\n"))
         elif fragment:
-            problems.append(f"{path}:{start}: a fragment marker above a {lang or 'plain'} block (only lua blocks run)")
+            problems.append(f"{path}:{start}: a fragment marker above a {lang or 'plain'} block "
+                            "(only lua blocks run)")
     return found, problems
 
 
@@ -134,7 +136,8 @@ def main():
                 print(f"{path}:{line}: fragment, skipped")
             else:
                 problems += run_block(parlab, path, line, code)
-    report("doc blocks", problems, "Fix the block, or mark it as a fragment (see tests/tree/check_doc_blocks.py).")
+    report("doc blocks", problems,
+           "Fix the block, or mark it as a fragment (see tests/tree/check_doc_blocks.py).")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ def target_of(path, quote, name):
         candidates = [os.path.normpath(os.path.join(here, name)), os.path.normpath(name)]
         found = [c for c in candidates if os.path.isfile(os.path.join(ROOT, c))]
         if not found:
-            return None, f'includes "{name}", which is not in the repository: write engine/<folder>/<file> or <{name}>'
+            return None, (f'includes "{name}", which is not in the repository: '
+                          f'write engine/<folder>/<file> or <{name}>')
         resolved = found[0]
     parts = resolved.split("/")
     if parts[0] != "engine":
@@ -62,7 +63,7 @@ def main():
         parts = path.split("/")
         folder = parts[1] if len(parts) > 2 else ""
         if folder not in LAYERS:
-            problems.append(f"{path}:1: engine/{folder} is not in the layering table of {__file__}: add it there")
+            problems.append(f"{path}:1: engine/{folder} is not in the layering table (LAYERS): add it there")
             continue
         for n, line in enumerate(read_lines(path), 1):
             m = INCLUDE.match(line)
@@ -71,10 +72,12 @@ def main():
             target, problem = target_of(path, m.group(1), m.group(2))
             if problem is None and target is not None and target != folder and target not in LAYERS[folder]:
                 allowed = ", ".join(sorted(LAYERS[folder])) or "nothing"
-                problem = f"engine/{folder} includes engine/{target} ({m.group(2)}); it may use only {allowed}"
+                problem = (f"engine/{folder} includes engine/{target} ({m.group(2)}); "
+                           f"it may use only {allowed}")
             if problem:
                 problems.append(f"{path}:{n}: {problem}")
-    report("engine includes", problems, "The layering is in LAYERS at the top of tests/tree/check_engine_includes.py.")
+    report("engine includes", problems,
+           "The layering is in LAYERS at the top of tests/tree/check_engine_includes.py.")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import re
 
 from tree import read_lines, report, tracked
 
-RAW_CALLS = re.compile(r"\b(lua_pushcfunction|lua_pushcclosure|lua_register|luaL_register|luaL_setfuncs)\s*\(")
+RAW_CALLS = re.compile(
+    r"\b(lua_pushcfunction|lua_pushcclosure|lua_register|luaL_register|luaL_setfuncs)\s*\(")
 MARKER = re.compile(r"//\s*raw:\s*\S")
 
 

@@ -30,7 +30,10 @@ def main():
     kinds = collections.Counter(re.findall(r"\(([WE]\d+)\) ([^'(0-9]*)", out))
     for (code, what), n in sorted(kinds.items()):
         print(f"{n:5d} {code} {what.strip()}")
-    print(f"luacheck: {sum(kinds.values())} warning(s) in {len(files)} files" if run.returncode else "luacheck: ok")
+    if run.returncode:
+        print(f"luacheck: {sum(kinds.values())} warning(s) in {len(files)} files")
+    else:
+        print("luacheck: ok")
     sys.exit(0 if run.returncode == 0 else 1)
 
 
