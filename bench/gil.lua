@@ -7,7 +7,7 @@ local quick, with_python = false, true
 for _, a in ipairs(arg) do
   if a == "quick" then quick = true elseif a == "nopython" then with_python = false end
 end
-local clock, format = parlab.clock, string.format
+local format = string.format
 local WORKERS, TASKS = { 1, 2, 4 }, 8
 local N = quick and 1e6 or 4e6       -- loop iterations per interpreted task
 local NATIVE = quick and 2 ^ 20 or 2 ^ 23  -- doubles per native sum
@@ -114,7 +114,8 @@ for w in (1, 2, 4):
   os.remove(script)
 end
 
-print(format("GIL bench on %s, %d CPUs; %d tasks; interpreted: %d iterations per task; native: %d doubles per sum; best of %d",
+print(format("GIL bench on %s, %d CPUs; %d tasks; interpreted: %d iterations per task;" ..
+  " native: %d doubles per sum; best of %d",
   os.date("!%Y-%m-%d %H:%M UTC"), (parlab.cpus()), TASKS, N, NATIVE, REPS))
 print(format("%-12s %-26s %7s %10s %9s", "work", "how", "threads", "time (s)", "speed-up"))
 for _, r in ipairs(rows) do
@@ -124,6 +125,7 @@ print(format("\nGIL, 2 interpreted threads: %d switches, %d forced, %d drop requ
   st.switches, st.forced_switches, st.drop_requests, st.interval))
 for _, th in ipairs(st.threads) do
   if th.acquisitions > 0 then
-    print(format("  %-22s acquisitions %6d  waited %.3f s  held %.3f s", th.name, th.acquisitions, th.wait, th.hold))
+    print(format("  %-22s acquisitions %6d  waited %.3f s  held %.3f s", th.name, th.acquisitions, th.wait,
+      th.hold))
   end
 end

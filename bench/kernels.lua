@@ -26,7 +26,9 @@ local function last_level_cache_bytes()
   for i = 0, 9 do
     local dir = "/sys/devices/system/cpu/cpu0/cache/index" .. i .. "/"
     local f, g = io.open(dir .. "level"), io.open(dir .. "size")
-    if f and g and f:read("*l") == "3" then bytes = (tonumber((g:read("*l") or ""):match("^(%d+)K")) or 0) * 1024 end
+    if f and g and f:read("*l") == "3" then
+      bytes = (tonumber((g:read("*l") or ""):match("^(%d+)K")) or 0) * 1024
+    end
     if f then f:close() end
     if g then g:close() end
   end
@@ -37,7 +39,8 @@ while STREAM_N * 8 < 4 * last_level_cache_bytes() do STREAM_N = STREAM_N * 2 end
 
 local function numpy(which)
   if not with_numpy then return {} end
-  local cmd = fmt("OPENBLAS_NUM_THREADS=%d BENCH_REPS=%d BENCH_STREAM_N=%d %s bench/kernels.py %s", THREADS, REPS,
+  local cmd = fmt("OPENBLAS_NUM_THREADS=%d BENCH_REPS=%d BENCH_STREAM_N=%d %s bench/kernels.py %s", THREADS,
+    REPS,
     STREAM_N, PYTHON, which)
   local p = io.popen(cmd)
   local r = {}
@@ -56,7 +59,8 @@ local function row(...) print("| " .. table.concat({ ... }, " | ") .. " |") end
 local function get(t, name, field) return t[name] and t[name][field] and fmt("%.3g", t[name][field]) or "-" end
 
 local info = parlab.omp.info()
-print(fmt("# parlab kernels bench: %s, %d threads (%s), BLAS %d threads (%s, core %s)", os.date("!%Y-%m-%d %H:%M UTC"),
+print(fmt("# parlab kernels bench: %s, %d threads (%s), BLAS %d threads (%s, core %s)",
+  os.date("!%Y-%m-%d %H:%M UTC"),
   THREADS, info.reason, info.blas_threads, info.blas_config, info.blas_core))
 
 -- STREAM-style: arrays of 2^25 doubles (256 MiB) or more, far beyond any cache, bytes counted as STREAM
@@ -74,7 +78,8 @@ end
 
 do
   local n = STREAM_N
-  local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2), parlab.array("f64", n):fill(0.5)
+  local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2),
+    parlab.array("f64", n):fill(0.5)
   local kernels = {
     { "copy (STREAM)", 16, function(t) K.copy(b, a, t) end, "np_copy", stream = true },
     { "triad (STREAM)", 24, function(t) K.triad(a, b, c, 3, t) end, "np_triad", stream = true },
@@ -93,7 +98,8 @@ do
   local np = numpy("stream")
   print(fmt("\n## Memory bandwidth (GB/s), 2^%d doubles per array (L3 %d MiB); shared-memory huge pages: %s",
     math.log(n, 2), last_level_cache_bytes() / 2 ^ 20, shmem_hugepages()))
-  row("kernel", "parlab 1 thread", fmt("parlab %d threads", THREADS), "best, % of machine", "NumPy (1 thread)")
+  row("kernel", "parlab 1 thread", fmt("parlab %d threads", THREADS), "best, % of machine",
+    "NumPy (1 thread)")
   row("---", "---", "---", "---", "---")
   for i, k in ipairs(kernels) do
     local r = rates[i]
@@ -117,9 +123,11 @@ do
   print("\n## Sum of 1M doubles (ms)")
   row("how", "parlab", "Python/NumPy")
   row("---", "---", "---")
-  row(fmt("native sum, %d threads (kernels.sum / np.sum)", THREADS), fmt("%.3f", native), get(np, "np_sum_1M", "ms"))
+  row(fmt("native sum, %d threads (kernels.sum / np.sum)", THREADS), fmt("%.3f", native),
+    get(np, "np_sum_1M", "ms"))
   row("native sum, 1 thread", fmt("%.3f", native1), "-")
-  row("loop over the array (FFI a[i] / for x in ndarray)", fmt("%.2f", ffi_loop), get(np, "py_loop_ndarray_1M", "ms"))
+  row("loop over the array (FFI a[i] / for x in ndarray)", fmt("%.2f", ffi_loop),
+    get(np, "py_loop_ndarray_1M", "ms"))
   row("boxed loop (a:get(i), one C call each)", fmt("%.1f", boxed), "-")
   row("loop over a table / list", fmt("%.2f", tloop), get(np, "py_loop_list_1M", "ms"))
   row("sum(list)", "-", get(np, "py_sum_list_1M", "ms"))
@@ -143,7 +151,8 @@ do
   local cn = K.matmul(an, bn)
   local naive = 2 * dn ^ 3 / best(function() K.matmul_naive(an, bn, cn) end, 1) / 1e9
   local blas = 2 * dn ^ 3 / best(function() K.matmul(an, bn, cn) end, 3) / 1e9
-  print(fmt("\nd = 1000: naive OpenMP loop %.1f GFLOP/s, BLAS %.1f GFLOP/s (%.0fx)", naive, blas, blas / naive))
+  print(fmt("\nd = 1000: naive OpenMP loop %.1f GFLOP/s, BLAS %.1f GFLOP/s (%.0fx)", naive, blas,
+    blas / naive))
 end
 
 -- The lecture's integral: trapezoid of x*x on [0, 100].
@@ -163,14 +172,17 @@ do
   print("\n## Trapezoid of x*x on [0, 100], n = 1e8 (s)")
   row("native kernel", "JIT-compiled Lua loop", "CPython loop (n = 4e6, x25)", "native vs CPython")
   row("---", "---", "---", "---")
-  row(fmt("%.4f", native), fmt("%.3f", jit_loop), py and fmt("%.1f", py) or "-", py and fmt("%.0fx", py / native) or "-")
+  row(fmt("%.4f", native), fmt("%.3f", jit_loop), py and fmt("%.1f", py) or "-",
+    py and fmt("%.0fx", py / native) or "-")
 end
 
 -- Speed-up over thread counts (this machine's CPUs; counts above them oversubscribe).
 do
   local n = STREAM_N
-  local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2), parlab.array("f64", n):fill(0.5)
-  local m1, m2 = K.random(parlab.array("f64", { 1000, 1000 }), 1), K.random(parlab.array("f64", { 1000, 1000 }), 2)
+  local a, b, c = parlab.array("f64", n):fill(1), parlab.array("f64", n):fill(2),
+    parlab.array("f64", n):fill(0.5)
+  local m1, m2 = K.random(parlab.array("f64", { 1000, 1000 }), 1),
+    K.random(parlab.array("f64", { 1000, 1000 }), 2)
   local mc = K.matmul(m1, m2)
   local cases = {
     { fmt("sum 2^%d", math.log(n, 2)), function(t) K.sum(a, t) end },

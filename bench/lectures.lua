@@ -72,7 +72,8 @@ local W = math.max(2, (parlab.cpus()))
 local out = io.popen(("%q %q --bins 1000 --workers %d --json /dev/stdout 2>&1"):format(arg[-1],
   here .. "../scripts/workbins.lua", W)):read("*a")
 local thr, proc = out:match("threads ([%d.]+)x, processes ([%d.]+)x")
-local pyw = no_python and "" or io.popen(("%s %q workbins %d 2>&1"):format(PYTHON, here .. "lectures.py", W)):read("*a")
+local pyw = no_python and "" or io.popen(("%s %q workbins %d 2>&1"):format(PYTHON, here .. "lectures.py",
+  W)):read("*a")
 local pthr, pproc = pyw:match('"threads": ([%d.]+), "processes": ([%d.]+)')
 print(("\nwork bins (1000 x 50 us): total iterations relative to one thread, %d workers"):format(W))
 print(("  parlab: GIL threads %sx, processes %sx"):format(thr or "?", proc or "?"))

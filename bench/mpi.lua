@@ -52,9 +52,11 @@ local function pingpong()
     buf = nil
   end
   if rank == 0 then
-    print(string.format("%10s  %14s %12s  %14s %12s", "bytes", "object rt us", "object GB/s", "buffer rt us", "buffer GB/s"))
+    print(string.format("%10s  %14s %12s  %14s %12s", "bytes", "object rt us", "object GB/s", "buffer rt us",
+      "buffer GB/s"))
     for _, r in ipairs(rows) do
-      print(string.format("%10d  %14.2f %12.3f  %14.2f %12.3f", r.bytes, r.object * 1e6, 2 * r.bytes / r.object / 1e9,
+      print(string.format("%10d  %14.2f %12.3f  %14.2f %12.3f", r.bytes, r.object * 1e6,
+        2 * r.bytes / r.object / 1e9,
         r.buffer * 1e6, 2 * r.bytes / r.buffer / 1e9))
     end
     print("library: " .. mpi.library .. "; thread level " .. mpi.thread_level)
@@ -71,12 +73,16 @@ end
 local function driver()
   local exe = arg[-1] or "parlab"
   local launcher = "mpirun --oversubscribe --allow-run-as-root"
-  if os.getenv("USER") ~= "root" and run("id -u"):match("^%d+") ~= "0" then launcher = "mpirun --oversubscribe" end
+  if os.getenv("USER") ~= "root" and run("id -u"):match("^%d+") ~= "0" then
+    launcher = "mpirun --oversubscribe"
+  end
   print("== ping-pong, 2 ranks (" .. launcher .. "), MPI_THREAD_MULTIPLE (the default) ==")
-  io.write(run(string.format("%s -n 2 %s bench/mpi.lua pingpong%s", launcher, exe, quick and " --quick" or "")))
+  io.write(run(string.format("%s -n 2 %s bench/mpi.lua pingpong%s", launcher, exe,
+    quick and " --quick" or "")))
   -- Open MPI locks inside every call at MPI_THREAD_MULTIPLE; a single-threaded script can ask for less.
   print("\n== the same with PARLAB_MPI_THREAD_LEVEL=single ==")
-  io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s bench/mpi.lua pingpong%s",
+  io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s" ..
+    " bench/mpi.lua pingpong%s",
     launcher, exe, quick and " --quick" or "")))
   -- The same ping-pong in C on the same machine and moment, when the reference source and mpicc are there.
   local ref = os.getenv("PARLAB_MPI_REFERENCE") or "/work/shared/reference/mpi_pingpong.c"

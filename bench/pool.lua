@@ -3,7 +3,6 @@
 -- machine inflates it least; the load average is printed with them.
 local N = tonumber(arg and arg[1]) or 20000
 local REPS = 5
-local clock = parlab.clock
 
 local best = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").best  -- best(reps, fn)
 
@@ -19,7 +18,9 @@ end
 -- kB of a process's memory: RSS (counts pages shared with the parent) and PSS (shares split fairly).
 local function memory(pid)
   local rss, pss
-  for line in io.lines("/proc/" .. pid .. "/status") do rss = rss or tonumber(line:match("^VmRSS:%s+(%d+)")) end
+  for line in io.lines("/proc/" .. pid .. "/status") do
+    rss = rss or tonumber(line:match("^VmRSS:%s+(%d+)"))
+  end
   local f = io.open("/proc/" .. pid .. "/smaps_rollup")
   if f then
     pss = tonumber(f:read("*a"):match("\nPss:%s+(%d+)"))
@@ -30,7 +31,8 @@ end
 
 local function identity(x) return x end
 
-out("# parlab %s, %d CPUs, load average %s, %s", parlab.version, parlab.cpus(), loadavg(), os.date("!%Y-%m-%d %H:%M UTC"))
+out("# parlab %s, %d CPUs, load average %s, %s", parlab.version, parlab.cpus(), loadavg(),
+  os.date("!%Y-%m-%d %H:%M UTC"))
 out("# default start method: %s", parlab.get_start_method())
 
 for _, m in ipairs { "forkserver", "fork", "spawn" } do

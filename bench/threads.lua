@@ -4,6 +4,8 @@
 --   parlab bench/threads.lua [quick] [nopython]
 -- Prints a table per experiment (best of 3 runs each); Python's figures come from bench/threads.py run on
 -- this machine (best of 3 as well).
+-- my_list: each pool worker's own list, a global set by the initializer (sums_interp below).
+-- luacheck: globals my_list
 local quick, with_python = false, true
 for _, a in ipairs(arg) do
   if a == "quick" then quick = true elseif a == "nopython" then with_python = false end
@@ -169,7 +171,8 @@ for _, exp in ipairs { { "sums_interp", sums_interp, "interpreted loop over 10 l
   local cols = { "free-jit", "free-nojit", "gil" }
   local results = {}
   for _, mode in ipairs(cols) do results[mode] = exp[2](mode) end
-  print(format("  %-8s %18s %18s %18s %18s", "threads", "parlab free, JIT", "parlab free, no JIT", "parlab GIL", "python GIL"))
+  print(format("  %-8s %18s %18s %18s %18s", "threads", "parlab free, JIT", "parlab free, no JIT",
+    "parlab GIL", "python GIL"))
   for i = 1, #WORKERS + 1 do
     local w = results["gil"][i][1]
     local cells = {}

@@ -1,5 +1,6 @@
 -- Cost of parlab.transport.encode/decode per value (run: parlab bench/transport.lua [iterations]).
--- Each figure is the best of 5 runs of N calls (CPU time); the Lua->C call and the result string are included.
+-- Each figure is the best of 5 runs of N calls (CPU time); the Lua->C call and the result string are
+-- included.
 local tr = parlab.transport
 local enc, dec = tr.encode, tr.decode
 -- CPU time of this process (os.clock) rather than wall time, so a busy shared machine does not inflate it.
@@ -46,10 +47,11 @@ local big_len = #big
 local t0 = clock()
 local s = enc(big)
 local t1 = clock()
-big = nil
+big = nil  -- luacheck: ignore 311
 collectgarbage()
 local t2 = clock()
 local back = dec(s)
 local t3 = clock()
 assert(#back == big_len and back:sub(-16) == "0123456789abcdef")
-print(string.format("%-34s %10.1f %10.1f ms (%.0f MB)", "100 MB string", (t1 - t0) * 1e3, (t3 - t2) * 1e3, #s / 2^20))
+print(string.format("%-34s %10.1f %10.1f ms (%.0f MB)", "100 MB string", (t1 - t0) * 1e3, (t3 - t2) * 1e3,
+  #s / 2^20))

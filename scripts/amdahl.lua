@@ -5,7 +5,8 @@ package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
 local opts = lab.args(arg, { serial = 0.1, work = 2.0, workers = {}, repeats = 1 },
-  "usage: parlab scripts/amdahl.lua [--serial B] [--work SECONDS] [--workers 1,2,4] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/amdahl.lua [--serial B] [--work SECONDS] [--workers 1,2,4] [--quick]" ..
+    " [--plot FILE] [--json FILE]\n")
 if opts.quick then opts.work = 0.4 end
 if #opts.workers == 0 then
   for p = 1, ncpu do opts.workers[#opts.workers + 1] = p end
@@ -39,21 +40,26 @@ for _, p in ipairs(opts.workers) do
   pool:close() pool:join()
   t1 = t1 or t * p / (opts.workers[1] == 1 and 1 or p)
   local S = t1 / t
-  rows[#rows + 1] = { p = p, t = t, S = S, law = lab.fits.amdahl(opts.serial, p), kf = lab.fits.karp_flatt(S, p) }
+  rows[#rows + 1] = { p = p, t = t, S = S, law = lab.fits.amdahl(opts.serial, p),
+    kf = lab.fits.karp_flatt(S, p) }
   measured[#measured + 1] = { p, S }
   law[#law + 1] = { p, lab.fits.amdahl(opts.serial, p) }
 end
 local fitted = lab.fits.fit_serial_fraction(measured)
 lab.tables.print({ { "workers", "p" }, { "time (s)", "t", "%.3f" }, { "speed-up", "S", "%.2f" },
                    { "Amdahl", "law", "%.2f" }, { "Karp-Flatt B", "kf", "%.3f" } }, rows)
-local series = { { name = "measured", points = measured }, { name = ("Amdahl B=%.2f"):format(opts.serial), points = law } }
+local series = { { name = "measured", points = measured },
+  { name = ("Amdahl B=%.2f"):format(opts.serial), points = law } }
 io.write(lab.charts.lines(series, { title = "speed-up against workers", xlabel = "workers", height = 12 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" })) end
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" }))
+end
 print(("fitted serial fraction B = %s; the law's ceiling 1/B = %.1fx"):format(fitted and ("%.3f"):format(fitted) or "n/a (one point)",
   1 / opts.serial))
 local worst = 0
 for _, r in ipairs(rows) do if r.p <= ncpu then worst = math.max(worst, math.abs(r.S - r.law) / r.law) end end
 lab.claim(("the measured speed-up follows 1/(B + (1-B)/p) and stays under 1/B = %.0fx"):format(1 / opts.serial),
   worst < 0.25 and rows[#rows].S < 1 / opts.serial,
-  ("largest gap from the law %.0f%% (p <= %d CPUs); fitted B %s"):format(100 * worst, ncpu, fitted and ("%.3f"):format(fitted) or "n/a"))
+  ("largest gap from the law %.0f%% (p <= %d CPUs); fitted B %s"):format(100 * worst, ncpu,
+    fitted and ("%.3f"):format(fitted) or "n/a"))
 lab.finish(opts, "amdahl", { rows = rows, fitted = fitted })

@@ -7,7 +7,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { max = 64 * 2 ^ 20, budget = 0.2 },
-  "usage: parlab scripts/bandwidth.lua [--max BYTES] [--budget SECONDS] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/bandwidth.lua [--max BYTES] [--budget SECONDS] [--quick] [--plot FILE]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.max, opts.budget = 2 ^ 20, 0.02 end
 
 local sizes = {}
@@ -101,9 +102,14 @@ for _, r in ipairs(results) do
   if not by[r.via].added then series[#series + 1] = by[r.via] by[r.via].added = true end
   table.insert(by[r.via].points, { r.size, r.gbs })
 end
-lab.tables.print({ { "via", "via" }, { "size", "label" }, { "time per message (us)", "us", "%.2f" }, { "GB/s", "gbs", "%.3f" } }, results)
-io.write(lab.charts.lines(series, { title = "bandwidth (GB/s) against message size", xlabel = "bytes", xlog = true, height = 14 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "bandwidth (GB/s)", xlabel = "bytes", xlog = true })) end
+lab.tables.print({ { "via", "via" }, { "size", "label" }, { "time per message (us)", "us", "%.2f" },
+  { "GB/s", "gbs", "%.3f" } }, results)
+io.write(lab.charts.lines(series,
+  { title = "bandwidth (GB/s) against message size", xlabel = "bytes", xlog = true, height = 14 }))
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, series,
+    { title = "bandwidth (GB/s)", xlabel = "bytes", xlog = true }))
+end
 print("each time covers send, receive and a 1-byte acknowledgement: the 1 B rows are the round-trip latency")
 local pipe_small, pipe_big = by["Pipe"].points[1], by["Pipe"].points[#by["Pipe"].points]
 lab.claim("bandwidth grows with message size until it levels off; small messages are latency-bound",

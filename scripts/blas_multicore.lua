@@ -35,7 +35,8 @@ parlab.kernels.matmul(a, b)  -- warm up the BLAS threads
 local before = core_times()
 local t = parlab.time(parlab.kernels.matmul, a, b)  -- np.dot(arr1, arr2): a single call
 local after = core_times()
-print(("d = %d: %.3f s, process CPU %.0f%% with %d BLAS threads"):format(opts.d, t.real, t.cpu, parlab.omp.blas_threads()))
+print(("d = %d: %.3f s, process CPU %.0f%% with %d BLAS threads"):format(opts.d, t.real, t.cpu,
+  parlab.omp.blas_threads()))
 local bars, busy_cores = {}, 0
 if before and after then
   for i = 1, #after do
@@ -50,5 +51,6 @@ else
 end
 lab.claim("a single BLAS call keeps every core near 100%",
   t.cpu > 70 * math.min(ncpu, parlab.omp.blas_threads()),
-  ("process CPU %.0f%% of %d%% possible; %d of %d cores above 70%%"):format(t.cpu, 100 * ncpu, busy_cores, #bars))
+  ("process CPU %.0f%% of %d%% possible; %d of %d cores above 70%%"):format(t.cpu, 100 * ncpu, busy_cores,
+    #bars))
 lab.finish(opts, "blas_multicore", { d = opts.d, seconds = t.real, cpu = t.cpu, cores = bars })

@@ -42,7 +42,8 @@ for _, t in ipairs(counts) do
   parlab.omp.set_blas_threads(t)
   local best, _, _, _ = lab.timeit(function() return parlab.kernels.matmul(a, b) end, opts.repeats, 1)
   local cpu = parlab.time(parlab.kernels.matmul, a, b).cpu
-  rows[#rows + 1] = { how = ("BLAS, %d thread%s"):format(t, t > 1 and "s" or ""), d = d, t = best, g = flops / best / 1e9, cpu = cpu }
+  rows[#rows + 1] = { how = ("BLAS, %d thread%s"):format(t, t > 1 and "s" or ""), d = d, t = best,
+    g = flops / best / 1e9, cpu = cpu }
 end
 parlab.omp.set_blas_threads(0)
 
@@ -60,13 +61,18 @@ jit.on(matrix_multiply)
 local ref = parlab.kernels.matmul(sa, sb)
 for i = 1, ld do for j = 1, ld do assert(math.abs(C[i][j] - ref[(i - 1) * ld + j - 1]) < 1e-9 * ld) end end
 local t_blas_small = lab.timeit(function() return parlab.kernels.matmul(sa, sb) end, 5)
-rows[#rows + 1] = { how = "triple loop (interpreted)", d = ld, t = t_loop.real, g = 2 * ld ^ 3 / t_loop.real / 1e9, cpu = t_loop.cpu }
-rows[#rows + 1] = { how = "BLAS at the loop's size", d = ld, t = t_blas_small, g = 2 * ld ^ 3 / t_blas_small / 1e9 }
-print(("BLAS threads by default: %d (OPENBLAS_NUM_THREADS=%s)"):format(default_blas, tostring(os.getenv("OPENBLAS_NUM_THREADS"))))
-lab.tables.print({ { "how", "how" }, { "d", "d" }, { "time (s)", "t", "%.4f" }, { "GFLOP/s", "g", "%.2f" }, { "CPU%", "cpu", "%.0f" } }, rows)
+rows[#rows + 1] = { how = "triple loop (interpreted)", d = ld, t = t_loop.real,
+  g = 2 * ld ^ 3 / t_loop.real / 1e9, cpu = t_loop.cpu }
+rows[#rows + 1] = { how = "BLAS at the loop's size", d = ld, t = t_blas_small,
+  g = 2 * ld ^ 3 / t_blas_small / 1e9 }
+print(("BLAS threads by default: %d (OPENBLAS_NUM_THREADS=%s)"):format(default_blas,
+  tostring(os.getenv("OPENBLAS_NUM_THREADS"))))
+lab.tables.print({ { "how", "how" }, { "d", "d" }, { "time (s)", "t", "%.4f" }, { "GFLOP/s", "g", "%.2f" },
+  { "CPU%", "cpu", "%.0f" } }, rows)
 local multi = rows[2] and rows[1].t / rows[2].t or 1
 lab.claim("BLAS uses all cores (CPU% ~ cores x 100) and the hand-written loop is orders of magnitude slower",
   (ncpu == 1 or (multi > 1.3 and rows[2].cpu > 130)) and rows[#rows].g > 50 * rows[#rows - 1].g,
-  ("%d threads %.2fx faster than 1 (CPU %.0f%%); BLAS %.0fx the loop's GFLOP/s"):format(counts[#counts], multi,
+  ("%d threads %.2fx faster than 1 (CPU %.0f%%); BLAS %.0fx the loop's GFLOP/s"):format(counts[#counts],
+    multi,
     rows[#counts].cpu or 0, rows[#rows].g / rows[#rows - 1].g))
 lab.finish(opts, "blas_threads", rows)

@@ -5,7 +5,8 @@ package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
 local opts = lab.args(arg, { threads = {}, n = 2 ^ 24, io = 0.05 },
-  "usage: parlab scripts/bound_kinds.lua [--threads 1,2,4] [--n ELEMENTS] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/bound_kinds.lua [--threads 1,2,4] [--n ELEMENTS] [--quick] [--plot FILE]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.n, opts.io = 2 ^ 21, 0.01 end
 if #opts.threads == 0 then
   local t = 1
@@ -40,12 +41,16 @@ for _, k in ipairs(kinds) do
   series[#series + 1] = { name = k.name, points = pts }
 end
 pool:close() pool:join()
-lab.tables.print({ { "kind", "kind" }, { "threads", "t" }, { "time (s)", "time", "%.4f" }, { "speed-up", "s", "%.2f" } }, rows)
+lab.tables.print({ { "kind", "kind" }, { "threads", "t" }, { "time (s)", "time", "%.4f" },
+  { "speed-up", "s", "%.2f" } }, rows)
 io.write(lab.charts.lines(series, { title = "speed-up against threads", xlabel = "threads", height = 12 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "speed-up", xlabel = "threads" })) end
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, series, { title = "speed-up", xlabel = "threads" }))
+end
 local function at(kind, t) for _, r in ipairs(rows) do if r.kind == kind and r.t == t then return r.s end end end
 local top = opts.threads[#opts.threads]
-lab.claim("CPU-bound work scales with cores, memory-bound flattens at the bandwidth, I/O-bound scales with waiters",
+lab.claim("CPU-bound work scales with cores, memory-bound flattens at the bandwidth," ..
+  " I/O-bound scales with waiters",
   (ncpu == 1 or at(kinds[1].name, ncpu) > 1.4) and at(kinds[3].name, top) > 0.6 * top,
   ("at %d threads: CPU %.2fx, memory %.2fx; I/O at %d: %.2fx"):format(ncpu, at(kinds[1].name, ncpu) or 0,
     at(kinds[2].name, ncpu) or 0, top, at(kinds[3].name, top)))

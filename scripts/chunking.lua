@@ -4,7 +4,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { tasks = 2e5, workers = 0, chunks = { 1, 2, 5, 10, 20, 50, 100, 1000 } },
-  "usage: parlab scripts/chunking.lua [--tasks N] [--workers W] [--chunks 1,10,100] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/chunking.lua [--tasks N] [--workers W] [--chunks 1,10,100] [--quick]" ..
+    " [--plot FILE] [--json FILE]\n")
 if opts.quick then opts.tasks, opts.chunks = 2e4, { 1, 10, 100 } end
 local workers = opts.workers > 0 and opts.workers or parlab.cpus()
 
@@ -26,10 +27,16 @@ end
 pool:close() pool:join()
 print(("%d tasks of `return a`, Pool(%d) (%s start method), median of 3"):format(opts.tasks, workers,
   parlab.get_start_method()))
-lab.tables.print({ { "chunksize", "cs" }, { "time (s)", "t", "%.4f" }, { "us per task", "us", "%.3f" } }, rows)
+lab.tables.print({ { "chunksize", "cs" }, { "time (s)", "t", "%.4f" }, { "us per task", "us", "%.3f" } },
+  rows)
 local series = { { name = "us per task", points = points } }
-io.write(lab.charts.lines(series, { title = "per-task overhead (us) against chunksize", xlabel = "chunksize", xlog = true, ylog = true, height = 12 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, series, { title = "per-task overhead", xlog = true, ylog = true })) end
+io.write(lab.charts.lines(series,
+  { title = "per-task overhead (us) against chunksize", xlabel = "chunksize", xlog = true, ylog = true,
+    height = 12 }))
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, series,
+    { title = "per-task overhead", xlog = true, ylog = true }))
+end
 lab.claim("per-task overhead falls with chunk size (Python: 29.9 us at 1, 0.43 us at 100)",
   rows[#rows].us < rows[1].us / 3, ("%.2f us at chunksize %d, %.3f us at %d"):format(rows[1].us, rows[1].cs,
   rows[#rows].us, rows[#rows].cs))

@@ -4,7 +4,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { n = 2e6, tasks = 20, workers = 0 },
-  "usage: parlab scripts/communication.lua [--n ELEMENTS] [--tasks T] [--workers W] [--quick] [--json FILE]\n")
+  "usage: parlab scripts/communication.lua [--n ELEMENTS] [--tasks T] [--workers W] [--quick]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.n, opts.tasks = 2e5, 8 end
 local workers = opts.workers > 0 and opts.workers or parlab.cpus()
 
@@ -46,11 +47,13 @@ for _, case in ipairs {
   local total = 0
   for _, v in ipairs(parts) do total = total + v end
   assert(total == expected, case[1] .. ": wrong total " .. total)
-  rows[#rows + 1] = { how = case[1], t = t, mb = #case[3] * (case[3] == copy_args and opts.n * 8 / 2 ^ 20 or 0) }
+  rows[#rows + 1] = { how = case[1], t = t,
+    mb = #case[3] * (case[3] == copy_args and opts.n * 8 / 2 ^ 20 or 0) }
 end
 pool:close() pool:join()
 print(("%d elements, %d tasks, Pool(%d), median of 3"):format(opts.n, opts.tasks, workers))
 lab.tables.print({ { "how", "how" }, { "time (s)", "t", "%.4f" }, { "MiB sent", "mb", "%.0f" } }, rows)
 lab.claim("sending the whole array to every task costs time that shared memory removes",
-  rows[3].t < rows[2].t, ("copied: %.4f s; shared: %.4f s (%.1fx)"):format(rows[2].t, rows[3].t, rows[2].t / rows[3].t))
+  rows[3].t < rows[2].t, ("copied: %.4f s; shared: %.4f s (%.1fx)"):format(rows[2].t, rows[3].t,
+    rows[2].t / rows[3].t))
 lab.finish(opts, "communication", rows)

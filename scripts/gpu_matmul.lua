@@ -60,7 +60,9 @@ end, opts.repeats)
 
 -- The device's answer must be the CPU's, within float error.
 local worst = 0
-for i = 0, math.min(#c, 10000) - 1 do worst = math.max(worst, math.abs(c[i] - c_back[i]) / math.max(1, math.abs(c[i]))) end
+for i = 0, math.min(#c, 10000) - 1 do
+  worst = math.max(worst, math.abs(c[i] - c_back[i]) / math.max(1, math.abs(c[i])))
+end
 local bound = opts.type == "f32" and d * 2 ^ -22 or d * 2 ^ -50
 assert(worst <= bound, ("device and CPU products differ by %g (bound %g)"):format(worst, bound))
 
@@ -75,7 +77,8 @@ print(("d = %d, %s, best of %d"):format(d, opts.type, opts.repeats))
 lab.tables.print({ { "", "what" }, { "time (s)", "t", "%.4f" }, { "GFLOP/s", "g", "%.1f" } }, rows)
 print(("largest relative difference from the CPU product: %.1e (bound %.1e)"):format(worst, bound))
 if emulated then
-  print("note: this 'device' is the CPU through OpenCL (PoCL): it shows the path and the costs, not GPU speed.")
+  print("note: this 'device' is the CPU through OpenCL (PoCL): it shows the path and the costs," ..
+    " not GPU speed.")
 end
 lab.claim("the GPU is faster than the CPU for large d, and transfers are part of the bill",
   (not emulated) and t_dev < t_cpu and t_all > t_dev,

@@ -4,7 +4,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
-local opts = lab.args(arg, { work = 4e8, workers = 0 }, "usage: parlab scripts/granularity.lua [--work ITERATIONS] [--workers W] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { work = 4e8, workers = 0 },
+  "usage: parlab scripts/granularity.lua [--work ITERATIONS] [--workers W] [--quick] [--json FILE]\n")
 if opts.quick then opts.work = 4e7 end
 local W = opts.workers > 0 and opts.workers or math.max(2, ncpu)
 
@@ -32,7 +33,8 @@ for _, case in ipairs { { "fine", 200000 }, { "medium", 8 * W }, { "coarse", W }
   rows[#rows + 1] = { grain = case[1], tasks = case[2], per = opts.work / case[2], t = t.real }
 end
 pool:close() pool:join()
-lab.tables.print({ { "grain", "grain" }, { "tasks", "tasks", "%d" }, { "iterations per task", "per", "%.0f" }, { "time (s)", "t", "%.3f" } }, rows)
+lab.tables.print({ { "grain", "grain" }, { "tasks", "tasks", "%d" }, { "iterations per task", "per", "%.0f" },
+  { "time (s)", "t", "%.3f" } }, rows)
 local best = rows[2].t < rows[1].t and rows[2].t <= rows[3].t * 1.05
 lab.claim("fine grains pay overhead per task, coarse grains risk imbalance; a medium grain is the compromise",
   best, ("fine %.3f s, medium %.3f s, coarse %.3f s"):format(rows[1].t, rows[2].t, rows[3].t))

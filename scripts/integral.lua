@@ -55,7 +55,8 @@ end
 lab.header(("Trapezoid integral of x*x on [0, 100], n = %g, %d chunks"):format(n, N), "seed 001")
 local rows = {}
 local function add(how, jit_mode, t, v, base)
-  rows[#rows + 1] = { how = how, jit = jit_mode, t = t.real, cpu = t.cpu, v = v, s = base and base / t.real or 1 }
+  rows[#rows + 1] = { how = how, jit = jit_mode, t = t.real, cpu = t.cpu, v = v,
+    s = base and base / t.real or 1 }
   return t.real
 end
 jit.off()
@@ -81,8 +82,12 @@ add("native kernel (OpenMP)", "-", t, v, base_jit)
 lab.tables.print({ { "how", "how" }, { "JIT", "jit" }, { "real (s)", "t", "%.4f" }, { "CPU%", "cpu", "%.0f" },
                    { "speed-up", "s", "%.2f" }, { "integral", "v", "%.4f" } }, rows)
 print("speed-ups compare each row with the serial run of the same JIT mode")
-for _, r in ipairs(rows) do assert(math.abs(r.v - 1e6 / 3) < 1e-3 * 1e6 / 3, r.how .. ": wrong value " .. r.v) end
-lab.claim("threads under the GIL give ~1x (lecture 0.97x), processes ~cores x (1.45x on 2 cores); value 333333.33",
+for _, r in ipairs(rows) do
+  assert(math.abs(r.v - 1e6 / 3) < 1e-3 * 1e6 / 3, r.how .. ": wrong value " .. r.v)
+end
+lab.claim("threads under the GIL give ~1x (lecture 0.97x), processes ~cores x (1.45x on 2 cores);" ..
+  " value 333333.33",
   rows[3].s < 1.2 and (ncpu == 1 or rows[5].s > 1.3),
-  ("GIL threads %.2fx, processes %.2fx (interpreted), native %.0fx over the JIT loop"):format(rows[3].s, rows[5].s, rows[7].s))
+  ("GIL threads %.2fx, processes %.2fx (interpreted), native %.0fx over the JIT loop"):format(rows[3].s,
+    rows[5].s, rows[7].s))
 lab.finish(opts, "integral", rows)

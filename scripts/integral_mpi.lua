@@ -3,6 +3,9 @@
 --   mpirun -n K parlab scripts/integral_mpi.lua [n | --quick]     (K-1 ranks compute)
 -- One deviation, marked below: run alone (size 1, no mpirun) the master computes the whole integral,
 -- where the Python original would print 0.
+-- Line for line also means the Python's unused loop variable and its partial = 0 (W213, W311), and
+-- lines as long as the code and the Python beside it make them (W631).
+-- luacheck: ignore 213 311 631
 local MPI = parlab.mpi                                      -- from mpi4py import MPI
 local time = { perf_counter = parlab.clock }                -- import time
 
@@ -43,7 +46,8 @@ if rank == 0 then                                           -- if rank == 0:
   local finish = time.perf_counter()                        --     finish = time.perf_counter()
   print(string.format("the integral is %.10g", integral))   --     print(f'the integral is {integral}')
   print(string.format("finish in %.3f second", finish - start)) -- print(f'finish in {round(finish - start, 3)} second')
-  print(string.format("lecture: the same value 333333.33 with a speed-up over ranks; here: %d computing rank(s), n = %d",
+  print(string.format("lecture: the same value 333333.33 with a speed-up over ranks;" ..
+    " here: %d computing rank(s), n = %d",
     math.max(size - 1, 1), n))
 else                                                        -- else:
   print(string.format("process %d starts", rank))           --     print(f"process {rank} starts")

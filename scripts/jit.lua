@@ -52,7 +52,7 @@ for _, case in ipairs { { "monte_carlo_pi(" .. ("%g"):format(opts.n) .. ")", mon
   local first_on, after_on = first_and_after(case[2], case[3])
   jit.off(case[2], true)
   jit.off(go_fast, true)
-  local first_off, after_off = first_and_after(case[2], case[3])
+  local _, after_off = first_and_after(case[2], case[3])
   jit.on(case[2], true)
   jit.on(go_fast, true)
   rows[#rows + 1] = { fn = case[1], first = first_on, after = after_on, off = after_off,
@@ -62,10 +62,12 @@ lab.tables.print({ { "function", "fn" }, { "JIT: first call (s)", "first", "%.6f
                    { "JIT: after (s)", "after", "%.6f" }, { "interpreter (s)", "off", "%.6f" },
                    { "JIT gain", "gain", "%.1fx" } }, rows)
 local pi = monte_carlo_pi(opts.n)
-print(("monte_carlo_pi = %.5f (error %.1e, expected ~%.1e)"):format(pi, math.abs(pi - math.pi), 1.64 / math.sqrt(opts.n)))
+print(("monte_carlo_pi = %.5f (error %.1e, expected ~%.1e)"):format(pi, math.abs(pi - math.pi),
+  1.64 / math.sqrt(opts.n)))
 -- Numba compiles the whole function before the first call (0.33 s); LuaJIT records and compiles traces
 -- while the loop runs, so the first call costs only milliseconds more than the later ones.
-lab.claim("compiled code is much faster than the interpreter; the first call pays for compiling (Numba: 0.33 s)",
+lab.claim("compiled code is much faster than the interpreter; the first call pays for compiling" ..
+  " (Numba: 0.33 s)",
   rows[1].gain > 1.5, ("first call %.4f s, later calls %.4f s (compiling: %.1f ms), interpreter %.4f s"):format(
     rows[1].first, rows[1].after, 1e3 * math.max(0, rows[1].first - rows[1].after), rows[1].off))
 assert(math.abs(pi - math.pi) < 10 * 1.64 / math.sqrt(opts.n), "Monte Carlo pi is off")

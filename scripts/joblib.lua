@@ -2,7 +2,8 @@
 -- parlab.parallel(n, tasks) over a process pool; lab.delayed(fn)(args...) records a call to run later.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { n_jobs = 2 }, "usage: parlab scripts/joblib.lua [--n-jobs N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { n_jobs = 2 },
+  "usage: parlab scripts/joblib.lua [--n-jobs N] [--quick] [--json FILE]\n")
 
 -- delayed(fn)(...) -> {fn, args}: a call described, not made.
 local function delayed(fn)
@@ -25,7 +26,8 @@ end
 
 lab.header("joblib's one-liner", "seed 004, Joblib")
 local out = Parallel(opts.n_jobs)(generator())
-print("Parallel(" .. opts.n_jobs .. ")(delayed(math.sqrt)(i^2) for i = 0..9) = {" .. table.concat(out, ", ") .. "}")
+print("Parallel(" .. opts.n_jobs .. ")(delayed(math.sqrt)(i^2) for i = 0..9) = {" .. table.concat(out,
+  ", ") .. "}")
 local ok = #out == 10
 for i = 0, 9 do ok = ok and out[i + 1] == i end
 lab.claim("the results are 0..9 in order", ok, ok and "0, 1, ..., 9" or "wrong results")

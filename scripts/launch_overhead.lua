@@ -4,7 +4,8 @@
 -- 147 ms with spawn; a thread 0.14 ms).
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { repeats = 5 }, "usage: parlab scripts/launch_overhead.lua [--repeats R] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { repeats = 5 },
+  "usage: parlab scripts/launch_overhead.lua [--repeats R] [--quick] [--json FILE]\n")
 if opts.quick then opts.repeats = 2 end
 
 local function hard_work(a) return a end
@@ -23,7 +24,8 @@ end
 lab.header("The cost of launching", "seed 002, Overhead")
 local rows = {}
 local function add(what, method, t)
-  rows[#rows + 1] = { what = what, method = method, ms = t.real * 1e3, user = t.user * 1e3, sys = t.sys * 1e3, cpu = t.cpu }
+  rows[#rows + 1] = { what = what, method = method, ms = t.real * 1e3, user = t.user * 1e3, sys = t.sys * 1e3,
+    cpu = t.cpu }
 end
 add("no multiprocessing", "-", measure(function() return hard_work(1) end))
 add("Thread", "-", measure(function()
@@ -45,10 +47,13 @@ for _, method in ipairs { "forkserver", "fork", "spawn" } do
 end
 print(("best of %d; default start method: %s"):format(opts.repeats, parlab.get_start_method()))
 lab.tables.print({ { "what", "what" }, { "start method", "method" }, { "real (ms)", "ms", "%.3f" },
-                   { "user (ms)", "user", "%.2f" }, { "sys (ms)", "sys", "%.2f" }, { "CPU%", "cpu", "%.0f" } }, rows)
+                   { "user (ms)", "user", "%.2f" }, { "sys (ms)", "sys", "%.2f" }, { "CPU%", "cpu",
+                     "%.0f" } }, rows)
 local pool_default
 for _, r in ipairs(rows) do if r.what == "Pool(1).map" and r.method == parlab.get_start_method() then pool_default = r.ms end end
-lab.claim("launching a process pool costs more than a thread, which costs more than nothing (Python: 28 ms, 0.14 ms)",
+lab.claim("launching a process pool costs more than a thread, which costs more than nothing" ..
+  " (Python: 28 ms, 0.14 ms)",
   pool_default > rows[2].ms and rows[2].ms > rows[1].ms,
-  ("Pool(1) %.2f ms (%s), Thread %.3f ms, nothing %.4f ms"):format(pool_default, parlab.get_start_method(), rows[2].ms, rows[1].ms))
+  ("Pool(1) %.2f ms (%s), Thread %.3f ms, nothing %.4f ms"):format(pool_default, parlab.get_start_method(),
+    rows[2].ms, rows[1].ms))
 lab.finish(opts, "launch_overhead", rows)

@@ -3,7 +3,8 @@
 -- line in small pieces (to make interleaving likely without the lock) to one shared file.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { processes = 10, lines = 20 }, "usage: parlab scripts/lock_hello.lua [--processes N] [--lines N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { processes = 10, lines = 20 },
+  "usage: parlab scripts/lock_hello.lua [--processes N] [--lines N] [--quick] [--json FILE]\n")
 
 local function f(l, i, path, lines)
   local out = io.open(path, "a")
@@ -39,7 +40,8 @@ end
 lab.header("Processes printing under a shared Lock", "seed 004, Lock")
 local g1, b1, s1 = run(false)
 local g2, b2 = run(true)
-print(("without the lock: %d clean lines, %d garbled%s"):format(g1, b1, s1 and (" (e.g. %q)"):format(s1) or ""))
+print(("without the lock: %d clean lines, %d garbled%s"):format(g1, b1,
+  s1 and (" (e.g. %q)"):format(s1) or ""))
 print(("with the lock:    %d clean lines, %d garbled"):format(g2, b2))
 lab.claim("under a shared lock the lines never interleave", b2 == 0 and g2 == opts.processes * opts.lines,
   ("%d garbled lines with the lock, %d without"):format(b2, b1))

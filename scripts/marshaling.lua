@@ -53,7 +53,9 @@ for _, c in ipairs(cases) do
 end
 for _, r in ipairs(rows) do r.x = r.ms / rows[1].ms end
 lab.tables.print({ { "how", "how" }, { "ms per sum", "ms", "%.3f" }, { "x native", "x", "%.1f" } }, rows)
-lab.claim("boxing each element costs far more than the work (Python: loop over ndarray 250x np.sum); a JIT removes it",
+lab.claim("boxing each element costs far more than the work (Python: loop over ndarray 250x np.sum);" ..
+  " a JIT removes it",
   rows[2].ms > 5 * rows[1].ms and rows[4].ms < rows[3].ms / 3,
-  ("boxed %.1fx native, FFI+JIT %.1fx native, interpreted boxed %.1fx"):format(rows[2].x, rows[4].x, rows[3].x))
+  ("boxed %.1fx native, FFI+JIT %.1fx native, interpreted boxed %.1fx"):format(rows[2].x, rows[4].x,
+    rows[3].x))
 lab.finish(opts, "marshaling", rows)

@@ -4,7 +4,8 @@
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { n = 2e7, seed = 2024, workers = { 1, 2, 4 } },
-  "usage: parlab scripts/monte_carlo_pi.lua [--n SAMPLES] [--seed S] [--workers 1,2,4] [--quick] [--json FILE]\n")
+  "usage: parlab scripts/monte_carlo_pi.lua [--n SAMPLES] [--seed S] [--workers 1,2,4] [--quick]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.n, opts.workers = 1e6, { 1, 2 } end
 opts.n = math.max(1, math.floor(opts.n / 1e5)) * 1e5  -- whole blocks
 
@@ -40,11 +41,13 @@ for _, w in ipairs(opts.workers) do
   rows[#rows + 1] = { w = w, pi = pi, err = math.abs(pi - math.pi), t = t.real }
 end
 local sigma = 4 * math.sqrt(math.pi / 4 * (1 - math.pi / 4) / opts.n)
-lab.tables.print({ { "workers", "w" }, { "pi", "pi", "%.8f" }, { "|error|", "err", "%.2e" }, { "time (s)", "t", "%.3f" } }, rows)
+lab.tables.print({ { "workers", "w" }, { "pi", "pi", "%.8f" }, { "|error|", "err", "%.2e" },
+  { "time (s)", "t", "%.3f" } }, rows)
 print(("expected error (one standard deviation): %.2e"):format(sigma))
 local same = true
 for _, r in ipairs(rows) do same = same and r.pi == rows[1].pi end
 lab.claim("pi to the expected error, and the same answer for any worker count with a fixed seed",
-  same and rows[1].err < 4 * sigma, ("pi = %.8f (error %.1e, %.1f sigma); identical for every worker count: %s"):format(
+  same and rows[1].err < 4 * sigma, ("pi = %.8f (error %.1e, %.1f sigma);" ..
+    " identical for every worker count: %s"):format(
     rows[1].pi, rows[1].err, rows[1].err / sigma, tostring(same)))
 lab.finish(opts, "monte_carlo_pi", rows)

@@ -38,7 +38,8 @@ local t_serial = run(table.concat(serial_cmd, "; "))
 local t_par, out = run(table.concat(parallel_cmd, "\n") .. "\nwait")
 local done = select(2, out:gsub("done:", ""))
 local n = parlab.cpus()
-lab.tables.print({ { "how", "how" }, { "portions", "k" }, { "time (s)", "t", "%.3f" }, { "speed-up", "s", "%.2f" } }, {
+lab.tables.print({ { "how", "how" }, { "portions", "k" }, { "time (s)", "t", "%.3f" },
+  { "speed-up", "s", "%.2f" } }, {
   { how = "one after another", k = opts.portions, t = t_serial, s = 1 },
   { how = "all at once (&)", k = opts.portions, t = t_par, s = t_serial / t_par } })
 local expected = math.min(n, opts.portions)

@@ -18,7 +18,8 @@ local function product(d, seed, blas_threads)
   return parlab.kernels.sum(parlab.kernels.matmul(a, b), 1)
 end
 
-lab.header(("%d processes, each calling BLAS"):format(procs), "seed 003, 'Don't parallelize already-parallel code'")
+lab.header(("%d processes, each calling BLAS"):format(procs),
+  "seed 003, 'Don't parallelize already-parallel code'")
 local pool = parlab.Pool(procs)
 pool:map(function() end, { 1 })
 local rows = {}
@@ -27,10 +28,13 @@ for _, blas in ipairs { oversub, 1 } do
   for i = 1, tasks do args[i] = { opts.d, i, blas } end
   pool:starmap(product, { args[1] })
   local t = parlab.time(function() pool:starmap(product, args, 1) end)
-  rows[#rows + 1] = { how = ("%d processes x %d BLAS threads"):format(procs, blas), threads = procs * blas, t = t.real }
+  rows[#rows + 1] = { how = ("%d processes x %d BLAS threads"):format(procs, blas), threads = procs * blas,
+    t = t.real }
 end
 pool:close() pool:join()
-lab.tables.print({ { "setting", "how" }, { "threads on " .. ncpu .. " CPUs", "threads" }, { "time (s)", "t", "%.3f" } }, rows)
+lab.tables.print({ { "setting", "how" }, { "threads on " .. ncpu .. " CPUs", "threads" },
+  { "time (s)", "t", "%.3f" } }, rows)
 lab.claim("threads x processes > cores slows the work down; one BLAS thread per process fixes it",
-  rows[1].t > rows[2].t, ("%.3f s oversubscribed vs %.3f s with 1 BLAS thread (%.2fx)"):format(rows[1].t, rows[2].t, rows[1].t / rows[2].t))
+  rows[1].t > rows[2].t, ("%.3f s oversubscribed vs %.3f s with 1 BLAS thread (%.2fx)"):format(rows[1].t,
+    rows[2].t, rows[1].t / rows[2].t))
 lab.finish(opts, "oversubscription", rows)

@@ -2,7 +2,8 @@
 -- MPI_Recv. A ping-pong of a small message measures the round trip (Python: 46 us on 2 cores).
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { rounds = 20000 }, "usage: parlab scripts/pipe.lua [--rounds N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { rounds = 20000 },
+  "usage: parlab scripts/pipe.lua [--rounds N] [--quick] [--json FILE]\n")
 if opts.quick then opts.rounds = 2000 end
 
 -- The other process: receive, answer with the same bytes, until told to stop. Echoing the raw bytes
@@ -24,7 +25,8 @@ child_end:close()
 parent_end:send("x")
 assert(parent_end:recv() == "x")
 local rows = {}
-for _, case in ipairs { { "send/recv (any value)", "send", "recv", "x" }, { "send_bytes/recv_bytes", "send_bytes", "recv_bytes", "x" } } do
+for _, case in ipairs { { "send/recv (any value)", "send", "recv", "x" },
+  { "send_bytes/recv_bytes", "send_bytes", "recv_bytes", "x" } } do
   local send, recv = parent_end[case[2]], parent_end[case[3]]
   local t0 = parlab.clock()
   for _ = 1, opts.rounds do
@@ -39,7 +41,8 @@ p:join()
 -- recv on a pipe whose other end is gone raises EOF instead of hanging.
 local ok, err = pcall(parent_end.recv, parent_end)
 print("recv after the other process closed its end: " .. (ok and "returned?!" or tostring(err)))
-lab.tables.print({ { "how", "how" }, { "round trip (us)", "us", "%.2f" }, { "round trips/s", "rate", "%.0f" } }, rows)
+lab.tables.print({ { "how", "how" }, { "round trip (us)", "us", "%.2f" },
+  { "round trips/s", "rate", "%.0f" } }, rows)
 print("timed from the first send to the last reply, divided by the rounds; each round is one message each way")
 lab.claim("send and recv block like MPI_Send/MPI_Recv; a round trip costs microseconds (Python: 46 us)",
   rows[1].us < 46 and not ok, ("%.2f us per round trip; EOF raised: %s"):format(rows[1].us, tostring(not ok)))

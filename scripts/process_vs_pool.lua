@@ -2,7 +2,8 @@
 -- through a Queue (full control, manual clean-up, results in arrival order), and a Pool (simple, ordered).
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { tasks = 8 }, "usage: parlab scripts/process_vs_pool.lua [--tasks N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { tasks = 8 },
+  "usage: parlab scripts/process_vs_pool.lua [--tasks N] [--quick] [--json FILE]\n")
 
 local function hard_work(a)
   local s = 0
@@ -37,7 +38,8 @@ local t_pool, by_pool = parlab.time(function()
 end)
 local same = true
 for i = 1, opts.tasks do same = same and by_proc[i] == by_pool[i] end
-lab.tables.print({ { "how", "how" }, { "lines of code", "loc" }, { "real (s)", "t", "%.3f" }, { "CPU%", "cpu", "%.0f" } }, {
+lab.tables.print({ { "how", "how" }, { "lines of code", "loc" }, { "real (s)", "t", "%.3f" },
+  { "CPU%", "cpu", "%.0f" } }, {
   { how = ("%d Processes + Queue"):format(opts.tasks), loc = 13, t = t_proc.real, cpu = t_proc.cpu },
   { how = ("Pool(%d):map"):format((parlab.cpus())), loc = 4, t = t_pool.real, cpu = t_pool.cpu } })
 lab.claim("both give the same results; the pool needs a third of the code", same,

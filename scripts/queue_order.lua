@@ -3,7 +3,8 @@
 -- from run to run.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { runs = 3, tasks = 20 }, "usage: parlab scripts/queue_order.lua [--runs R] [--tasks N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { runs = 3, tasks = 20 },
+  "usage: parlab scripts/queue_order.lua [--runs R] [--tasks N] [--quick] [--json FILE]\n")
 
 local function run(i, queue)
   local s = 0

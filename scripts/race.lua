@@ -45,27 +45,33 @@ local function run(with_lock)
 end
 
 lab.header("Race condition: a = a + 2 and a = a + 3 at once", "seed 000, 'Race condition!' slide")
-print(("mode: %s, %d trials"):format(parlab.gil.enabled() and "GIL on (interpreter)" or "free threads", opts.trials))
+print(("mode: %s, %d trials"):format(parlab.gil.enabled() and "GIL on (interpreter)" or "free threads",
+  opts.trials))
 local free, locked = run(false), run(true)
 local rows = {}
 for _, v in ipairs { 4, 5, 7 } do
   rows[#rows + 1] = { a = v, nolock = free[v] or 0, lock = locked[v] or 0 }
 end
 lab.tables.print({ { "final a", "a" }, { "no lock", "nolock" }, { "with Lock", "lock" } }, rows)
-io.write(lab.charts.bars({ { "a=4 (lost +3)", free[4] }, { "a=5 (lost +2)", free[5] }, { "a=7 (correct)", free[7] } },
+io.write(lab.charts.bars({ { "a=4 (lost +3)", free[4] }, { "a=5 (lost +2)", free[5] },
+  { "a=7 (correct)", free[7] } },
   { title = "without a lock", width = 40 }))
 local lost = free[4] + free[5]
 assert(locked[7] == opts.trials, "with a lock every trial must end at 7")
 if parlab.gil.enabled() then
   -- CPython's case: a thread gives up the GIL only every switch interval (5 ms), so a read-modify-write
   -- of a few instructions is rarely cut in half. Rare is not never: only the lock guarantees 7.
-  lab.claim("under the GIL this short race is rare (threads switch only every 5 ms); the lock still guarantees 7",
+  lab.claim("under the GIL this short race is rare (threads switch only every 5 ms);" ..
+    " the lock still guarantees 7",
     lost <= 0.01 * opts.trials and locked[7] == opts.trials,
-    ("%d of %d trials lost an update without a lock; %d of %d were 7 with one"):format(lost, opts.trials, locked[7], opts.trials))
+    ("%d of %d trials lost an update without a lock; %d of %d were 7 with one"):format(lost, opts.trials,
+      locked[7], opts.trials))
   lab.finish(opts, "race", { gil = true, trials = opts.trials, no_lock = free, with_lock = locked })
   return
 end
 lab.claim("without a lock updates get lost (a ends as 4 or 5); with a lock a is always 7",
   lost > 0 and locked[7] == opts.trials,
-  ("%d of %d trials lost an update without a lock; %d of %d were 7 with one"):format(lost, opts.trials, locked[7], opts.trials))
-lab.finish(opts, "race", { gil = parlab.gil.enabled(), trials = opts.trials, no_lock = free, with_lock = locked })
+  ("%d of %d trials lost an update without a lock; %d of %d were 7 with one"):format(lost, opts.trials,
+    locked[7], opts.trials))
+lab.finish(opts, "race", { gil = parlab.gil.enabled(), trials = opts.trials, no_lock = free,
+  with_lock = locked })

@@ -3,7 +3,8 @@
 -- process) or the workers combine them pairwise in a tree (log2 P rounds, half the workers idle each).
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { workers = 8, n = 4e6 }, "usage: parlab scripts/reduction.lua [--workers P] [--n ELEMENTS] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { workers = 8, n = 4e6 },
+  "usage: parlab scripts/reduction.lua [--workers P] [--n ELEMENTS] [--quick] [--json FILE]\n")
 if opts.quick then opts.workers, opts.n = 4, 4e5 end
 local P = opts.workers
 
@@ -53,9 +54,11 @@ local t_tree, v_tree = parlab.time(function()
   for r = 0, P - 1 do args[#args + 1] = { data, r, step, opts.n, P, boxes } end
   return tree_pool:starmap(tree_worker, args, 1)[1]
 end)
-rows[#rows + 1] = { how = "tree (pairwise through queues)", steps = math.ceil(math.log(P) / math.log(2)), t = t_tree.real, v = v_tree }
+rows[#rows + 1] = { how = "tree (pairwise through queues)", steps = math.ceil(math.log(P) / math.log(2)),
+  t = t_tree.real, v = v_tree }
 pool:close() pool:join() tree_pool:close() tree_pool:join()
-lab.tables.print({ { "scheme", "how" }, { "combining steps", "steps" }, { "time (s)", "t", "%.4f" }, { "total", "v", "%.6f" } }, rows)
+lab.tables.print({ { "scheme", "how" }, { "combining steps", "steps" }, { "time (s)", "t", "%.4f" },
+  { "total", "v", "%.6f" } }, rows)
 local ok = math.abs(v_lin - expected) < 1e-9 * opts.n and math.abs(v_tree - expected) < 1e-9 * opts.n
 lab.claim("both schemes give the same total; the tree needs log2 P combining steps instead of P - 1", ok,
   ("linear %.6f, tree %.6f, reference %.6f"):format(v_lin, v_tree, expected))

@@ -1,7 +1,7 @@
 -- scheduling: seed 000's load balancing. Tasks of uneven cost (the first quarter are 8 times heavier,
--- as when one region of the data is harder); static scheduling hands each worker a fixed block up front, dynamic hands out the
--- next chunk to whichever worker is free, guided hands out shrinking chunks. The timeline shows idle
--- workers under static and balanced ones under dynamic.
+-- as when one region of the data is harder); static scheduling hands each worker a fixed block up
+-- front, dynamic hands out the next chunk to whichever worker is free, guided hands out shrinking
+-- chunks. The timeline shows idle workers under static and balanced ones under dynamic.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local opts = lab.args(arg, { tasks = 40, unit = 0.01, workers = 0 },
@@ -32,7 +32,9 @@ local function timeline(spans, t0, t1, width)
     for k, s in ipairs(lanes[pid]) do
       local a = math.floor((s.start - t0) / (t1 - t0) * width) + 1
       local b = math.floor((s.stop - t0) / (t1 - t0) * width)
-      for c = math.max(1, a), math.min(width, math.max(a, b)) do line[c] = string.char(64 + (k - 1) % 26 + 1) end
+      for c = math.max(1, a), math.min(width, math.max(a, b)) do
+        line[c] = string.char(64 + (k - 1) % 26 + 1)
+      end
     end
     out[#out + 1] = ("  worker %d |%s|"):format(w, table.concat(line))
   end
@@ -54,7 +56,8 @@ for _, case in ipairs { { "static", nil }, { "dynamic", 1 }, { "guided", nil } }
   print(("%s (letters = successive tasks of a worker, . = idle), %.3f s:"):format(case[1], t1 - t0))
   io.write(timeline(spans, t0, t1, 60))
 end
-lab.tables.print({ { "scheduling", "sched" }, { "time (s)", "t", "%.3f" }, { "busy fraction", "eff", "%.2f" } }, rows)
+lab.tables.print({ { "scheduling", "sched" }, { "time (s)", "t", "%.3f" },
+  { "busy fraction", "eff", "%.2f" } }, rows)
 lab.claim("static scheduling leaves workers idle on uneven tasks; dynamic balances them",
   rows[2].t < rows[1].t, ("static %.3f s (busy %.0f%%), dynamic %.3f s (busy %.0f%%)"):format(rows[1].t,
   100 * rows[1].eff, rows[2].t, 100 * rows[2].eff))

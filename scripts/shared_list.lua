@@ -2,7 +2,8 @@
 -- half in place, the parent summing the partial results afterwards: a correct total, no copies.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
-local opts = lab.args(arg, { n = 2000 }, "usage: parlab scripts/shared_list.lua [--n N] [--quick] [--json FILE]\n")
+local opts = lab.args(arg, { n = 2000 },
+  "usage: parlab scripts/shared_list.lua [--n N] [--quick] [--json FILE]\n")
 
 -- do_work: square each item of its half, in the shared list.
 local function do_work(sl, lo, hi)
@@ -24,7 +25,8 @@ p2:join()
 local total_result = 0
 for i = 0, #sl - 1 do total_result = total_result + sl[i] end  -- consolidate the partial results
 local expected = (opts.n - 1) * opts.n * (2 * opts.n - 1) / 6
-print(("sum of squares 0..%d computed in place by two processes: %d (expected %d)"):format(opts.n - 1, total_result, expected))
+print(("sum of squares 0..%d computed in place by two processes: %d (expected %d)"):format(opts.n - 1,
+  total_result, expected))
 lab.claim("two processes fill one shared list in place; the parent's total is correct",
   total_result == expected and p1.exitcode == 0 and p2.exitcode == 0, ("total %d, exit codes %s and %s"):format(
     total_result, tostring(p1.exitcode), tostring(p2.exitcode)))

@@ -3,6 +3,7 @@
 -- runs Lua at a time, so threads are no faster; processes each have their own interpreter and are.
 -- Every loop runs in LuaJIT's interpreter (JIT off) so that the comparison isolates the lock.
 -- (A pool worker's new globals, like ARR below, stay in that worker for the tasks that follow.)
+-- luacheck: globals ARR
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
@@ -78,9 +79,11 @@ opts.workers = { last[#last] }
 pooled("processes, list sent per task", parlab.Pool, true)
 opts.workers = last
 
-lab.tables.print({ { "how", "kind" }, { "workers", "w" }, { "real (s)", "t", "%.3f" }, { "CPU%", "cpu", "%.0f" },
+lab.tables.print({ { "how", "kind" }, { "workers", "w" }, { "real (s)", "t", "%.3f" },
+  { "CPU%", "cpu", "%.0f" },
                    { "speed-up", "s", "%.2f" } }, rows)
-print(("GIL: %d switches (%d forced) while the GIL threads ran"):format(stats.switches or 0, stats.forced_switches or 0))
+print(("GIL: %d switches (%d forced) while the GIL threads ran"):format(stats.switches or 0,
+  stats.forced_switches or 0))
 -- Each kind against its own 1-worker run: the workers' states run the same code in the same mode, so the
 -- ratio isolates what a second worker adds (the serial row ran in the main state, alongside its data).
 local function best(kind)
@@ -98,5 +101,6 @@ lab.claim("threads under the GIL are no faster than one thread on interpreted wo
   ("best GIL-thread speed-up over 1 thread %.2fx"):format(gil_best))
 lab.claim("processes (and threads without a GIL) run the interpreted loops in parallel",
   ncpu == 1 or (proc_best > 1.3 and free_best > 1.3),
-  ("best speed-up over 1 worker: processes %.2fx, free threads %.2fx on %d CPUs"):format(proc_best, free_best, ncpu))
+  ("best speed-up over 1 worker: processes %.2fx, free threads %.2fx on %d CPUs"):format(proc_best, free_best,
+    ncpu))
 lab.finish(opts, "sums_interp", rows)

@@ -30,14 +30,18 @@ for _, w in ipairs(opts.workers) do
     for _, v in ipairs(pool:map(np_sum, arr_x10)) do assert(v == opts.n) end
   end, opts.repeats)
   pool:close() pool:join()
-  rows[#rows + 1] = { kind = "ThreadPool, GIL on", w = w, t = t, s = base / t, gbs = 10 * opts.n * 8 / t / 1e9 }
+  rows[#rows + 1] = { kind = "ThreadPool, GIL on", w = w, t = t, s = base / t,
+    gbs = 10 * opts.n * 8 / t / 1e9 }
 end
-print(("array: %d doubles (%.0f MiB), summed 10 times, best of %d"):format(opts.n, opts.n * 8 / 2 ^ 20, opts.repeats))
-lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.4f" }, { "speed-up", "s", "%.2f" },
+print(("array: %d doubles (%.0f MiB), summed 10 times, best of %d"):format(opts.n, opts.n * 8 / 2 ^ 20,
+  opts.repeats))
+lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.4f" },
+  { "speed-up", "s", "%.2f" },
                    { "GB/s", "gbs", "%.1f" } }, rows)
 -- The claim is about parallel threads: compare 2 or more threads with ThreadPool(1).
 local one, best = rows[2].t, 0
 for _, r in ipairs(rows) do if r.w >= 2 then best = math.max(best, one / r.t) end end
 lab.claim("the native sum releases the GIL, so threads speed it up (lecture: 1.94x on 2 threads)",
-  ncpu == 1 or best > 1.2, ("best speed-up over ThreadPool(1) %.2fx on %d CPUs (memory bound beyond a few threads)"):format(best, ncpu))
+  ncpu == 1 or best > 1.2, ("best speed-up over ThreadPool(1) %.2fx on %d CPUs" ..
+    " (memory bound beyond a few threads)"):format(best, ncpu))
 lab.finish(opts, "sums_native", rows)

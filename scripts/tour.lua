@@ -10,14 +10,17 @@ local opts = lab.args(arg, { out = "lab-report", only = {} },
 
 -- Lecture order (EXPERIMENTS.md): seed 000, 001, 002, 003, 004.
 local ORDER = {
-  { "000", "Parallelism part 1 (DTU 02613)", { "race", "sums_native", "sums_interp", "apply_async", "chunking",
+  { "000", "Parallelism part 1 (DTU 02613)",
+    { "race", "sums_native", "sums_interp", "apply_async", "chunking",
     "communication", "scheduling", "amdahl" } },
-  { "001", "Introduction to Python parallelization (UTSA)", { "multitask", "integral", "integral_mpi", "blas_threads",
+  { "001", "Introduction to Python parallelization (UTSA)",
+    { "multitask", "integral", "integral_mpi", "blas_threads",
     "gpu_matmul", "misconfig" } },
   { "002", "Python multiprocessing (DTU 02616)", { "pool_map", "process_vs_pool", "queue_order", "pipe",
     "launch_overhead", "bandwidth", "reduction" } },
   { "003", "Primer on parallelism", { "workbins", "blas_multicore", "marshaling", "oversubscription" } },
-  { "004", "Python for distributed processing (CNES)", { "io_bound", "shared_list", "lock_hello", "jit", "joblib",
+  { "004", "Python for distributed processing (CNES)",
+    { "io_bound", "shared_list", "lock_hello", "jit", "joblib",
     "monte_carlo_pi", "granularity", "bound_kinds" } },
 }
 
@@ -35,7 +38,8 @@ local function read_json_claims(path)
   -- lab.to_json sorts keys, so each claim reads {"claim":..,"measured":..,"reproduced":..}.
   for claim, measured, reproduced in text:gmatch('{"claim":"(.-)","measured":"(.-)","reproduced":(%a+)}') do
     local function plain(s) return (s:gsub("\\u(%x%x%x%x)", function(h) return string.char(tonumber(h, 16)) end)) end
-    claims[#claims + 1] = { claim = plain(claim), measured = plain(measured), reproduced = reproduced == "true" }
+    claims[#claims + 1] = { claim = plain(claim), measured = plain(measured),
+      reproduced = reproduced == "true" }
   end
   return claims
 end
@@ -51,7 +55,8 @@ for _, lecture in ipairs(ORDER) do
   for _, id in ipairs(lecture[3]) do
     if next(only) == nil or only[id] then
       local json = ("%s/%s.json"):format(opts.out, id)
-      local cmd = ("%q %q%s --json %q 2>&1"):format(exe, here .. id .. ".lua", opts.quick and " --quick" or "", json)
+      local cmd = ("%q %q%s --json %q 2>&1"):format(exe, here .. id .. ".lua",
+        opts.quick and " --quick" or "", json)
       local t0 = parlab.clock()
       local p = io.popen(cmd)
       local out = p:read("*a")
@@ -60,15 +65,18 @@ for _, lecture in ipairs(ORDER) do
       if not ok then failures = failures + 1 end
       io.write(("  %-18s %6.1f s  %s\n"):format(id, dt, ok and "ok" or "FAILED"))
       io.flush()
-      report[#report + 1] = ("\n### %s\n\n`parlab scripts/%s.lua%s` (%.1f s)%s\n\n```\n%s```\n"):format(id, id,
+      report[#report + 1] = ("\n### %s\n\n`parlab scripts/%s.lua%s` (%.1f s)%s\n\n```\n%s```\n"):format(id,
+        id,
         opts.quick and " --quick" or "", dt, ok and "" or " **failed**", out)
       for _, c in ipairs(read_json_claims(json)) do
-        summary[#summary + 1] = ("| %s | %s | %s | %s |"):format(id, c.claim, c.measured, c.reproduced and "yes" or "**no**")
+        summary[#summary + 1] = ("| %s | %s | %s | %s |"):format(id, c.claim, c.measured,
+          c.reproduced and "yes" or "**no**")
       end
     end
   end
 end
-report[#report + 1] = "\n## Claims\n\n| experiment | lecture's claim | measured here | reproduced |\n|---|---|---|---|\n"
+report[#report + 1] = "\n## Claims\n\n| experiment | lecture's claim | measured here | reproduced" ..
+  " |\n|---|---|---|---|\n"
   .. table.concat(summary, "\n") .. "\n"
 local f = assert(io.open(opts.out .. "/report.md", "w"))
 f:write(table.concat(report))

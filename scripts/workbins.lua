@@ -5,7 +5,8 @@ package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
 local opts = lab.args(arg, { bins = 1000, dt = 50e-6, workers = 0 },
-  "usage: parlab scripts/workbins.lua [--bins N] [--dt SECONDS] [--workers N] [--quick] [--plot FILE] [--json FILE]\n")
+  "usage: parlab scripts/workbins.lua [--bins N] [--dt SECONDS] [--workers N] [--quick] [--plot FILE]" ..
+    " [--json FILE]\n")
 if opts.quick then opts.bins = 400 end
 local N = opts.workers > 0 and opts.workers or math.max(2, ncpu)
 local cols = N + 1
@@ -28,7 +29,8 @@ local function column_total(array, c)
   return s
 end
 
-lab.header(("Work per %g us bin: 1 thread, %d GIL threads, %d processes"):format(opts.dt * 1e6, N, N), "seed 003")
+lab.header(("Work per %g us bin: 1 thread, %d GIL threads, %d processes"):format(opts.dt * 1e6, N, N),
+  "seed 003")
 -- main(): a single thread.
 local single = parlab.array("i64", { opts.bins, cols })
 report_work(parlab.clock(), single, 1, opts.bins, opts.dt, cols)
@@ -60,7 +62,8 @@ local rows = {
   { how = N .. " threads, GIL", work = thr, x = thr / one },
   { how = N .. " processes", work = proc, x = proc / one },
 }
-lab.tables.print({ { "how", "how" }, { "iterations", "work", "%.0f" }, { "x one thread", "x", "%.2f" } }, rows)
+lab.tables.print({ { "how", "how" }, { "iterations", "work", "%.0f" }, { "x one thread", "x", "%.2f" } },
+  rows)
 
 -- The histogram: iterations per bin over time, for each way (aggregated to 60 columns).
 local function series(name, array, from, to)
@@ -72,9 +75,12 @@ local function series(name, array, from, to)
   end
   return { name = name, points = pts }
 end
-local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N), series("processes", processed, 1, N) }
+local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N),
+  series("processes", processed, 1, N) }
 io.write(lab.charts.lines(chart, { title = "iterations per bin", xlabel = "time (ms)", height = 12 }))
-if opts.plot then print("wrote " .. lab.charts.save(opts.plot, chart, { title = "work per time bin", xlabel = "ms" })) end
+if opts.plot then
+  print("wrote " .. lab.charts.save(opts.plot, chart, { title = "work per time bin", xlabel = "ms" }))
+end
 lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)"):format(math.min(N, ncpu)),
   rows[2].x < 1.3 and (ncpu == 1 or rows[3].x > 1.4),
   ("threads %.2fx, processes %.2fx"):format(rows[2].x, rows[3].x))

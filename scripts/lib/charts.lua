@@ -48,10 +48,13 @@ function charts.lines(series, opts)
     out[#out + 1] = label .. " |" .. table.concat(grid[r])
   end
   out[#out + 1] = (" "):rep(10) .. "+" .. ("-"):rep(W)
-  out[#out + 1] = (" "):rep(11) .. ("%-" .. (W - 10) .. "s%10s"):format(("%.3g"):format(xlo), ("%.3g"):format(xhi))
+  out[#out + 1] = (" "):rep(11) .. ("%-" .. (W - 10) .. "s%10s"):format(("%.3g"):format(xlo),
+    ("%.3g"):format(xhi))
   if opts.xlabel then out[#out + 1] = (" "):rep(11) .. opts.xlabel .. (opts.xlog and " (log)" or "") end
   local legend = {}
-  for si, s in ipairs(series) do legend[#legend + 1] = (s.mark or MARKS[(si - 1) % #MARKS + 1]) .. " " .. s.name end
+  for si, s in ipairs(series) do
+    legend[#legend + 1] = (s.mark or MARKS[(si - 1) % #MARKS + 1]) .. " " .. s.name
+  end
   out[#out + 1] = (" "):rep(11) .. table.concat(legend, "   ")
   return table.concat(out, "\n") .. "\n"
 end
@@ -64,7 +67,8 @@ function charts.bars(items, opts)
   local out = { opts.title }
   for _, it in ipairs(items) do
     local n = hi > 0 and math.floor(it[2] / hi * W + 0.5) or 0
-    out[#out + 1] = ("%-" .. lw .. "s |%s %s"):format(it[1], ("#"):rep(n), opts.fmt and opts.fmt:format(it[2]) or ("%.4g"):format(it[2]))
+    out[#out + 1] = ("%-" .. lw .. "s |%s %s"):format(it[1], ("#"):rep(n),
+      opts.fmt and opts.fmt:format(it[2]) or ("%.4g"):format(it[2]))
   end
   return table.concat(out, "\n") .. "\n"
 end
@@ -85,12 +89,15 @@ function charts.svg_lines(series, opts)
     ('<text x="%d" y="20" font-size="14">%s</text>'):format(M, opts.title or ""),
     ('<text x="%d" y="%d">%s</text>'):format(W / 2, H - 15, opts.xlabel or ""),
     ('<text x="10" y="%d">%.3g</text><text x="10" y="%d">%.3g</text>'):format(H - M, ylo, M, yhi),
-    ('<text x="%d" y="%d">%.3g</text><text x="%d" y="%d">%.3g</text>'):format(M, H - M + 15, xlo, W - M - 20, H - M + 15, xhi) }
+    ('<text x="%d" y="%d">%.3g</text><text x="%d" y="%d">%.3g</text>'):format(M, H - M + 15, xlo, W - M - 20,
+      H - M + 15, xhi) }
   for si, s in ipairs(series) do
     local color, pts = colors[(si - 1) % #colors + 1], {}
     for _, p in ipairs(s.points) do pts[#pts + 1] = ("%.1f,%.1f"):format(X(p[1]), Y(p[2])) end
-    svg[#svg + 1] = ('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'):format(color, table.concat(pts, " "))
-    svg[#svg + 1] = ('<text x="%d" y="%d" fill="%s">%s</text>'):format(W - M - 150, M + 16 * si, color, s.name)
+    svg[#svg + 1] = ('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>'):format(color,
+      table.concat(pts, " "))
+    svg[#svg + 1] = ('<text x="%d" y="%d" fill="%s">%s</text>'):format(W - M - 150, M + 16 * si, color,
+      s.name)
   end
   svg[#svg + 1] = "</svg>\n"
   return table.concat(svg, "\n")

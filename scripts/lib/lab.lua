@@ -79,7 +79,8 @@ end
 lab.claims = {}
 function lab.claim(text, reproduced, measured)
   local mark = reproduced and "reproduced" or "NOT reproduced"
-  lab.claims[#lab.claims + 1] = { claim = text, reproduced = reproduced and true or false, measured = measured }
+  lab.claims[#lab.claims + 1] = { claim = text, reproduced = reproduced and true or false,
+    measured = measured }
   io.write(("claim: %s\n  measured: %s  -> %s\n"):format(text, measured, mark))
 end
 
@@ -142,9 +143,11 @@ end
 function lab.check_workers(workers)
   local n, info = parlab.cpus()
   if workers > n then
-    return ("warning: %d workers on %d CPUs (%s): they will time-share the CPUs"):format(workers, n, info.reason)
+    return ("warning: %d workers on %d CPUs (%s): they will time-share the CPUs"):format(workers, n,
+      info.reason)
   elseif n >= 4 and workers <= n / 4 then
-    return ("warning: %d worker(s) but %d CPUs were given (%s): most will sit idle"):format(workers, n, info.reason)
+    return ("warning: %d worker(s) but %d CPUs were given (%s): most will sit idle"):format(workers, n,
+      info.reason)
   elseif n > 1 and workers == 1 then
     return ("warning: 1 worker but %d CPUs were given (%s): the others sit idle"):format(n, info.reason)
   end

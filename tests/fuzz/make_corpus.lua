@@ -3,7 +3,8 @@
 local enc = parlab.transport.encode
 local ffi = require "ffi"
 local dir = (arg and arg[1]) or os.getenv("CORPUS_DIR") or "tests/fuzz/corpus"
-assert(parlab.transport.key() == "00000000000000000000000000000001", "run with PARLAB_TRANSPORT_KEY=00000000000000000000000000000001")
+assert(parlab.transport.key() == "00000000000000000000000000000001",
+  "run with PARLAB_TRANSPORT_KEY=00000000000000000000000000000001")
 local function put(name, s) local f = assert(io.open(dir .. "/" .. name, "wb")) f:write(s) f:close() end
 put("scalars", enc(nil, true, false, 0, 127, 128, -1, 2^53, 0.1, -0.0, 0/0, 1/0, "str\0ing", ""))
 local t = { 1, 2, { x = "y" }, [true] = false, [2.5] = "f" }

@@ -41,7 +41,8 @@ end
 
 function T.near(got, want, tol, msg)
   if type(got) ~= "number" or math.abs(got - want) > tol then
-    error(string.format("%sexpected %s within %g, got %s", msg and (msg .. ": ") or "", show(want), tol, show(got)), 2)
+    error(string.format("%sexpected %s within %g, got %s", msg and (msg .. ": ") or "", show(want), tol,
+      show(got)), 2)
   end
 end
 

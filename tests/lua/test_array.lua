@@ -76,7 +76,8 @@ T.test("out-of-range access raises on both paths and names the index and length"
   T.raises("cannot set field 'x'", function() a.x = 1 end)
   T.raises("constant", function() a.len = 100 end)  -- the geometry cannot be forged from Lua
   T.raises("array.get: self must be a parlab array, got number", a.get, 5, 0)
-  T.raises("array.get: self must be a parlab array, got a cdata of another type", a.get, ffi.new("double[4]"), 0)
+  T.raises("array.get: self must be a parlab array, got a cdata of another type", a.get, ffi.new("double[4]"),
+    0)
 end)
 
 T.test("integer arrays refuse values they cannot hold on both paths", function()
@@ -116,7 +117,7 @@ T.test("a view keeps the storage alive after the array is collected", function()
   a[50] = 5
   local v = a:slice(50, 60)
   T.eq(v:refs(), 2)
-  a = nil
+  a = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.eq(v:refs(), 1)
@@ -198,7 +199,7 @@ T.test("an array of more than 2^31 elements", function()
   T.eq(parlab.kernels.sum(a), 203)
   local tail = a:slice(n - 8)
   T.eq(tail:totable(), { 0, 3, 0, 0, 0, 0, 0, 200 })
-  a, tail = nil, nil
+  a, tail = nil, nil  -- luacheck: ignore 311
   collectgarbage()
 end)
 

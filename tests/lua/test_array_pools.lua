@@ -1,6 +1,8 @@
 -- Arrays shared with a thread pool and with process pools of every start method: the workers get
 -- the same memory (no copy), their writes are visible in the parent, and native kernels run inside
 -- workers, also in forked children of a parent that already ran OpenMP kernels.
+-- A worker's global that keeps an array alive until the parent has it.
+-- luacheck: globals KEEP
 local T = require "check"
 local K = parlab.kernels
 
@@ -46,7 +48,7 @@ T.test("many thread-pool tasks take views and run kernels on one array at once",
   for i = 1, 200 do assert(got[i] == 2000 and out[i] == 2000, "task " .. i) end
   pool:close()
   pool:join()
-  pool = nil
+  pool = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.eq(a:refs(), 1)  -- every worker's view and argument released

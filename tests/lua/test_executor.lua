@@ -52,7 +52,8 @@ T.test("map, shutdown, and submit after shutdown", function()
   T.eq(f:result(), "last")
   T.raises("ThreadPoolExecutor.submit: cannot submit after shutdown", ex.submit, ex, print)
   T.raises("ThreadPoolExecutor.map: cannot submit after shutdown", ex.map, ex, print, {})
-  T.raises("expected a function, got number", parlab.ThreadPoolExecutor(1).submit, parlab.ThreadPoolExecutor(1), 5)
+  T.raises("expected a function, got number", parlab.ThreadPoolExecutor(1).submit,
+    parlab.ThreadPoolExecutor(1), 5)
 end)
 
 T.test("as_completed yields futures as they finish", function()
@@ -77,6 +78,7 @@ T.test("wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeout", functio
   T.ok(done[1] == fast)
   T.eq(#not_done, 1)
   done, not_done = parlab.wait({ fast, slow }, 0.01)
+  T.eq(#done, 1)
   T.eq(#not_done, 1)
   done, not_done = parlab.wait({ fast, slow })
   T.eq(#done, 2)
@@ -113,7 +115,9 @@ T.test("the integral lecture translates: trapezoid chunks on an executor", funct
   local h = (b - a) / n
   local total = parlab.with(parlab.ThreadPoolExecutor(2), function(ex)
     local fs = {}
-    for i = 0, N - 1 do fs[#fs + 1] = ex:submit(integral, a + i * (n / N) * h, a + (i + 1) * (n / N) * h, n / N) end
+    for i = 0, N - 1 do
+      fs[#fs + 1] = ex:submit(integral, a + i * (n / N) * h, a + (i + 1) * (n / N) * h, n / N)
+    end
     local s = 0
     for _, f in ipairs(fs) do s = s + f:result() end
     return s

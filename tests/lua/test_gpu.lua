@@ -9,7 +9,8 @@ if not ok then
   os.exit(77)
 end
 local dev = gpu.devices()[1]
-print(("device: %s (%s, %s%s)"):format(dev.name, dev.backend, dev.kind, dev.emulation and ", CPU emulation" or ""))
+print(("device: %s (%s, %s%s)"):format(dev.name, dev.backend, dev.kind,
+  dev.emulation and ", CPU emulation" or ""))
 
 local function host_matmul(a, b, m, k, n)
   local c = parlab.array(a.type, { m, n })

@@ -62,8 +62,10 @@ T.test("min, max, minmax and histogram", function()
     end
   end
   T.raises("kernels.min: the array is empty", K.min, parlab.array("f64", 0))
-  T.raises("kernels.histogram: counts must be an i64 array, got f64", K.histogram, parlab.array("f64", 3), parlab.array("f64", 3), 0, 1)
-  T.raises("kernels.histogram: lo must be a number, got no value", K.histogram, parlab.array("f64", 3), parlab.array("i64", 3))
+  T.raises("kernels.histogram: counts must be an i64 array, got f64", K.histogram, parlab.array("f64", 3),
+    parlab.array("f64", 3), 0, 1)
+  T.raises("kernels.histogram: lo must be a number, got no value", K.histogram, parlab.array("f64", 3),
+    parlab.array("i64", 3))
 end)
 
 T.test("fill, scale, copy, axpy and triad", function()
@@ -162,8 +164,10 @@ T.test("matmul through BLAS and the naive loop", function()
   end
   local f = parlab.array("f32", { 2, 2 }):fill(1)
   T.eq(K.matmul(f, f):totable(), { 2, 2, 2, 2 })
-  T.raises("kernels.matmul: shape mismatch: a is 2x3, b is 2x3", K.matmul, parlab.array("f64", { 2, 3 }), parlab.array("f64", { 2, 3 }))
-  T.raises("kernels.matmul: a and b must be matrices", K.matmul, parlab.array("f64", 4), parlab.array("f64", 4))
+  T.raises("kernels.matmul: shape mismatch: a is 2x3, b is 2x3", K.matmul, parlab.array("f64", { 2, 3 }),
+    parlab.array("f64", { 2, 3 }))
+  T.raises("kernels.matmul: a and b must be matrices", K.matmul, parlab.array("f64", 4),
+    parlab.array("f64", 4))
   T.raises("kernels.matmul_naive: c must be a parlab array, got string", K.matmul_naive, f, f, "c")
 end)
 
@@ -180,7 +184,8 @@ T.test("named errors: type and length mismatch, thread counts, argument types", 
   T.raises("kernels.sum: a must be a parlab array, got table", K.sum, { 1, 2 })
   T.raises("kernels.sum: a must be a parlab array, got no value", K.sum)
   T.raises("kernels.fill: value must be a number, got string", K.fill, f64, "1")
-  T.raises("kernels.fill: value 0.5 does not fit the array's integer type", K.fill, parlab.array("i64", 2), 0.5)
+  T.raises("kernels.fill: value 0.5 does not fit the array's integer type", K.fill, parlab.array("i64", 2),
+    0.5)
   T.raises("kernels.scale: alpha must be a number", K.scale, f64)
   T.raises("kernels.montecarlo_pi: number of points must be an integer", K.montecarlo_pi, 0, 1)
 end)
@@ -198,9 +203,11 @@ T.test("omp thread counts and BLAS threads", function()
   T.eq(parlab.omp.blas_threads(), 1)
   parlab.omp.set_blas_threads(0)
   T.eq(parlab.omp.blas_threads(), 2)
-  T.raises("omp.set_threads: thread count must be an integer between 1 and 1024, got 0", parlab.omp.set_threads, 0)
+  T.raises("omp.set_threads: thread count must be an integer between 1 and 1024, got 0",
+    parlab.omp.set_threads, 0)
   T.raises("omp.set_threads: thread count must be a number, got no value", parlab.omp.set_threads)
-  T.raises("omp.set_blas_threads: thread count must be an integer between 0 and 1024, got -1", parlab.omp.set_blas_threads, -1)
+  T.raises("omp.set_blas_threads: thread count must be an integer between 0 and 1024, got -1",
+    parlab.omp.set_blas_threads, -1)
   parlab.omp.set_threads(before)
 end)
 

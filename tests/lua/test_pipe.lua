@@ -96,7 +96,7 @@ T.test("a connection travels as a handle; closing the sender's copy after sendin
   T.eq(a:recv(), "through the copy")
   b2:close()
   T.raises("EOFError", a.recv, a)
-  local c, d = parlab.Pipe()
+  local c = parlab.Pipe()
   c:close()
   T.raises("a closed connection cannot be sent", q.put, q, c)
 end)
@@ -105,7 +105,7 @@ T.test("a forked child talks over an inherited pipe; its exit gives EOF", functi
   local a, b = parlab.Pipe()
   local pid = forked(function()
     a:close()
-    for i = 1, 1000 do b:send(b:recv() + 1) end
+    for _ = 1, 1000 do b:send(b:recv() + 1) end
     b:send("bye")
   end)
   b:close()  -- the parent's copy: the child holds its own from the fork

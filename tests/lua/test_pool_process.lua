@@ -32,12 +32,10 @@ for _, m in ipairs(methods) do
     T.eq(pool:apply(function(a, b) return a + b end, 2, 3), 5)
     local rs = {}
     for i = 1, 50 do rs[i] = pool:apply_async(function(x) return x, parlab._getpid() end, i) end
-    local pids = {}
     for i = 1, 50 do
       local v, pid = rs[i]:get()
       T.eq(v, i)
       T.ok(pid ~= parlab._getpid(), "tasks run in another process")
-      pids[pid] = true
     end
     pool:close()
     pool:join()
@@ -154,8 +152,10 @@ T.test("bad input: negative or zero workers, bad start method, non-function task
   T.raises("Pool: the number of workers must be a positive integer, got -1", parlab.Pool, -1)
   T.raises("Pool: the number of workers must be a positive integer, got 0", parlab.Pool, 0)
   T.raises("no backend named 'vfork'", parlab.Pool, 1, { start_method = "vfork" })
-  T.raises("Pool: maxtasksperchild must be a positive integer, got -1", parlab.Pool, 1, { maxtasksperchild = -1 })
-  T.raises("Pool: maxtasksperchild must be a positive integer, got 1.5", parlab.Pool, 1, { maxtasksperchild = 1.5 })
+  T.raises("Pool: maxtasksperchild must be a positive integer, got -1", parlab.Pool, 1,
+    { maxtasksperchild = -1 })
+  T.raises("Pool: maxtasksperchild must be a positive integer, got 1.5", parlab.Pool, 1,
+    { maxtasksperchild = 1.5 })
   if not parlab._pool_has_maxtasks then
     -- Refused, not silently ignored, until the pool engine can replace retired workers.
     T.raises("Pool: maxtasksperchild is not supported yet", parlab.Pool, 1, { maxtasksperchild = 10 })

@@ -4,8 +4,6 @@ local T = require "check"
 
 local write_script = T.write_script
 
-local slurp = T.slurp
-
 local gone = T.pid_gone
 
 for _, m in ipairs { "fork", "spawn", "forkserver" } do

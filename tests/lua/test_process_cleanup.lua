@@ -96,7 +96,7 @@ T.test("a child that exits is reaped without join when its object is collected",
   p:start()
   local pid = p.pid
   parlab.sleep(0.2)
-  p = nil
+  p = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.ok(wait_gone({ pid }, 5), "no zombie left")

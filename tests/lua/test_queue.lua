@@ -50,7 +50,8 @@ end)
 
 T.test("a value that cannot travel is refused with its path; the queue stays usable", function()
   local q = parlab.Queue()
-  local err = T.raises("Queue.put: cannot send item[1].co: a coroutine", q.put, q, { co = coroutine.create(print) })
+  local err = T.raises("Queue.put: cannot send item[1].co: a coroutine", q.put, q,
+    { co = coroutine.create(print) })
   T.ok(tostring(err):find("coroutine"), err)
   T.raises("Queue.put: cannot send item[1]", q.put, q, newproxy())
   T.ok(q:empty())

@@ -1,7 +1,7 @@
 -- A forked child inherits its parent's userdata for shared objects, but not their references
--- (bindings/core/shared_box.hpp; parlab.array views: bindings/modules/lua_array.cpp): collecting them there must
--- leave the parent's objects alive, and a child that uses one takes (and later drops) a reference of its
--- own.
+-- (bindings/core/shared_box.hpp; parlab.array views: bindings/modules/lua_array.cpp): collecting them
+-- there must leave the parent's objects alive, and a child that uses one takes (and later drops) a
+-- reference of its own.
 local T = require "check"
 local S = parlab._sync
 local transport = parlab.transport
@@ -70,7 +70,7 @@ T.test("a child that uses inherited objects takes references of its own and drop
     q:put("from the child")
     -- the objects it used now have two holders here: the parent's reference and the child's own
     if S.refs(lock) ~= 2 or S.refs(event) ~= 2 or S.refs(value) ~= 2 then os.exit(4) end
-    lock, event, value, q, objs = nil, nil, nil, nil, nil
+    lock, event, value, q, objs = nil, nil, nil, nil, nil  -- luacheck: ignore 311
     drop_and_collect(holder)
   end)
   T.eq(code, 0)

@@ -141,7 +141,8 @@ T.test("Barrier: parties, action, index, abort, reset, timeout", function()
 end)
 
 T.test("every object travels as a handle to the same object", function()
-  local objs = { parlab.Lock(), parlab.RLock(), parlab.Semaphore(3), parlab.BoundedSemaphore(2), parlab.Event(),
+  local objs = { parlab.Lock(), parlab.RLock(), parlab.Semaphore(3), parlab.BoundedSemaphore(2),
+    parlab.Event(),
                  parlab.Condition(), parlab.Barrier(2) }
   local back = { parlab.transport.decode(parlab.transport.encode(unpack(objs))) }
   for i, o in ipairs(objs) do
@@ -165,7 +166,8 @@ T.test("objects are freed when the last holder lets go", function()
   local l = parlab.Lock()
   local copy = parlab.transport.decode(parlab.transport.encode(l))
   T.eq(parlab._sync.refs(l), 2)
-  copy = nil
+  T.eq(parlab._sync.refs(copy), 2, "the copy is the same lock")
+  copy = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
   T.eq(parlab._sync.refs(l), 1)

@@ -1,4 +1,6 @@
 -- parlab.Thread: results, errors with the thread's traceback, timeouts, names, isolation, hammer.
+-- A global set in the main state and in a thread, to show each thread has its own.
+-- luacheck: globals shared_global
 local T = require "check"
 local exe = arg[-1]
 

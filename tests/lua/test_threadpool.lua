@@ -1,5 +1,7 @@
 -- parlab.ThreadPool: every method's results and errors, ordering, scheduling, timeouts, terminate,
 -- initializer, scoped use, pools inside threads, bad input, and a hammer with exact totals.
+-- Globals the tests set on purpose: they travel with a function, or stay in a worker for later tasks.
+-- luacheck: globals helper_global offset POOL_FACTOR
 local T = require "check"
 local exe = arg[-1]
 
@@ -19,7 +21,9 @@ local pool = parlab.ThreadPool(2)
 
 T.test("map keeps order for every chunk size and scheduling", function()
   T.eq(pool:map(sq, range(100)), squares(100))
-  for _, cs in ipairs { 1, 3, 100, 1000 } do T.eq(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs) end
+  for _, cs in ipairs { 1, 3, 100, 1000 } do
+    T.eq(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs)
+  end
   for _, sched in ipairs { "static", "dynamic", "guided" } do
     local p = parlab.ThreadPool(2, { scheduling = sched })
     T.eq(p:map(sq, range(37)), squares(37), sched)
@@ -83,7 +87,7 @@ T.test("imap yields in order, imap_unordered as tasks finish", function()
   T.eq(#got, 30)
   for i = 1, 30 do T.eq(got[i], { i, i * i }) end
   local order = {}
-  for i, v in pool:imap_unordered(function(d) parlab.sleep(d) return d end, { 0.3, 0.01 }) do order[#order + 1] = i end
+  for i in pool:imap_unordered(function(d) parlab.sleep(d) return d end, { 0.3, 0.01 }) do order[#order + 1] = i end
   T.eq(order, { 2, 1 })
 end)
 
@@ -179,7 +183,7 @@ T.test("parlab.with closes on success and terminates on error", function()
   end)
   T.eq(got, { 1, 4 })
   T.eq(p2:info().state, "closed")
-  local e = T.raises("inside with", parlab.with, parlab.ThreadPool(1), function(p)
+  T.raises("inside with", parlab.with, parlab.ThreadPool(1), function(p)
     p2 = p
     error("inside with")
   end)

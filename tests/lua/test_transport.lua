@@ -1,4 +1,6 @@
 -- parlab.transport from Lua: round trips of every kind that travels, refusals with paths, hostile bytes.
+-- Globals the tests write or leave undefined on purpose (what the transport does with them is tested).
+-- luacheck: globals transport_test_written undefined_thing sandbox_value
 local T = require "check"
 local ffi = require "ffi"
 local tr = parlab.transport
@@ -169,7 +171,8 @@ T.test("refusals name the value's path", function()
   T.raises("cannot send args[1] (metatable).__index: a coroutine", enc, setmetatable({}, { __index = co }))
   T.raises("cannot send args[1]: a userdata of no registered kind", enc, newproxy())
   T.raises("cannot send args[1]: a cdata<struct", enc, ffi.new("struct {int x;}"))
-  T.raises("cannot send args[1]: a C function that is not part of the standard library", enc, ("x"):gmatch("x"))
+  T.raises("cannot send args[1]: a C function that is not part of the standard library", enc,
+    ("x"):gmatch("x"))
   T.raises("nested more than 200 levels", enc, (function() local t = {} for _ = 1, 300 do t = { t } end return t end)())
 end)
 
@@ -270,7 +273,8 @@ T.test("a child process inherits the key and runs a function it was sent", funct
   f:close()
   f = assert(io.open(script, "w"))
   f:write(string.format("local f = io.open(%q, 'rb') local s = f:read('*a') f:close()\n", msg_file))
-  f:write("local ok, fn = pcall(parlab.transport.decode, s) io.write(ok and tostring(fn(5)) or tostring(fn))\n")
+  f:write("local ok, fn = pcall(parlab.transport.decode, s) io.write(ok and tostring(fn(5)) or" ..
+    " tostring(fn))\n")
   f:close()
   local function run(prefix)
     local p = io.popen(prefix .. "'" .. exe .. "' '" .. script .. "' 2>&1")

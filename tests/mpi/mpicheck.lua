@@ -34,7 +34,9 @@ end
 
 function M.done()
   mpi.barrier()
-  if mpi.rank == 0 then io.write(string.format("%d passed, %d failed (%d ranks)\n", T.passed, T.failed, mpi.size)) end
+  if mpi.rank == 0 then
+    io.write(string.format("%d passed, %d failed (%d ranks)\n", T.passed, T.failed, mpi.size))
+  end
   os.exit(T.failed == 0 and T.passed > 0 and 0 or 1)
 end
 

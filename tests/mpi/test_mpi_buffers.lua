@@ -1,4 +1,5 @@
--- Buffer calls (mpi4py's uppercase calls) on parlab arrays and FFI arrays, in place, under mpirun -n 2 / -n 4.
+-- Buffer calls (mpi4py's uppercase calls) on parlab arrays and FFI arrays, in place, under mpirun -n 2
+-- and -n 4.
 local T = require "mpicheck"
 local ffi = require "ffi"
 local mpi = T.mpi
@@ -12,7 +13,6 @@ end
 local function set(a, i, v)
   if parlab.isarray and parlab.isarray(a) then a.data[i] = v else a[i] = v end
 end
-local function len(a) return parlab.isarray and parlab.isarray(a) and tonumber(a.n) or ffi.sizeof(a) / ffi.sizeof(a[0]) end
 
 -- Arrays made here stay referenced to the end, so no collection runs mid-test (what is tested is MPI's
 -- use of their memory, not their finalizers).
@@ -128,7 +128,8 @@ T.test("bad buffers are errors that name the call", function()
     ffi.new("int32_t[2]"))
   T.raises("mpi.Allreduce: recvbuf has 1 elements, fewer than sendbuf's 2", mpi.Allreduce,
     ffi.new("double[2]"), ffi.new("double[1]"))
-  T.raises("op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers", mpi.Allreduce, ffi.new("double[1]"),
+  T.raises("op must be \"sum\", \"prod\", \"max\" or \"min\" for buffers", mpi.Allreduce,
+    ffi.new("double[1]"),
     ffi.new("double[1]"), function() end)
   T.raises("mpi.Bcast: root " .. size .. " is not a rank", mpi.Bcast, ffi.new("double[1]"), size)
   if rank == 0 then

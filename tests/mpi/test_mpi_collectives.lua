@@ -54,7 +54,8 @@ T.test("scatter with the wrong count fails by name, on the root and on the ranks
   local other = "mpi.scatter: rank 0 could not send its value (mpi.scatter: the root needs "
   T.raises(rank == 0 and "mpi.scatter: the root needs one item per rank: got 1" or other .. "one item per rank: got 1",
     mpi.scatter, rank == 0 and { 1 } or nil, 0)
-  T.raises(rank == 0 and "mpi.scatter: the root needs a list" or other .. "a list", mpi.scatter, rank == 0 and 5 or nil, 0)
+  T.raises(rank == 0 and "mpi.scatter: the root needs a list" or other .. "a list", mpi.scatter,
+    rank == 0 and 5 or nil, 0)
 end)
 
 local function expected(op)
@@ -80,7 +81,9 @@ T.test("reduce with each op at each root", function()
 end)
 
 T.test("allreduce with each op, strings and a Lua function", function()
-  for _, op in ipairs({ "sum", "prod", "max", "min" }) do T.eq(mpi.allreduce(rank + 1, op), expected(op), op) end
+  for _, op in ipairs({ "sum", "prod", "max", "min" }) do
+    T.eq(mpi.allreduce(rank + 1, op), expected(op), op)
+  end
   T.eq(mpi.allreduce(string.char(97 + rank), "max"), string.char(97 + size - 1))
   local concat = mpi.allreduce({ rank }, function(a, b)
     local out = {}

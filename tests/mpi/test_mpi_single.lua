@@ -84,7 +84,8 @@ T.test("init refuses another thread level once started", function()
 end)
 
 T.test("shared objects cannot reach another rank, in collectives either", function()
-  T.raises("cannot send obj[1]: a parlab.Lock, which lives in this rank's shared memory", mpi.bcast, parlab.Lock())
+  T.raises("cannot send obj[1]: a parlab.Lock, which lives in this rank's shared memory", mpi.bcast,
+    parlab.Lock())
   T.raises("cannot send sendobj[1].a: a parlab.array", mpi.gather, { a = parlab.array("i32", 2) })
   T.eq(mpi.bcast({ n = 1 }).n, 1)  -- a plain table still travels
 end)

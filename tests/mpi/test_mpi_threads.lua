@@ -9,7 +9,9 @@ T.test("hammer: every rank isends 300 messages to every other, all arrive in ord
   local sends = {}
   for dest = 0, size - 1 do
     if dest ~= rank then
-      for i = 1, N do sends[#sends + 1] = mpi.isend({ from = rank, i = i, pad = ("p"):rep(i % 50) }, dest, 1) end
+      for i = 1, N do
+        sends[#sends + 1] = mpi.isend({ from = rank, i = i, pad = ("p"):rep(i % 50) }, dest, 1)
+      end
     end
   end
   local next_from = {}
