@@ -58,13 +58,16 @@ int finalizer_trampoline(lua_State* L) {
   return call_finalizer(L, body_at(L, 1), static_cast<const char*>(lua_touserdata(L, lua_upvalueindex(2))));
 }
 
-// An __index with properties: upvalue 1 the body, upvalue 2 the methods table. A method is found by a
-// raw lookup before any C++ runs (the hot path of obj:method()); any other key goes to the body.
+// An __index with properties: upvalue 1 the body, upvalue 2 the methods table. A method (a string key)
+// is found by a raw lookup before any C++ runs, the hot path of obj:method(); any other key goes to the
+// body, numbers (a[i]) at once.
 int index_trampoline(lua_State* L) {
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(2));
-  if (!lua_isnil(L, -1)) return 1;
-  lua_pop(L, 1);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(2));
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pop(L, 1);
+  }
   return call_guarded(L, body_at(L, 1));
 }
 

@@ -297,7 +297,8 @@ const Function kFunctions[] = {{"Pipe", l_pipe},
                                {"_is_connection", l_is_connection},
                                {nullptr, nullptr}};
 
-const Function kMetamethods[] = {{"__gc", l_gc}, {"__eq", l_eq}, {"__tostring", l_tostring}, {nullptr, nullptr}};
+const Function kMetamethods[] = {
+    {"__gc", l_gc}, {"__eq", l_eq}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
 void open_pipe(lua_State* L) {
   register_type(L, {kMeta, kMethods, kMetamethods, l_index});

@@ -59,7 +59,8 @@ struct State {
   ~State() { lua_close(L); }
   // Runs code as the chunk "user.lua": "" when it succeeds, else the error message.
   std::string run(const char* code) {
-    if (luaL_loadbuffer(L, code, std::strlen(code), "@user.lua") == 0 && lua_pcall(L, 0, 0, 0) == 0) return "";
+    bool ok = luaL_loadbuffer(L, code, std::strlen(code), "@user.lua") == 0 && lua_pcall(L, 0, 0, 0) == 0;
+    if (ok) return "";
     std::string message = lua_tostring(L, -1);
     lua_pop(L, 1);
     return message;
@@ -82,7 +83,7 @@ TEST_CASE("register_type: without properties, __index is the methods table") {
               "assert(mt.__index == mt.methods and mt.methods.answer and make().size == nil)") == "");
 }
 
-TEST_CASE("register_type: an exception in a method, property or metamethod is a Lua error at the user's line") {
+TEST_CASE("register_type: an exception in a method, property or metamethod is a Lua error at the user line") {
   State s(true);
   CHECK(s.run("local p = make()\nlocal x = p.bad") == "user.lua:2: no such key: bad");
   CHECK(s.run("local p = make()\n\np:boom()") == "user.lua:3: broken on purpose");

@@ -97,7 +97,9 @@ end)
 
 T.test("a type without computed properties keeps its methods table as __index (a plain lookup)", function()
   local r = parlab.Pipe()
-  for _, o in ipairs { parlab.Queue(), parlab.SimpleQueue(), parlab.JoinableQueue(), parlab.Lock(), parlab.Event() } do
+  local plain = { parlab.Queue(), parlab.SimpleQueue(), parlab.JoinableQueue(), parlab.Lock(),
+                  parlab.Event() }
+  for _, o in ipairs(plain) do
     T.eq(type(getmetatable(o).__index), "table")
     T.ok(getmetatable(o).__index == getmetatable(o).methods)
   end
