@@ -213,9 +213,16 @@ int l_info(lua_State* L) {
   return 1;
 }
 
-// destroy() and __gc.
 int l_gc(lua_State* L) {
   if (PoolCore* c = test_core(L)) c->destroy();
+  return 0;
+}
+
+// core:destroy(): what __gc does, now; a second call does nothing.
+int l_destroy(lua_State* L) {
+  PoolCore* c = test_core(L);
+  if (!c) fail("pool.destroy: expected a pool core as self, got %s", luaL_typename(L, 1));
+  c->destroy();
   return 0;
 }
 
@@ -249,9 +256,9 @@ int l_new(lua_State* L) {
   return 1;
 }
 
-const Function methods[] = {{"submit", l_submit}, {"result", l_result}, {"cancel", l_cancel},
+const Function methods[] = {{"submit", l_submit}, {"result", l_result},       {"cancel", l_cancel},
                             {"close", l_close},   {"terminate", l_terminate}, {"join", l_join},
-                            {"info", l_info},     {"destroy", l_gc},      {nullptr, nullptr}};
+                            {"info", l_info},     {"destroy", l_destroy},     {nullptr, nullptr}};
 
 const Function metamethods[] = {{"__gc", l_gc}, {nullptr, nullptr}};
 

@@ -79,6 +79,8 @@ T.test("after a __gc called by hand, a second __gc does nothing and a use raises
   getmetatable(core).__gc(core)
   raises_here("pool: this pool's engine is gone", function() local _ = core:info() end)
   raises_here("pool: expected a pool core as self, got table", function() local _ = core.info({}) end)
+  raises_here("pool.destroy: expected a pool core as self, got number", function() core.destroy(1) end)
+  core:destroy()
 end)
 
 T.test("tostring and properties of closed objects say so", function()
