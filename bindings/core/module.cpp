@@ -173,7 +173,7 @@ void open_state(lua_State* L) {
   luaL_openlibs(L);
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");
-  lua_pushcfunction(L, luaopen_parlab);
+  push_function(L, luaopen_parlab);  // guarded: an opener may throw (shm attach)
   lua_setfield(L, -2, "parlab");
   lua_pop(L, 2);
   lua_getglobal(L, "require");
