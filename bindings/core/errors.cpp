@@ -1,3 +1,4 @@
+// call_guarded and call_finalizer (errors.hpp): how a C++ exception leaves a C function called from Lua.
 #include "bindings/core/errors.hpp"
 
 #include <cstdarg>
@@ -38,6 +39,15 @@ int call_guarded(lua_State* L, Body body) {
   lua_pushstring(L, message);
   lua_concat(L, 2);
   return lua_error(L);
+}
+
+int call_finalizer(lua_State* L, Body body, const char* type) {
+  try {
+    return body(L);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "parlab: the finalizer (__gc) of %s failed: %s\n", type, e.what());
+  }
+  return 0;
 }
 
 void fail(const char* fmt, ...) {

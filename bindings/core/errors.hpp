@@ -1,6 +1,8 @@
 #pragma once
-// The one place where C++ errors cross into Lua: every C function a binding registers is wrapped by
-// guarded<F>, which catches what the engine throws and raises it as a Lua error at the caller's line.
+// The one place where C++ errors cross into Lua. Every C function a binding registers is pushed by
+// bindings/core/module.hpp (set_functions, push_function, register_type), whose trampolines run it through
+// call_guarded: what the engine throws becomes a Lua error at the user's file:line. A __gc runs through
+// call_finalizer, which never raises.
 #include <lua.hpp>
 
 #include <exception>
@@ -12,10 +14,9 @@ using Body = int (*)(lua_State*);
 // Runs body(L); an exception becomes a Lua error "file:line: message" naming the Lua caller.
 int call_guarded(lua_State* L, Body body);
 
-template <Body F>
-int guarded(lua_State* L) {
-  return call_guarded(L, F);
-}
+// Runs a __gc body: an exception is reported on stderr, naming type, and dropped. A finalizer must never
+// raise: this LuaJIT passes a finalizer's error on to whatever allocation started the collection.
+int call_finalizer(lua_State* L, Body body, const char* type);
 
 // Throws parlab::Error with a formatted message; lets argument checks read like luaL_argerror.
 [[noreturn]] void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

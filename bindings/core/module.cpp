@@ -1,3 +1,5 @@
+// Module registration (PARLAB_MODULE), the guarded pushes of C functions and userdata types, and the
+// set-up every parlab Lua state starts with.
 #include "bindings/core/module.hpp"
 
 #include <algorithm>
@@ -43,25 +45,78 @@ ModuleRegistration::ModuleRegistration(const char* name, Opener open) {
 }
 
 namespace {
-int trampoline(lua_State* L) {
-  auto body = reinterpret_cast<Body>(lua_touserdata(L, lua_upvalueindex(1)));
-  return call_guarded(L, body);
+
+// The function values register C functions as: their body is upvalue 1 (a light userdata).
+Body body_at(lua_State* L, int upvalue) {
+  return reinterpret_cast<Body>(lua_touserdata(L, lua_upvalueindex(upvalue)));
 }
+
+int trampoline(lua_State* L) { return call_guarded(L, body_at(L, 1)); }
+
+// A __gc: upvalue 2 is the type's name, for the report of a failure.
+int finalizer_trampoline(lua_State* L) {
+  return call_finalizer(L, body_at(L, 1), static_cast<const char*>(lua_touserdata(L, lua_upvalueindex(2))));
+}
+
+// An __index with properties: upvalue 1 the body, upvalue 2 the methods table. A method (a string key)
+// is found by a raw lookup before any C++ runs, the hot path of obj:method(); any other key goes to the
+// body, numbers (a[i]) at once.
+int index_trampoline(lua_State* L) {
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(2));
+    if (!lua_isnil(L, -1)) return 1;
+    lua_pop(L, 1);
+  }
+  return call_guarded(L, body_at(L, 1));
+}
+
+void push_body(lua_State* L, Body body) { lua_pushlightuserdata(L, reinterpret_cast<void*>(body)); }
+
+// Pushes the __index of t: its methods table, or a function over it and t.properties. Stores the methods
+// table as the "methods" field of the metatable at -1 either way.
+void push_index(lua_State* L, const TypeSpec& t) {
+  lua_newtable(L);
+  if (t.methods) set_functions(L, t.methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "methods");
+  if (!t.properties) return;
+  push_body(L, t.properties);
+  lua_insert(L, -2);
+  lua_pushcclosure(L, index_trampoline, 2);
+}
+
+void push_metamethod(lua_State* L, const TypeSpec& t, const Function& m) {
+  if (std::strcmp(m.name, "__gc") != 0) return push_function(L, m.fn);
+  push_body(L, m.fn);
+  lua_pushlightuserdata(L, const_cast<char*>(t.name));
+  lua_pushcclosure(L, finalizer_trampoline, 2);
+}
+
 }  // namespace
 
 void push_function(lua_State* L, int (*body)(lua_State*)) {
-  lua_pushlightuserdata(L, reinterpret_cast<void*>(body));
+  push_body(L, body);
   lua_pushcclosure(L, trampoline, 1);
 }
 
-void push_method(lua_State* L) {
-  if (!lua_getmetatable(L, 1)) {
-    lua_pushnil(L);
-    return;
+void register_type(lua_State* L, const TypeSpec& t) {
+  luaL_newmetatable(L, t.name);
+  lua_pushstring(L, std::strncmp(t.name, "parlab.", 7) == 0 ? t.name + 7 : t.name);
+  lua_setfield(L, -2, "__name");
+  push_index(L, t);
+  lua_setfield(L, -2, "__index");
+  for (const Function* m = t.metamethods; m && m->name; ++m) {
+    if (!m->fn) continue;
+    push_metamethod(L, t, *m);
+    lua_setfield(L, -2, m->name);
   }
-  lua_getfield(L, -1, "methods");
-  lua_pushvalue(L, 2);
-  lua_rawget(L, -2);
+  lua_pop(L, 1);
+}
+
+void set_type(lua_State* L, const char* name) {
+  luaL_getmetatable(L, name);
+  lua_setmetatable(L, -2);
 }
 
 void preload_chunks(lua_State* L, const EmbeddedChunk* chunks) {
@@ -118,7 +173,7 @@ void open_state(lua_State* L) {
   luaL_openlibs(L);
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");
-  lua_pushcfunction(L, luaopen_parlab);
+  push_function(L, luaopen_parlab);  // guarded: an opener may throw (shm attach)
   lua_setfield(L, -2, "parlab");
   lua_pop(L, 2);
   lua_getglobal(L, "require");

@@ -22,9 +22,28 @@ void set_functions(lua_State* L, const Function* fns);
 // Pushes body as a Lua function wrapped by call_guarded.
 void push_function(lua_State* L, int (*body)(lua_State*));
 
-// The tail of an __index that serves some keys itself: pushes the method the key (stack index 2) names
-// in the "methods" table of the object's (stack index 1) metatable, or nil.
-void push_method(lua_State* L);
+// A userdata type, as register_type makes it:
+//   register_type(L, {"parlab.Queue", queue_methods, queue_metamethods});
+// methods (obj:put(...)) are served by __index and also stored as the metatable's "methods" (for the Lua
+// side to extend); metamethods is every other entry of the metatable ("__gc", "__eq", "__tostring",
+// "__len", "__newindex", ...). properties, when set, serves obj.key for keys that name no method: it
+// reads the object at stack index 1 and the key at 2, pushes the value and returns 1, or returns 0 (nil).
+// Either list may be nullptr; an entry whose function is nullptr is left out (a list may hold optional ones).
+struct TypeSpec {
+  const char* name;  // the registry key, a constant (the __gc keeps it); __name is the part after "parlab."
+  const Function* methods = nullptr;
+  const Function* metamethods = nullptr;
+  int (*properties)(lua_State*) = nullptr;
+};
+
+// Registers t's metatable under t.name. Every function in it goes through call_guarded, so an error
+// crosses once, at the user's file:line; "__gc" through call_finalizer instead, as a finalizer must
+// never raise (a __gc body reads its object with a test such as luaL_testudata, never a check). With no
+// properties, __index is the methods table itself: a plain table lookup, which the JIT compiles.
+void register_type(lua_State* L, const TypeSpec& t);
+
+// Gives the userdata at index -1 the metatable registered as name (by register_type).
+void set_type(lua_State* L, const char* name);
 
 }  // namespace parlab::lua
 

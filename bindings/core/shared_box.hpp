@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <new>
 
+#include "bindings/core/module.hpp"
 #include "engine/queues/pipe_holders.hpp"
 #include "engine/arena/shared_object.hpp"
 
@@ -62,8 +63,7 @@ B& push_box(lua_State* L, shm::Ref<T> ref, const char* mt) {
   b->magic = B::kMagic;
   b->ref = std::move(ref);
   b->owner = my_pid();
-  luaL_getmetatable(L, mt);
-  lua_setmetatable(L, -2);
+  set_type(L, mt);
   return *b;
 }
 

@@ -56,8 +56,11 @@ void arm_hook(void* state, bool arm) {
 // The state whose hook the engine may arm for this thread; cleared when that state closes.
 thread_local lua_State* t_armed_state = nullptr;
 
+// The registry userdata whose __gc runs when its state closes; it holds that state.
+const char* const kSentinelMeta = "parlab.GilSentinel";
+
 int sentinel_gc(lua_State* L) {
-  auto* owner = static_cast<lua_State**>(lua_touserdata(L, 1));
+  auto* owner = static_cast<lua_State**>(luaL_testudata(L, 1, kSentinelMeta));
   if (owner && t_armed_state == *owner) {
     gil::set_drop_notifier(nullptr, nullptr);
     t_armed_state = nullptr;
@@ -84,10 +87,7 @@ void offer_state(lua_State* L) {
   if (have) return;
   auto* owner = static_cast<lua_State**>(lua_newuserdata(L, sizeof(lua_State*)));
   *owner = L;
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, sentinel_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  set_type(L, kSentinelMeta);
   lua_setfield(L, LUA_REGISTRYINDEX, "parlab.gil.sentinel");
 }
 
@@ -257,7 +257,10 @@ const Function gil_functions[] = {{"enable", l_enable},
                                   {"_probe", l_probe},
                                   {nullptr, nullptr}};
 
+const Function sentinel_metamethods[] = {{"__gc", sentinel_gc}, {nullptr, nullptr}};
+
 void open_gil(lua_State* L) {
+  register_type(L, {kSentinelMeta, nullptr, sentinel_metamethods});
   lua_pushlightuserdata(L, L);
   lua_setfield(L, LUA_REGISTRYINDEX, "parlab.gil.main");
   lua_newtable(L);

@@ -25,8 +25,7 @@ BufferRef& check_device(lua_State* L, int idx) {
 
 void push_array(lua_State* L, BufferRef b) {
   new (lua_newuserdata(L, sizeof(BufferRef))) BufferRef(std::move(b));
-  luaL_getmetatable(L, kArrayMeta);
-  lua_setmetatable(L, -2);
+  set_type(L, kArrayMeta);
 }
 
 gpu::Elem check_elem(lua_State* L, int idx) {
@@ -137,7 +136,7 @@ int l_status(lua_State* L) {
   return 2;
 }
 
-// Fields of a device array: shape, type, and #d.
+// Fields of a device array: shape, type, bytes (TypeSpec::properties; #d is __len).
 int l_index(lua_State* L) {
   BufferRef& b = check_device(L, 1);
   const char* k = luaL_checkstring(L, 2);
@@ -154,7 +153,7 @@ int l_index(lua_State* L) {
   } else if (std::strcmp(k, "bytes") == 0) {
     lua_pushnumber(L, double(b->bytes()));
   } else {
-    push_method(L);
+    return 0;
   }
   return 1;
 }
@@ -164,14 +163,15 @@ int l_len(lua_State* L) {
   return 1;
 }
 
+// Frees the device memory now; a freed array is an empty BufferRef, which check_device refuses.
 int l_gc(lua_State* L) {
-  auto* p = static_cast<BufferRef*>(luaL_checkudata(L, 1, kArrayMeta));
-  p->~BufferRef();
-  new (p) BufferRef();
+  if (auto* p = static_cast<BufferRef*>(luaL_testudata(L, 1, kArrayMeta))) p->reset();
   return 0;
 }
 
 int l_tostring(lua_State* L) {
+  auto* p = static_cast<BufferRef*>(luaL_testudata(L, 1, kArrayMeta));
+  if (p && !*p) return lua_pushstring(L, "gpu.array(freed)"), 1;
   BufferRef& b = check_device(L, 1);
   if (b->cols())
     lua_pushfstring(L, "gpu.array(\"%s\", {%d, %d})", b->elem() == gpu::Elem::F64 ? "f64" : "f32",
@@ -185,15 +185,10 @@ const Function functions[] = {{"array", l_array},         {"matmul", l_matmul}, 
                               {"reset", l_reset},         {"_status", l_status}, {"from_host", l_from_host},
                               {"_to_host", l_to_host},    {nullptr, nullptr}};
 
-const Function meta[] = {{"__index", l_index}, {"__len", l_len}, {"__gc", l_gc}, {"__tostring", l_tostring},
-                         {nullptr, nullptr}};
+const Function meta[] = {{"__len", l_len}, {"__gc", l_gc}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
 void open_gpu(lua_State* L) {
-  luaL_newmetatable(L, kArrayMeta);
-  set_functions(L, meta);
-  lua_newtable(L);
-  lua_setfield(L, -2, "methods");  // filled by bindings/modules/gpu.lua (to_host, ...)
-  lua_pop(L, 1);
+  register_type(L, {kArrayMeta, nullptr, meta, l_index});  // methods: bindings/modules/gpu.lua (to_host, ...)
   lua_newtable(L);
   set_functions(L, functions);
   luaL_getmetatable(L, kArrayMeta);

@@ -219,11 +219,8 @@ int l_gc(lua_State* L) {
   return 0;
 }
 
-// Properties read like Python's attributes: c.closed, c.readable, c.writable.
+// Properties read like Python's attributes: c.closed, c.readable, c.writable (TypeSpec::properties).
 int l_index(lua_State* L) {
-  lua_pushvalue(L, 2);
-  lua_rawget(L, lua_upvalueindex(1));
-  if (!lua_isnil(L, -1)) return 1;
   ConnBox* b = test_box<ConnBox>(L, 1);
   const char* k = lua_tostring(L, 2);
   if (!b || !k) return 0;
@@ -300,21 +297,11 @@ const Function kFunctions[] = {{"Pipe", l_pipe},
                                {"_is_connection", l_is_connection},
                                {nullptr, nullptr}};
 
+const Function kMetamethods[] = {
+    {"__gc", l_gc}, {"__eq", l_eq}, {"__tostring", l_tostring}, {nullptr, nullptr}};
+
 void open_pipe(lua_State* L) {
-  luaL_newmetatable(L, kMeta);
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, l_eq);
-  lua_setfield(L, -2, "__eq");
-  push_function(L, l_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushstring(L, "Connection");
-  lua_setfield(L, -2, "__name");
-  lua_newtable(L);
-  set_functions(L, kMethods);
-  lua_pushcclosure(L, l_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  register_type(L, {kMeta, kMethods, kMetamethods, l_index});
   set_functions(L, kFunctions);
 }
 

@@ -32,16 +32,21 @@ struct PoolCore {
   std::unordered_map<std::uint64_t, std::uint64_t> task_fn;  // task id -> function id
   std::uint64_t next_fn = 1;
 
+  // Frees all the core holds, leaving nothing for a destructor: __gc calls this instead of ~PoolCore, so
+  // that a second call (destroy(), then __gc) finds an empty core.
   void destroy() {
     pool.reset();  // terminates and joins workers still running
     for (auto& [id, b] : blobs) shm::deallocate(b.addr);
-    blobs.clear();
-    task_fn.clear();
+    blobs = {};
+    task_fn = {};
   }
 };
 
+PoolCore* test_core(lua_State* L) { return static_cast<PoolCore*>(luaL_testudata(L, 1, kMeta)); }
+
 PoolCore& check_core(lua_State* L) {
-  auto* c = static_cast<PoolCore*>(luaL_checkudata(L, 1, kMeta));
+  PoolCore* c = test_core(L);
+  if (!c) fail("pool: expected a pool core as self, got %s", luaL_typename(L, 1));
   if (!c->pool) fail("pool: this pool's engine is gone");
   return *c;
 }
@@ -209,7 +214,15 @@ int l_info(lua_State* L) {
 }
 
 int l_gc(lua_State* L) {
-  static_cast<PoolCore*>(luaL_checkudata(L, 1, kMeta))->destroy();
+  if (PoolCore* c = test_core(L)) c->destroy();
+  return 0;
+}
+
+// core:destroy(): what __gc does, now; a second call does nothing.
+int l_destroy(lua_State* L) {
+  PoolCore* c = test_core(L);
+  if (!c) fail("pool.destroy: expected a pool core as self, got %s", luaL_typename(L, 1));
+  c->destroy();
   return 0;
 }
 
@@ -236,32 +249,21 @@ int l_new(lua_State* L) {
   auto launcher = factory(L, 3);
   auto* core = static_cast<PoolCore*>(lua_newuserdata(L, sizeof(PoolCore)));
   new (core) PoolCore();
-  luaL_getmetatable(L, kMeta);
-  lua_setmetatable(L, -2);
+  set_type(L, kMeta);
   lua_newtable(L);
   lua_setfenv(L, -2);
   core->pool = std::make_unique<pool::Pool>(n, std::move(launcher), std::move(init), max_tasks_arg(L, 3));
   return 1;
 }
 
-int l_gc_final(lua_State* L) {
-  l_gc(L);
-  static_cast<PoolCore*>(lua_touserdata(L, 1))->~PoolCore();
-  return 0;
-}
-
-const Function methods[] = {{"submit", l_submit}, {"result", l_result}, {"cancel", l_cancel},
+const Function methods[] = {{"submit", l_submit}, {"result", l_result},       {"cancel", l_cancel},
                             {"close", l_close},   {"terminate", l_terminate}, {"join", l_join},
-                            {"info", l_info},     {"destroy", l_gc},      {nullptr, nullptr}};
+                            {"info", l_info},     {"destroy", l_destroy},     {nullptr, nullptr}};
+
+const Function metamethods[] = {{"__gc", l_gc}, {nullptr, nullptr}};
 
 void open_pool_core(lua_State* L) {
-  luaL_newmetatable(L, kMeta);
-  lua_newtable(L);
-  set_functions(L, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, l_gc_final);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  register_type(L, {kMeta, methods, metamethods});
   push_function(L, l_new);
   lua_setfield(L, -2, "_pool_core");
 }

@@ -23,7 +23,10 @@ constexpr const char* kChildMeta = "parlab.ProcessChild";
 using ChildPtr = std::shared_ptr<process::Child>;
 
 ChildPtr& check_child(lua_State* L) {
-  return *static_cast<ChildPtr*>(luaL_checkudata(L, 1, kChildMeta));
+  auto* child = static_cast<ChildPtr*>(luaL_testudata(L, 1, kChildMeta));
+  if (!child) fail("Process: expected a child handle as self, got %s", luaL_typename(L, 1));
+  if (!*child) fail("Process: this child handle was finalized (its __gc ran)");
+  return *child;
 }
 
 process::Method method_arg(lua_State* L, int idx, const char* who) {
@@ -61,15 +64,15 @@ int l_proc_start(lua_State* L) {
   }
   auto* ud = static_cast<ChildPtr*>(lua_newuserdata(L, sizeof(ChildPtr)));
   new (ud) ChildPtr(std::move(child));
-  luaL_getmetatable(L, kChildMeta);
-  lua_setmetatable(L, -2);
+  set_type(L, kChildMeta);
   return 1;
 }
 
 int l_child_gc(lua_State* L) {
-  auto* ud = static_cast<ChildPtr*>(luaL_checkudata(L, 1, kChildMeta));
-  if (*ud) (*ud)->poll();  // reaps it if it ended; else the registry keeps it for exit
-  ud->~ChildPtr();
+  auto* ud = static_cast<ChildPtr*>(luaL_testudata(L, 1, kChildMeta));
+  if (!ud || !*ud) return 0;
+  ChildPtr child = std::move(*ud);  // leaves the userdata empty: a second call does nothing
+  child->poll();  // reaps it if it ended; else the registry keeps it for exit
   return 0;
 }
 
@@ -159,6 +162,7 @@ const Function child_methods[] = {{"pid", l_child_pid},       {"poll", l_child_p
                                   {"signal", l_child_signal}, {"how", l_child_how},     {"method", l_child_method},
                                   {nullptr, nullptr}};
 
+const Function child_metamethods[] = {{"__gc", l_child_gc}, {nullptr, nullptr}};
 const Function functions[] = {{"_proc_start", l_proc_start},
                               {"_set_start_method", l_set_start_method},
                               {"get_start_method", l_get_start_method},
@@ -172,13 +176,7 @@ const Function functions[] = {{"_proc_start", l_proc_start},
 
 void open_process(lua_State* L) {
   shm::attach_from_environment();  // a spawned child must attach before anything allocates
-  luaL_newmetatable(L, kChildMeta);
-  lua_pushcfunction(L, l_child_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_newtable(L);
-  set_functions(L, child_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  register_type(L, {kChildMeta, child_methods, child_metamethods});
   set_functions(L, functions);
   lua_pushboolean(L, pool_has_maxtasks());
   lua_setfield(L, -2, "_pool_has_maxtasks");

@@ -197,25 +197,18 @@ const Function kJoinableMethods[] = {{"task_done", l_task_done}, {"join", l_join
 const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get}, {"empty", l_empty},
                                    {"close", l_close},     {"is_closed", l_is_closed}, {nullptr, nullptr}};
 
-void make_metatable(lua_State* L, std::int32_t flavor) {
-  luaL_newmetatable(L, kMetaNames[flavor]);
-  lua_pushcfunction(L, gc<QueueBox>);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, same_object<QueueBox>);
-  lua_setfield(L, -2, "__eq");
-  push_function(L, l_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushstring(L, kTypeNames[flavor]);
-  lua_setfield(L, -2, "__name");
-  lua_newtable(L);
-  if (flavor == kSimple) {
-    set_functions(L, kSimpleMethods);
-  } else {
-    set_functions(L, kQueueMethods);
-    if (flavor == kJoinable) set_functions(L, kJoinableMethods);
-  }
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+const Function kMetamethods[] = {
+    {"__gc", gc<QueueBox>}, {"__eq", same_object<QueueBox>}, {"__tostring", l_tostring}, {nullptr, nullptr}};
+
+// The three queue types; JoinableQueue has Queue's methods and its own.
+void register_queue_types(lua_State* L) {
+  register_type(L, {kMetaNames[kPlain], kQueueMethods, kMetamethods});
+  register_type(L, {kMetaNames[kSimple], kSimpleMethods, kMetamethods});
+  register_type(L, {kMetaNames[kJoinable], kQueueMethods, kMetamethods});
+  luaL_getmetatable(L, kMetaNames[kJoinable]);
+  lua_getfield(L, -1, "methods");
+  set_functions(L, kJoinableMethods);
+  lua_pop(L, 2);
 }
 
 const Function kFunctions[] = {{"Queue", l_new<kPlain>},
@@ -228,7 +221,7 @@ const Function kFunctions[] = {{"Queue", l_new<kPlain>},
                                {nullptr, nullptr}};
 
 void open_queue(lua_State* L) {
-  for (std::int32_t f : {kPlain, kJoinable, kSimple}) make_metatable(L, f);
+  register_queue_types(L);
   set_functions(L, kFunctions);
 }
 

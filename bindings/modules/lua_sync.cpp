@@ -236,11 +236,11 @@ void open_sync(lua_State* L) {
   lua_newtable(L);
   lua_setfield(L, -2, "methods");
   set_functions(L, constructors);
-  make_type<LockObject>(L, kLock, lock_methods, lock_tostring);
-  make_type<LockObject>(L, kRLock, lock_methods, lock_tostring);
-  make_type<SemaphoreObject>(L, kSema, sema_methods, sema_tostring);
-  make_type<SemaphoreObject>(L, kBSema, sema_methods, sema_tostring);
-  make_type<EventObject>(L, kEvent, event_methods, event_tostring);
+  make_type<LockObject>(L, {kLock, lock_methods, lock_tostring});
+  make_type<LockObject>(L, {kRLock, lock_methods, lock_tostring});
+  make_type<SemaphoreObject>(L, {kSema, sema_methods, sema_tostring});
+  make_type<SemaphoreObject>(L, {kBSema, sema_methods, sema_tostring});
+  make_type<EventObject>(L, {kEvent, event_methods, event_tostring});
   open_sync_wait(L);
   lua_setfield(L, -2, "_sync");
 }

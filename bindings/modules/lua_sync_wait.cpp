@@ -192,8 +192,8 @@ const Function functions[] = {{"Condition", new_condition},
 
 void open_sync_wait(lua_State* L) {
   set_functions(L, functions);
-  make_type<ConditionObject>(L, kCond, cond_methods, cond_tostring);
-  make_type<BarrierObject>(L, kBarrier, barrier_methods, barrier_tostring);
+  make_type<ConditionObject>(L, {kCond, cond_methods, cond_tostring});
+  make_type<BarrierObject>(L, {kBarrier, barrier_methods, barrier_tostring});
 }
 
 }  // namespace parlab::lua

@@ -26,6 +26,7 @@ namespace parlab::lua {
 namespace {
 
 const char* const kMeta = "parlab.Thread";
+const char* const kChildrenMeta = "parlab.ThreadChildren";
 char kChildrenKey;
 
 struct Record {
@@ -92,11 +93,13 @@ void thread_body(Record* rec) {
 
 // Waits for every unfinished child: the state is closing (the script ended, or a thread returned).
 int l_children_gc(lua_State* L) {
-  auto* c = static_cast<ChildrenPtr*>(lua_touserdata(L, 1));
+  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, 1, kChildrenMeta));
+  if (!c || !*c) return 0;
+  ChildrenPtr children = std::move(*c);  // leaves the userdata empty: a second call does nothing
   std::vector<RecordPtr> list;
   {
-    std::lock_guard<std::mutex> hold((*c)->mu);
-    list.swap((*c)->list);
+    std::lock_guard<std::mutex> hold(children->mu);
+    list.swap(children->list);
   }
   for (auto& r : list) {
     if (!r->thread->started()) continue;
@@ -111,7 +114,6 @@ int l_children_gc(lua_State* L) {
     std::lock_guard<std::mutex> hold(r->mu);
     report_locked(*r);
   }
-  c->~ChildrenPtr();
   return 0;
 }
 
@@ -128,10 +130,7 @@ ChildrenPtr state_children(lua_State* L) {
   auto* c = static_cast<ChildrenPtr*>(lua_newuserdata(L, sizeof(ChildrenPtr)));
   new (c) ChildrenPtr(std::make_shared<Children>());
   ChildrenPtr made = *c;
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, l_children_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  set_type(L, kChildrenMeta);
   lua_rawset(L, LUA_REGISTRYINDEX);
   return made;
 }
@@ -139,6 +138,7 @@ ChildrenPtr state_children(lua_State* L) {
 Record& check_thread(lua_State* L, const char* fn) {
   auto* h = static_cast<Handle*>(luaL_testudata(L, 1, kMeta));
   if (!h) fail("Thread.%s: expected a Thread (call it as t:%s(...)), got %s", fn, fn, luaL_typename(L, 1));
+  if (!h->rec) fail("Thread.%s: this Thread was finalized (its __gc ran)", fn);
   return *h->rec;
 }
 
@@ -152,8 +152,7 @@ int l_new(lua_State* L) {
   rec->thread = std::make_unique<Thread>([raw] { thread_body(raw); });
   auto* h = static_cast<Handle*>(lua_newuserdata(L, sizeof(Handle)));
   new (h) Handle{std::move(rec)};
-  luaL_getmetatable(L, kMeta);
-  lua_setmetatable(L, -2);
+  set_type(L, kMeta);
   return 1;
 }
 
@@ -197,7 +196,7 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-// Fields first (name, ident, native_id), then methods.
+// t.name, t.ident, t.native_id (TypeSpec::properties).
 int l_index(lua_State* L) {
   Record& r = check_thread(L, "index");
   const char* key = lua_tostring(L, 2);
@@ -210,21 +209,18 @@ int l_index(lua_State* L) {
     lua_pushstring(L, r.name.c_str());
     return 1;
   }
-  push_method(L);
-  return 1;
+  return 0;
 }
 
 int l_gc(lua_State* L) {
-  auto* h = static_cast<Handle*>(lua_touserdata(L, 1));
-  {
-    Record& r = *h->rec;
-    std::lock_guard<std::mutex> hold(r.mu);
-    if (r.thread->finished())
-      report_locked(r);
-    else
-      r.orphaned = true;
-  }
-  h->~Handle();
+  auto* h = static_cast<Handle*>(luaL_testudata(L, 1, kMeta));
+  if (!h || !h->rec) return 0;
+  RecordPtr rec = std::move(h->rec);  // leaves the Handle empty: a second call does nothing
+  std::lock_guard<std::mutex> hold(rec->mu);
+  if (rec->thread->finished())
+    report_locked(*rec);
+  else
+    rec->orphaned = true;
   return 0;
 }
 
@@ -235,22 +231,14 @@ int l_ident(lua_State* L) {
 
 const Function methods[] = {{"start", l_start}, {"join", l_join}, {"is_alive", l_is_alive}, {nullptr, nullptr}};
 
+const Function metamethods[] = {{"__tostring", l_tostring}, {"__gc", l_gc}, {nullptr, nullptr}};
+const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};
+const Function functions[] = {{"_thread_new", l_new}, {"_thread_ident", l_ident}, {nullptr, nullptr}};
+
 void open_thread(lua_State* L) {
-  luaL_newmetatable(L, kMeta);
-  lua_newtable(L);
-  set_functions(L, methods);
-  lua_setfield(L, -2, "methods");
-  push_function(L, l_index);
-  lua_setfield(L, -2, "__index");
-  push_function(L, l_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, l_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-  push_function(L, l_new);
-  lua_setfield(L, -2, "_thread_new");
-  push_function(L, l_ident);
-  lua_setfield(L, -2, "_thread_ident");
+  register_type(L, {kMeta, methods, metamethods, l_index});
+  register_type(L, {kChildrenMeta, nullptr, children_metamethods});
+  set_functions(L, functions);
 }
 
 }  // namespace

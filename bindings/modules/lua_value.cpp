@@ -104,14 +104,13 @@ int value_tostring(lua_State* L) {
   return 1;
 }
 
-// v.value, v.type, and the methods.
+// v.value and v.type (TypeSpec::properties).
 int value_index(lua_State* L) {
   ValueObject& v = value_arg(L, "Value");
   const char* k = lua_tostring(L, 2);
   if (k && !std::strcmp(k, "value")) return push_element(L, v.type, shared::load(v.type, v.data)), 1;
   if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(v.type)), 1;
-  push_method(L);
-  return 1;
+  return 0;
 }
 
 int value_newindex(lua_State* L) {
@@ -174,7 +173,7 @@ int array_totable(lua_State* L) {
 
 const Function array_methods[] = {{"get_lock", array_get_lock}, {"totable", array_totable}, {nullptr, nullptr}};
 
-// a[i] (0-based), a.type, a.len, and the methods.
+// a[i] (0-based), a.type and a.len (TypeSpec::properties).
 int array_index(lua_State* L) {
   ArrayObject& a = array_arg(L, "Array");
   if (lua_type(L, 2) == LUA_TNUMBER) {
@@ -184,8 +183,7 @@ int array_index(lua_State* L) {
   const char* k = lua_tostring(L, 2);
   if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(a.type)), 1;
   if (k && !std::strcmp(k, "len")) return lua_pushnumber(L, double(a.size)), 1;
-  push_method(L);
-  return 1;
+  return 0;
 }
 
 int array_newindex(lua_State* L) {
@@ -241,22 +239,8 @@ void open_value(lua_State* L) {
   lua_newtable(L);
   lua_setfield(L, -2, "methods");
   set_functions(L, functions);
-  make_type<ValueObject>(L, kValue, value_methods, value_tostring);
-  luaL_getmetatable(L, kValue);
-  lua_getfield(L, -1, "__index");
-  lua_setfield(L, -2, "methods");
-  push_function(L, value_index);
-  lua_setfield(L, -2, "__index");
-  push_function(L, value_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pop(L, 1);
-  make_type<ArrayObject>(L, kArray, array_methods, array_tostring);
-  luaL_getmetatable(L, kArray);
-  lua_getfield(L, -1, "__index");
-  lua_setfield(L, -2, "methods");
-  const Function meta[] = {{"__index", array_index}, {"__newindex", array_newindex}, {"__len", array_len}, {nullptr, nullptr}};
-  set_functions(L, meta);
-  lua_pop(L, 1);
+  make_type<ValueObject>(L, {kValue, value_methods, value_tostring, value_index, value_newindex});
+  make_type<ArrayObject>(L, {kArray, array_methods, array_tostring, array_index, array_newindex, array_len});
   open_value_list(L);
   lua_setfield(L, -2, "_value");
 }

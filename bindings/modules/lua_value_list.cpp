@@ -130,8 +130,7 @@ int list_get(lua_State* L) {
     push_item(L, l.get(list_index(L, 2, l.size, "ShareableList")));
     return 1;
   }
-  push_method(L);
-  return 1;
+  return 0;
 }
 
 int list_set(lua_State* L) {
@@ -161,13 +160,7 @@ const Function list_methods[] = {{"totable", list_totable},   {"count", list_cou
 void open_value_list(lua_State* L) {
   push_function(L, new_list);
   lua_setfield(L, -2, "ShareableList");
-  make_type<ListObject>(L, kList, list_methods, list_tostring);
-  luaL_getmetatable(L, kList);
-  lua_getfield(L, -1, "__index");
-  lua_setfield(L, -2, "methods");
-  const Function meta[] = {{"__index", list_get}, {"__newindex", list_set}, {"__len", list_len}, {nullptr, nullptr}};
-  set_functions(L, meta);
-  lua_pop(L, 1);
+  make_type<ListObject>(L, {kList, list_methods, list_tostring, list_get, list_set, list_len});
 }
 
 }  // namespace parlab::lua

@@ -87,30 +87,33 @@ inline shm::Offset parse_offset(lua_State* L, int idx, const char* what) {
   return v;
 }
 
-inline void new_metatable(lua_State* L, const char* name, lua_CFunction gc_fn) {
-  luaL_newmetatable(L, name);
-  lua_pushcfunction(L, gc_fn);
-  lua_setfield(L, -2, "__gc");
-  lua_pushstring(L, name + 7);  // "parlab.Lock" -> "Lock"
-  lua_setfield(L, -2, "__name");
-}
+// A sync or value type beyond what every box type has (__gc, and __eq: the same shared object). The last
+// three are for Value, Array and ShareableList: TypeSpec::properties, __newindex and __len.
+struct SyncType {
+  const char* name;  // "parlab.Lock"
+  const Function* methods;
+  int (*tostring)(lua_State*);
+  int (*properties)(lua_State*) = nullptr;
+  int (*newindex)(lua_State*) = nullptr;
+  int (*len)(lua_State*) = nullptr;
+};
 
-// Creates metatable `name` with __gc, __eq, __tostring and __index = a new methods table, and stores the
-// methods table as methods[short name] in the table at -1 (for the Lua side to extend).
+// Registers the type (register_type) and stores its methods table as methods[short name] in the table at
+// -1, for the Lua side to extend.
 template <class T>
-void make_type(lua_State* L, const char* name, const Function* methods, int (*tostring_fn)(lua_State*)) {
-  new_metatable(L, name, shared_box::gc<Box<T>>);
-  lua_pushcfunction(L, shared_box::same_object<Box<shm::Header>>);
-  lua_setfield(L, -2, "__eq");
-  push_function(L, tostring_fn);
-  lua_setfield(L, -2, "__tostring");
-  lua_newtable(L);
-  set_functions(L, methods);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "__index");
+void make_type(lua_State* L, const SyncType& s) {
+  const Function meta[] = {{"__gc", shared_box::gc<Box<T>>},
+                           {"__eq", shared_box::same_object<Box<shm::Header>>},
+                           {"__tostring", s.tostring},
+                           {"__newindex", s.newindex},
+                           {"__len", s.len},
+                           {nullptr, nullptr}};
+  register_type(L, {s.name, s.methods, meta, s.properties});
+  luaL_getmetatable(L, s.name);
+  lua_getfield(L, -1, "methods");
   lua_getfield(L, -3, "methods");
   lua_pushvalue(L, -2);
-  lua_setfield(L, -2, name + 7);
+  lua_setfield(L, -2, s.name + 7);  // "parlab.Lock" -> "Lock"
   lua_pop(L, 3);
 }
 

@@ -23,6 +23,7 @@ struct LuaRequest {
 LuaRequest* check_request(lua_State* L, const char* fn) {
   auto* r = static_cast<LuaRequest*>(luaL_testudata(L, 1, kRequestMeta));
   if (!r) fail("%s: expected a Request (use req:%s(), with a colon), got %s", fn, fn + 12, luaL_typename(L, 1));
+  if (!r->request) fail("%s: this Request was finalized (its __gc ran)", fn);
   return r;
 }
 
@@ -57,20 +58,23 @@ int l_test(lua_State* L) {
 }
 
 int l_gc(lua_State* L) {
-  auto* r = static_cast<LuaRequest*>(luaL_checkudata(L, 1, kRequestMeta));
-  delete r->request;
-  r->request = nullptr;
+  if (auto* r = static_cast<LuaRequest*>(luaL_testudata(L, 1, kRequestMeta))) {
+    delete r->request;
+    r->request = nullptr;
+  }
   return 0;
 }
 
 int l_tostring(lua_State* L) {
-  auto* r = static_cast<LuaRequest*>(luaL_checkudata(L, 1, kRequestMeta));
+  auto* r = static_cast<LuaRequest*>(luaL_testudata(L, 1, kRequestMeta));
+  if (!r) fail("mpi.Request.__tostring: expected a Request, got %s", luaL_typename(L, 1));
   const char* kind = r->kind == RequestKind::send ? "send" : "recv";
   lua_pushfstring(L, "mpi.Request(%s, %s)", kind, r->request && r->request->done() ? "done" : "pending");
   return 1;
 }
 
 const Function methods[] = {{"wait", l_wait}, {"test", l_test}, {"Wait", l_wait}, {"Test", l_test}, {nullptr, nullptr}};
+const Function metamethods[] = {{"__gc", l_gc}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
 }  // namespace
 
@@ -90,8 +94,7 @@ void push_request(lua_State* L, std::unique_ptr<mpi::Request> request, RequestKi
   r->request = request.release();
   r->kind = kind;
   r->delivered = false;
-  luaL_getmetatable(L, kRequestMeta);
-  lua_setmetatable(L, -2);
+  set_type(L, kRequestMeta);
   // The environment table keeps the array alive as long as the request.
   lua_createtable(L, 1, 0);
   if (keep_idx) {
@@ -101,17 +104,6 @@ void push_request(lua_State* L, std::unique_ptr<mpi::Request> request, RequestKi
   lua_setfenv(L, -2);
 }
 
-void open_mpi_requests(lua_State* L) {
-  if (luaL_newmetatable(L, kRequestMeta)) {
-    lua_newtable(L);
-    set_functions(L, methods);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, l_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
-  lua_pop(L, 1);
-}
+void open_mpi_requests(lua_State* L) { register_type(L, {kRequestMeta, methods, metamethods}); }
 
 }  // namespace parlab::lua

@@ -2,6 +2,7 @@
 // what to install, so a script fails at its first MPI line with the fix rather than "attempt to index nil".
 #include <lua.hpp>
 
+#include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 
 namespace parlab::lua {
@@ -10,20 +11,14 @@ namespace {
 constexpr const char* kMissing =
     "parlab was built without MPI: install libopenmpi-dev and openmpi-bin, then rebuild";
 
-int missing(lua_State* L) {
-  luaL_where(L, 1);
-  lua_pushstring(L, kMissing);
-  lua_concat(L, 2);
-  return lua_error(L);
-}
+int missing(lua_State*) { fail("%s", kMissing); }
+
+const Function raise_on_use[] = {{"__index", missing}, {"__newindex", missing}, {nullptr, nullptr}};
 
 void open_mpi_missing(lua_State* L) {
   lua_newtable(L);
-  lua_newtable(L);  // metatable: any field read or write raises
-  lua_pushcfunction(L, missing);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, missing);
-  lua_setfield(L, -2, "__newindex");
+  lua_newtable(L);  // metatable: any field read or write raises, at the user's line
+  set_functions(L, raise_on_use);
   lua_pushstring(L, kMissing);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
