@@ -1,6 +1,7 @@
 #pragma once
-// The one place where C++ errors cross into Lua: every C function a binding registers is wrapped by
-// guarded<F>, which catches what the engine throws and raises it as a Lua error at the caller's line.
+// The one place where errors cross: every C function a binding registers is wrapped by guarded<F>, which
+// catches what the engine throws and raises it as a Lua error at the caller's line; and every protected
+// call that runs user code turns a Lua error into text with message_handler.
 #include <lua.hpp>
 
 #include <exception>
@@ -16,6 +17,16 @@ template <Body F>
 int guarded(lua_State* L) {
   return call_guarded(L, F);
 }
+
+// The message handler of every protected call that runs user code: the main script (cli/run.cpp), a
+// thread and a pool task (bindings/worker/worker.cpp), a Process target
+// (bindings/worker/process_backend.cpp). Replaces the error value with its text (push_error_text), followed by the traceback of the failing code.
+int message_handler(lua_State* L);
+
+// Pushes and returns the text of the error value at `index`: a string or a number is itself; a value
+// whose __tostring returns one, that result; nil, "(error object is a nil value)"; any other value,
+// "(error object is not a string)" (LuaJIT's own words). Calls __tostring, so it may raise.
+const char* push_error_text(lua_State* L, int index);
 
 // Throws parlab::Error with a formatted message; lets argument checks read like luaL_argerror.
 [[noreturn]] void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -14,6 +14,7 @@
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
+#include "engine/exec/wire.hpp"
 #include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
@@ -57,7 +58,7 @@ int l_proc_start(lua_State* L) {
   } else {
     std::string target = encode_values(L, 4, 1, "target");
     std::string args = encode_values(L, 5, nargs, "args");
-    child = process::start(process_job(name, target, args), opts);
+    child = process::start(wire::write_process_job({name, target, args}), opts);
   }
   auto* ud = static_cast<ChildPtr*>(lua_newuserdata(L, sizeof(ChildPtr)));
   new (ud) ChildPtr(std::move(child));
@@ -180,8 +181,6 @@ void open_process(lua_State* L) {
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   set_functions(L, functions);
-  lua_pushboolean(L, pool_has_maxtasks());
-  lua_setfield(L, -2, "_pool_has_maxtasks");
 }
 
 }  // namespace
