@@ -20,6 +20,8 @@ namespace parlab::lua {
 namespace {
 
 const char* const kMeta = "parlab.pool_core";
+// l_submit keeps its buffers for the next task up to this capacity; a bigger task's are freed after it.
+constexpr size_t kKeptBufferBytes = 64 << 10;
 
 struct FnBlob {
   void* addr;
@@ -131,6 +133,10 @@ int l_submit(lua_State* L) {
   wire::write_task(w, {fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode, core.args});
   core.task = w.take();
   std::uint64_t id = core.pool->submit(core.task, worker);
+  if (core.task.capacity() > kKeptBufferBytes) {
+    std::string().swap(core.task);
+    std::string().swap(core.args);
+  }
   ++core.blobs.at(fn).outstanding;
   core.task_fn[id] = fn;
   lua_pushnumber(L, double(id));

@@ -34,15 +34,15 @@ struct TaskRun {
 };
 
 // Pushes the task's function: from the cache, or decoded from the arena and cached.
-bool push_task_function(lua_State* L, int cache, const wire::Task& h, TaskRun& run) {
-  lua_pushnumber(L, double(h.fn_id));
+bool push_task_function(lua_State* L, int cache, const wire::Task& task, TaskRun& run) {
+  lua_pushnumber(L, double(task.fn_id));
   lua_rawget(L, cache);
   if (lua_isfunction(L, -1)) return true;
   lua_pop(L, 1);
   try {
-    const void* addr = reinterpret_cast<const void*>(h.fn_addr);
-    if (!shm::contains(addr, h.fn_size)) throw Error("the function's bytes are not in the shared arena");
-    int n = decode_values(L, static_cast<const char*>(addr), h.fn_size);
+    const void* addr = reinterpret_cast<const void*>(task.fn_addr);
+    if (!shm::contains(addr, task.fn_size)) throw Error("the function's bytes are not in the shared arena");
+    int n = decode_values(L, static_cast<const char*>(addr), task.fn_size);
     if (n != 1 || !lua_isfunction(L, -1)) throw Error("the task's function did not decode to a function");
   } catch (const std::exception& e) {
     run.out = std::string("pool worker: cannot receive the task's function: ") + e.what();
@@ -53,7 +53,7 @@ bool push_task_function(lua_State* L, int cache, const wire::Task& h, TaskRun& r
     lua_replace(L, cache);
     *run.cached = 1;
   }
-  lua_pushnumber(L, double(h.fn_id));
+  lua_pushnumber(L, double(task.fn_id));
   lua_pushvalue(L, -2);
   lua_rawset(L, cache);
   return true;
@@ -96,26 +96,26 @@ bool map_items(lua_State* L, int fn, int items, bool star, int tb, TaskRun& run)
 int task_body(lua_State* L) {
   auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
   const int cache = 2;
-  wire::Task h;
+  wire::Task task;
   try {
-    h = wire::read_task(run.task->payload);
+    task = wire::read_task(run.task->payload);
   } catch (const std::exception& e) {
     run.out = std::string("pool worker: ") + e.what();
     return 0;
   }
   lua_pushcfunction(L, message_handler);  // raw: the message handler of this task's lua_pcall
   const int tb = lua_gettop(L);
-  if (!push_task_function(L, cache, h, run)) return 0;
+  if (!push_task_function(L, cache, task, run)) return 0;
   const int fn = lua_gettop(L);
   int nargs = 0;
   try {
-    nargs = decode_values(L, h.args.data(), h.args.size());
+    nargs = decode_values(L, task.args.data(), task.args.size());
   } catch (const std::exception& e) {
     run.out = std::string("pool worker: cannot receive the task's arguments: ") + e.what();
     return 0;
   }
   int first = 0, count = 0;
-  if (h.mode == wire::TaskMode::kApply) {
+  if (task.mode == wire::TaskMode::kApply) {
     lua_pushvalue(L, fn);
     lua_insert(L, fn + 1);
     if (lua_pcall(L, nargs, LUA_MULTRET, tb) != 0) {
@@ -129,7 +129,7 @@ int task_body(lua_State* L) {
       run.out = "pool worker: malformed map task";
       return 0;
     }
-    if (!map_items(L, fn, fn + 1, h.mode == wire::TaskMode::kStarmap, tb, run)) return 0;
+    if (!map_items(L, fn, fn + 1, task.mode == wire::TaskMode::kStarmap, tb, run)) return 0;
     first = lua_gettop(L);
     count = 1;
   }
