@@ -4,21 +4,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include "bindings/core/errors.hpp"
 #include "cli/sigint.hpp"
 
 namespace parlab::cli {
 namespace {
 
-// Adds a traceback to the error message, turning non-string errors into text like lua.c.
+// parlab's one message handler (the error's text and traceback), once Ctrl-C can no longer interrupt it.
 int msghandler(lua_State* L) {
   sigint::disarm(L);
-  const char* msg = lua_tostring(L, 1);
-  if (msg == nullptr) {
-    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-  }
-  luaL_traceback(L, L, msg, 1);
-  return 1;
+  return lua::message_handler(L);
 }
 
 // Pushes argv[script+1..] and returns how many.
@@ -47,7 +42,7 @@ int report(lua_State* L, int status) {
 
 int docall(lua_State* L, int narg, int nres) {
   int base = lua_gettop(L) - narg;
-  lua_pushcfunction(L, msghandler);
+  lua_pushcfunction(L, msghandler);  // raw: the message handler of this lua_pcall
   lua_insert(L, base);
   // A JIT-compiled loop that ignored Ctrl-C lands here: nothing below this frame may be resumed.
   if (sigsetjmp(sigint::escape, 1) != 0) return kStateLost;

@@ -50,6 +50,30 @@ int call_finalizer(lua_State* L, Body body, const char* type) {
   return 0;
 }
 
+const char* push_error_text(lua_State* L, int index) {
+  index = index < 0 && index > LUA_REGISTRYINDEX ? lua_gettop(L) + index + 1 : index;
+  int type = lua_type(L, index);
+  if (type == LUA_TSTRING || type == LUA_TNUMBER) {
+    lua_pushvalue(L, index);
+    return lua_tostring(L, -1);
+  }
+  if (type == LUA_TNIL || type == LUA_TNONE) {
+    lua_pushliteral(L, "(error object is a nil value)");
+    return lua_tostring(L, -1);
+  }
+  if (luaL_callmeta(L, index, "__tostring")) {
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER) return lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pushliteral(L, "(error object is not a string)");
+  return lua_tostring(L, -1);
+}
+
+int message_handler(lua_State* L) {
+  luaL_traceback(L, L, push_error_text(L, 1), 1);
+  return 1;
+}
+
 void fail(const char* fmt, ...) {
   char buf[1024];
   va_list ap;

@@ -13,12 +13,15 @@
 #include "bindings/worker/worker.hpp"
 #include "engine/core/error.hpp"
 #include "engine/exec/pool.hpp"
+#include "engine/exec/wire.hpp"
 #include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
 namespace {
 
 const char* const kMeta = "parlab.pool_core";
+// l_submit keeps its buffers for the next task up to this capacity; a bigger task's are freed after it.
+constexpr size_t kKeptBufferBytes = 64 << 10;
 
 struct FnBlob {
   void* addr;
@@ -31,6 +34,7 @@ struct PoolCore {
   std::unordered_map<std::uint64_t, FnBlob> blobs;         // function id -> its encoded bytes
   std::unordered_map<std::uint64_t, std::uint64_t> task_fn;  // task id -> function id
   std::uint64_t next_fn = 1;
+  std::string args, task;  // l_submit's buffers, reused: no allocation per task once they have grown
 
   // Frees all the core holds, leaving nothing for a destructor: __gc calls this instead of ~PoolCore, so
   // that a second call (destroy(), then __gc) finds an empty core.
@@ -100,10 +104,10 @@ void task_done(lua_State* L, PoolCore& core, std::uint64_t task) {
   lua_pop(L, 1);
 }
 
-TaskMode parse_mode(const char* s) {
-  if (std::strcmp(s, "apply") == 0) return TaskMode::kApply;
-  if (std::strcmp(s, "map") == 0) return TaskMode::kMap;
-  if (std::strcmp(s, "starmap") == 0) return TaskMode::kStarmap;
+wire::TaskMode parse_mode(const char* s) {
+  if (std::strcmp(s, "apply") == 0) return wire::TaskMode::kApply;
+  if (std::strcmp(s, "map") == 0) return wire::TaskMode::kMap;
+  if (std::strcmp(s, "starmap") == 0) return wire::TaskMode::kStarmap;
   fail("pool: unknown task mode '%s'", s);
 }
 
@@ -111,13 +115,12 @@ TaskMode parse_mode(const char* s) {
 // list, i, j and the task is items list[i..j]. worker < 0: any worker.
 int l_submit(lua_State* L) {
   PoolCore& core = check_core(L);
-  TaskMode mode = parse_mode(luaL_checkstring(L, 2));
+  wire::TaskMode mode = parse_mode(luaL_checkstring(L, 2));
   int worker = int(luaL_checkinteger(L, 3));
   luaL_checktype(L, 4, LUA_TFUNCTION);
   std::uint64_t fn = function_id(L, core, 4);
-  std::string args;
-  if (mode == TaskMode::kApply) {
-    args = encode_values(L, 5, lua_gettop(L) - 4, "args");
+  if (mode == wire::TaskMode::kApply) {
+    encode_values_into(L, 5, lua_gettop(L) - 4, "args", core.args);
   } else {
     luaL_checktype(L, 5, LUA_TTABLE);
     int i = int(luaL_checkinteger(L, 6)), j = int(luaL_checkinteger(L, 7));
@@ -128,14 +131,17 @@ int l_submit(lua_State* L) {
     }
     lua_pushinteger(L, j - i + 1);
     lua_setfield(L, -2, "n");
-    args = encode_values(L, lua_gettop(L), 1, "item");
+    encode_values_into(L, lua_gettop(L), 1, "item", core.args);
   }
   const FnBlob& blob = core.blobs.at(fn);
-  TaskHeader h{fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode};
-  std::string payload(sizeof h + args.size(), '\0');
-  std::memcpy(payload.data(), &h, sizeof h);
-  std::memcpy(payload.data() + sizeof h, args.data(), args.size());
-  std::uint64_t id = core.pool->submit(payload, worker);
+  wire::Writer w(std::move(core.task));
+  wire::write_task(w, {fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode, core.args});
+  core.task = w.take();
+  std::uint64_t id = core.pool->submit(core.task, worker);
+  if (core.task.capacity() > kKeptBufferBytes) {
+    std::string().swap(core.task);
+    std::string().swap(core.args);
+  }
   ++core.blobs.at(fn).outstanding;
   core.task_fn[id] = fn;
   lua_pushnumber(L, double(id));
@@ -226,19 +232,26 @@ int l_destroy(lua_State* L) {
   return 0;
 }
 
-// parlab._pool_core(backend, n, opts, [initializer, initargs...])
-// opts.maxtasksperchild (Python's): a positive integer, or nil for unlimited (0). The process backends
-// check the value first (bindings/modules/lua_process.cpp), with the same message.
-std::uint32_t max_tasks_arg(lua_State* L, int opts) {
+// opts.maxtasksperchild (Python's): a positive integer, or nil for unlimited (0). The one check of it:
+// the message names the class, ThreadPool for the "thread" backend, else Pool (whose backends are the
+// start methods), and the bad value.
+std::uint32_t max_tasks_arg(lua_State* L, int opts, const char* backend) {
   if (!lua_istable(L, opts)) return 0;
   lua_getfield(L, opts, "maxtasksperchild");
-  double v = lua_isnil(L, -1) ? 0 : lua_tonumber(L, -1);
-  bool ok = lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && v >= 1 && v == double(std::uint32_t(v)));
+  lua_Number v = lua_isnil(L, -1) ? 0 : lua_tonumber(L, -1);
+  bool ok = lua_isnil(L, -1) || (lua_type(L, -1) == LUA_TNUMBER && v >= 1 && v <= 4294967295.0 &&
+                                 v == lua_Number(std::uint32_t(v)));
+  if (!ok) {
+    const char* cls = std::strcmp(backend, "thread") == 0 ? "ThreadPool" : "Pool";
+    const char* got = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING
+                          ? lua_tostring(L, -1) : luaL_typename(L, -1);
+    fail("%s: maxtasksperchild must be a positive integer, got %s", cls, got);
+  }
   lua_pop(L, 1);
-  if (!ok) fail("Pool: maxtasksperchild must be a positive integer");
   return std::uint32_t(v);
 }
 
+// parlab._pool_core(backend, n, opts, [initializer, initargs...])
 int l_new(lua_State* L) {
   const char* backend = luaL_checkstring(L, 1);
   int n = int(luaL_checkinteger(L, 2));
@@ -246,13 +259,14 @@ int l_new(lua_State* L) {
   if (!factory) fail("pool: no backend named '%s' in this build", backend);
   std::string init;
   if (lua_gettop(L) >= 4 && !lua_isnil(L, 4)) init = encode_values(L, 4, lua_gettop(L) - 3, "initializer");
+  std::uint32_t max_tasks = max_tasks_arg(L, 3, backend);
   auto launcher = factory(L, 3);
   auto* core = static_cast<PoolCore*>(lua_newuserdata(L, sizeof(PoolCore)));
   new (core) PoolCore();
   set_type(L, kMeta);
   lua_newtable(L);
   lua_setfenv(L, -2);
-  core->pool = std::make_unique<pool::Pool>(n, std::move(launcher), std::move(init), max_tasks_arg(L, 3));
+  core->pool = std::make_unique<pool::Pool>(n, std::move(launcher), std::move(init), max_tasks);
   return 1;
 }
 

@@ -14,6 +14,7 @@
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
+#include "engine/exec/wire.hpp"
 #include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
@@ -60,7 +61,7 @@ int l_proc_start(lua_State* L) {
   } else {
     std::string target = encode_values(L, 4, 1, "target");
     std::string args = encode_values(L, 5, nargs, "args");
-    child = process::start(process_job(name, target, args), opts);
+    child = process::start(wire::write_process_job({name, target, args}), opts);
   }
   auto* ud = static_cast<ChildPtr*>(lua_newuserdata(L, sizeof(ChildPtr)));
   new (ud) ChildPtr(std::move(child));
@@ -178,8 +179,6 @@ void open_process(lua_State* L) {
   shm::attach_from_environment();  // a spawned child must attach before anything allocates
   register_type(L, {kChildMeta, child_methods, child_metamethods});
   set_functions(L, functions);
-  lua_pushboolean(L, pool_has_maxtasks());
-  lua_setfield(L, -2, "_pool_has_maxtasks");
 }
 
 }  // namespace

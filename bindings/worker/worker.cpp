@@ -1,33 +1,22 @@
 #include "bindings/worker/worker.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <string>
 
+#include "bindings/core/errors.hpp"
 #include "bindings/core/gil_state.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
+#include "engine/exec/wire.hpp"
 
 namespace parlab::lua {
 namespace {
 
 // Workers keep at most this many decoded functions; past it the cache starts over.
 constexpr int kMaxCachedFunctions = 256;
-
-// The message handler of every call a worker makes: the error with the worker's own traceback.
-int traceback(lua_State* L) {
-  if (!lua_isstring(L, 1)) {
-    lua_getglobal(L, "tostring");
-    lua_pushvalue(L, 1);
-    lua_call(L, 1, 1);
-    lua_replace(L, 1);
-  }
-  luaL_traceback(L, L, lua_tostring(L, 1), 1);
-  return 1;
-}
 
 std::string error_text(lua_State* L, int index) {
   size_t n = 0;
@@ -45,15 +34,15 @@ struct TaskRun {
 };
 
 // Pushes the task's function: from the cache, or decoded from the arena and cached.
-bool push_task_function(lua_State* L, int cache, const TaskHeader& h, TaskRun& run) {
-  lua_pushnumber(L, double(h.fn_id));
+bool push_task_function(lua_State* L, int cache, const wire::Task& task, TaskRun& run) {
+  lua_pushnumber(L, double(task.fn_id));
   lua_rawget(L, cache);
   if (lua_isfunction(L, -1)) return true;
   lua_pop(L, 1);
   try {
-    const void* addr = reinterpret_cast<const void*>(h.fn_addr);
-    if (!shm::contains(addr, h.fn_size)) throw Error("the function's bytes are not in the shared arena");
-    int n = decode_values(L, static_cast<const char*>(addr), h.fn_size);
+    const void* addr = reinterpret_cast<const void*>(task.fn_addr);
+    if (!shm::contains(addr, task.fn_size)) throw Error("the function's bytes are not in the shared arena");
+    int n = decode_values(L, static_cast<const char*>(addr), task.fn_size);
     if (n != 1 || !lua_isfunction(L, -1)) throw Error("the task's function did not decode to a function");
   } catch (const std::exception& e) {
     run.out = std::string("pool worker: cannot receive the task's function: ") + e.what();
@@ -64,7 +53,7 @@ bool push_task_function(lua_State* L, int cache, const TaskHeader& h, TaskRun& r
     lua_replace(L, cache);
     *run.cached = 1;
   }
-  lua_pushnumber(L, double(h.fn_id));
+  lua_pushnumber(L, double(task.fn_id));
   lua_pushvalue(L, -2);
   lua_rawset(L, cache);
   return true;
@@ -107,26 +96,26 @@ bool map_items(lua_State* L, int fn, int items, bool star, int tb, TaskRun& run)
 int task_body(lua_State* L) {
   auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
   const int cache = 2;
-  const std::string& p = run.task->payload;
-  TaskHeader h;
-  if (p.size() < sizeof h) {
-    run.out = "pool worker: malformed task (too short)";
+  wire::Task task;
+  try {
+    task = wire::read_task(run.task->payload);
+  } catch (const std::exception& e) {
+    run.out = std::string("pool worker: ") + e.what();
     return 0;
   }
-  std::memcpy(&h, p.data(), sizeof h);
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, message_handler);  // raw: the message handler of this task's lua_pcall
   const int tb = lua_gettop(L);
-  if (!push_task_function(L, cache, h, run)) return 0;
+  if (!push_task_function(L, cache, task, run)) return 0;
   const int fn = lua_gettop(L);
   int nargs = 0;
   try {
-    nargs = decode_values(L, p.data() + sizeof h, p.size() - sizeof h);
+    nargs = decode_values(L, task.args.data(), task.args.size());
   } catch (const std::exception& e) {
     run.out = std::string("pool worker: cannot receive the task's arguments: ") + e.what();
     return 0;
   }
   int first = 0, count = 0;
-  if (h.mode == TaskMode::kApply) {
+  if (task.mode == wire::TaskMode::kApply) {
     lua_pushvalue(L, fn);
     lua_insert(L, fn + 1);
     if (lua_pcall(L, nargs, LUA_MULTRET, tb) != 0) {
@@ -140,7 +129,7 @@ int task_body(lua_State* L) {
       run.out = "pool worker: malformed map task";
       return 0;
     }
-    if (!map_items(L, fn, fn + 1, h.mode == TaskMode::kStarmap, tb, run)) return 0;
+    if (!map_items(L, fn, fn + 1, task.mode == wire::TaskMode::kStarmap, tb, run)) return 0;
     first = lua_gettop(L);
     count = 1;
   }
@@ -156,7 +145,7 @@ int task_body(lua_State* L) {
 // Runs the initializer payload (fn, args...) once; false with the message when it fails.
 int init_body(lua_State* L) {
   auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, message_handler);  // raw: the message handler of the initializer's lua_pcall
   int tb = lua_gettop(L);
   int n = 0;
   try {
@@ -193,7 +182,7 @@ int open_body(lua_State* L) {
 
 // Calls body(run) protected; a Lua error that escapes the body becomes the run's message.
 void run_protected(lua_State* L, lua_CFunction body, TaskRun& run) {
-  lua_pushcfunction(L, body);
+  lua_pushcfunction(L, body);  // raw: a body run at once by lua_pcall, which reports its own errors
   lua_pushlightuserdata(L, &run);
   lua_pushvalue(L, 1);
   if (lua_pcall(L, 2, 0, 0) != 0) {
@@ -236,7 +225,7 @@ int fresh_body(lua_State* L) {
   // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
   gil_enter_state(L, run.name);
   run.entered = true;
-  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, message_handler);  // raw: the message handler of the thread function's lua_pcall
   int n = 0;
   try {
     n = decode_values(L, run.task->payload.data(), run.task->payload.size());
@@ -279,7 +268,7 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
     }
     std::string name = "pool worker " + std::to_string(slot);
     if (!ready) {
-      lua_pushcfunction(L, open_body);
+      lua_pushcfunction(L, open_body);  // raw: a body run at once by lua_pcall
       if (lua_pcall(L, 0, 0, 0) != 0) {
         ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
         lua_close(L);
@@ -312,7 +301,7 @@ FreshRun run_in_fresh_state(const std::string& input, const char* name) {
   int cached = 0;
   TaskRun run{&t, nullptr, &cached, false, {}};
   run.name = name;
-  lua_pushcfunction(L, fresh_body);
+  lua_pushcfunction(L, fresh_body);  // raw: a body run at once by lua_pcall
   lua_pushlightuserdata(L, &run);
   if (lua_pcall(L, 1, 0, 0) != 0) {
     run.ok = false;

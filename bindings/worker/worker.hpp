@@ -1,10 +1,10 @@
 #pragma once
 // A pool worker with a Lua state: what a thread worker (ThreadPool) and a process worker (Pool) both run.
-// Also the task payload layout the pool front (bindings/modules/lua_pool.cpp) writes and the worker reads, and the
-// registry of pool backends (launcher factories) by name: "thread" here, process start methods elsewhere.
+// Tasks arrive as wire::Task (engine/exec/wire.hpp), written by the pool front
+// (bindings/modules/lua_pool.cpp). Also the registry of pool backends (launcher factories) by name:
+// "thread" here, process start methods elsewhere.
 #include <lua.hpp>
 
-#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,23 +13,6 @@
 #include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
-
-// How a task's arguments are applied.
-enum class TaskMode : std::uint32_t {
-  kApply = 1,    // args are the call's values: fn(args...), all results come back
-  kMap = 2,      // args are one table {n=, items...}: fn(item) each, first results come back as a table
-  kStarmap = 3,  // as kMap, each item a table of arguments: fn(unpack(item))
-};
-
-// Every task payload starts with this; the encoded arguments (bindings/core/transport.hpp) follow. The
-// function is encoded once per batch into the arena at fn_addr (the arena has one address in every
-// process) and cached by id in each worker, so it is not re-sent or re-decoded per task.
-struct TaskHeader {
-  std::uint64_t fn_id;
-  std::uint64_t fn_addr;
-  std::uint32_t fn_size;
-  TaskMode mode;
-};
 
 // Runs one pool worker in the calling thread (or the child process) until the pool stops it: opens a
 // fresh state with open_state, attaches to the pool at `pool` as `slot`, runs the initializer, then

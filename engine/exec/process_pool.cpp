@@ -2,26 +2,11 @@
 
 #include <signal.h>
 
-#include <cstring>
-
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/exec/wire.hpp"
 
 namespace parlab::process {
-
-std::string pool_job(shm::Offset pool, int slot) {
-  std::string job(1 + sizeof pool + sizeof slot, 'W');
-  std::memcpy(&job[1], &pool, sizeof pool);
-  std::memcpy(&job[1 + sizeof pool], &slot, sizeof slot);
-  return job;
-}
-
-bool parse_pool_job(std::string_view job, shm::Offset& pool, int& slot) {
-  if (job.size() != 1 + sizeof pool + sizeof slot || job[0] != 'W') return false;
-  std::memcpy(&pool, &job[1], sizeof pool);
-  std::memcpy(&slot, &job[1 + sizeof pool], sizeof slot);
-  return true;
-}
 
 PoolLauncher::PoolLauncher(Method method) : method_(method) {}
 
@@ -47,7 +32,7 @@ void PoolLauncher::start(shm::Offset pool, int slot) {
   opts.method = method_;
   opts.daemon = true;         // a forgotten pool's workers are stopped at exit, not waited for
   opts.ignore_sigint = true;  // Ctrl-C goes to the parent, which terminates the pool
-  children_[slot] = process::start(pool_job(pool, slot), opts);
+  children_[slot] = process::start(wire::write_pool_job({pool, slot}), opts);
   killed_at_[slot] = -1;
 }
 

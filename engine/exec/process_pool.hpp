@@ -1,21 +1,16 @@
 #pragma once
 // The process backend of the pool engine (engine/exec/pool.hpp): a Launcher whose workers are child processes
 // started by fork, spawn or the fork server (engine/exec/process.hpp). Each child runs the job "pool worker
-// <slot> of the pool at <offset>" through the job runner (bindings: run_pool_worker), then exits.
+// <slot> of the pool at <offset>" (a wire::PoolJob, engine/exec/wire.hpp) through the job runner
+// (bindings: run_pool_worker), then exits.
 #include <memory>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "engine/exec/pool.hpp"
 #include "engine/exec/process.hpp"
 
 namespace parlab::process {
-
-// The job a pool worker runs: 'W', the pool's arena offset, the slot. parse_pool_job returns false
-// for a job of another kind.
-std::string pool_job(shm::Offset pool, int slot);
-bool parse_pool_job(std::string_view job, shm::Offset& pool, int& slot);
 
 class PoolLauncher : public pool::Launcher {
  public:

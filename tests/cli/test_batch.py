@@ -121,13 +121,20 @@ def runtime_error_message_traceback_and_status():
     expect_in("in function 'f'", err, "traceback names f")
 
 
+# The same cases and texts as T.error_objects in tests/lua/check.lua (a thread, a pool task, a Process).
+ERROR_OBJECTS = [
+    ("error({})", "(error object is not a string)"),
+    ("error(nil)", "(error object is a nil value)"),
+    ("error(setmetatable({}, {__tostring = function() return 'custom text' end}))", "custom text"),
+]
+
+
 @suite.test
 def error_objects_that_are_not_strings():
-    rc, _, err = run(["-e", "error({})"])
-    expect_eq(rc, 1, "status")
-    expect_in("(error object is a table value)", err, "table error")
-    rc, _, err = run(["-e", "error(setmetatable({}, {__tostring = function() return 'custom' end}))"])
-    expect_in("parlab: custom", err, "__tostring error")
+    for chunk, text in ERROR_OBJECTS:
+        rc, _, err = run(["-e", chunk])
+        expect_eq(rc, 1, "status of " + chunk)
+        expect_in("parlab: %s\nstack traceback:" % text, err, chunk)
 
 
 @suite.test

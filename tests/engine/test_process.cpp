@@ -12,6 +12,7 @@
 #include "engine/exec/pool.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_pool.hpp"
+#include "engine/exec/wire.hpp"
 
 namespace process = parlab::process;
 namespace pool = parlab::pool;
@@ -20,9 +21,8 @@ namespace {
 
 // Jobs of this test: "exit N", "sleep", or a pool worker that echoes payloads and dies on "die".
 int test_runner(std::string_view job, void*) {
-  parlab::shm::Offset at = 0;
-  int slot = 0;
-  if (process::parse_pool_job(job, at, slot)) {
+  if (parlab::wire::job_kind(job) == parlab::wire::JobKind::kPoolWorker) {
+    auto [at, slot] = parlab::wire::read_pool_job(job);
     pool::WorkerEndpoint ep(at, slot);
     pool::WorkerEndpoint::Task task;
     while (ep.next(task)) {

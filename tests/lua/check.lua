@@ -120,6 +120,23 @@ function T.tmpfile()
   return name
 end
 
+-- Error values that are not strings: a chunk that raises one, and the text parlab's one message handler
+-- (bindings/core/errors.hpp) gives it in the main script, a thread, a pool task and a Process alike.
+T.error_objects = {
+  { "error({})", "(error object is not a string)" },
+  { "error(nil)", "(error object is a nil value)" },
+  { "error(setmetatable({}, {__tostring = function() return 'custom text' end}))", "custom text" },
+}
+
+-- Checks that msg carries text as its error's text, on a line of its own right before the traceback.
+function T.error_text_in(msg, text, where)
+  msg = tostring(msg)
+  if not msg:find("\n" .. text .. "\nstack traceback:", 1, true) then
+    error(string.format("%s: expected the text '%s' before the traceback in: %s", where, text, msg), 2)
+  end
+  if msg:find("table: 0x", 1, true) then error(where .. ": an address instead of a text in: " .. msg, 2) end
+end
+
 function T.done()
   io.write(string.format("%d passed, %d failed\n", T.passed, T.failed))
   os.exit(T.failed == 0 and T.passed > 0 and 0 or 1)

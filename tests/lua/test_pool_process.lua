@@ -148,6 +148,16 @@ T.test("ProcessPoolExecutor submits to process workers", function()
   ex:shutdown()
 end)
 
+T.test("a task's error value that is not a string reads as it does in the main script", function()
+  local pool = parlab.Pool(1, { start_method = "fork" })
+  for _, case in ipairs(T.error_objects) do
+    T.error_text_in(T.raises("a task raised an error", pool.apply, pool, assert(loadstring(case[1]))),
+                    case[2], case[1])
+  end
+  pool:close()
+  pool:join()
+end)
+
 T.test("bad input: negative or zero workers, bad start method, non-function tasks", function()
   T.raises("Pool: the number of workers must be a positive integer, got -1", parlab.Pool, -1)
   T.raises("Pool: the number of workers must be a positive integer, got 0", parlab.Pool, 0)
@@ -156,10 +166,6 @@ T.test("bad input: negative or zero workers, bad start method, non-function task
     { maxtasksperchild = -1 })
   T.raises("Pool: maxtasksperchild must be a positive integer, got 1.5", parlab.Pool, 1,
     { maxtasksperchild = 1.5 })
-  if not parlab._pool_has_maxtasks then
-    -- Refused, not silently ignored, until the pool engine can replace retired workers.
-    T.raises("Pool: maxtasksperchild is not supported yet", parlab.Pool, 1, { maxtasksperchild = 10 })
-  end
   local pool = parlab.Pool(1)
   T.raises("expected a function", pool.apply_async, pool, 42)
   pool:close()
@@ -169,10 +175,6 @@ end)
 
 for _, m in ipairs(methods) do
   T.test(m .. ": maxtasksperchild replaces each worker after that many tasks", function()
-    if not parlab._pool_has_maxtasks then
-      io.write("      (skipped: the pool engine cannot replace retired workers yet)\n")
-      return
-    end
     local pool = parlab.Pool(2, { maxtasksperchild = 3, start_method = m })
     local pids = pool:map(function() return parlab._getpid() end, range(12), 1)
     local per = {}

@@ -95,6 +95,30 @@ T.test("a child's error prints its traceback with the process name", function()
   T.ok(text:find("stack traceback", 1, true), text)
 end)
 
+T.test("a child's error value that is not a string reads as it does in the main script", function()
+  local sources = {}
+  for i, case in ipairs(T.error_objects) do sources[i] = string.format("%q", case[1]) end
+  local script = T.write_script(string.format([[
+    for _, m in ipairs{"fork", "spawn", "forkserver"} do
+      for i, src in ipairs{%s} do
+        local p = parlab.Process{target = assert(loadstring(src)), name = m .. "-" .. i, start_method = m}
+        p:start(); p:join()
+      end
+    end]], table.concat(sources, ", ")))
+  local pipe = io.popen(string.format("%q %q 2>&1", arg[-1], script))
+  local text = pipe:read("*a")
+  pipe:close()
+  os.remove(script)
+  for _, m in ipairs(methods) do
+    for i, case in ipairs(T.error_objects) do
+      local failed = "Process " .. m .. "%-" .. i .. " %(pid %d+%) failed:\n"
+      local want = failed .. case[2]:gsub("%p", "%%%0") .. "\nstack traceback:"
+      T.ok(text:find(want), m .. " " .. case[1] .. ": " .. text)
+    end
+  end
+  T.ok(not text:find("table: 0x", 1, true), text)
+end)
+
 T.test("bad input: non-function target, bad args, bad method, double start, join before start", function()
   T.raises("Process: the target must be a function, got number", parlab.Process, 42)
   T.raises("Process: the target must be a function, got nil", parlab.Process, { args = {} })

@@ -48,6 +48,13 @@ T.test("an error in a thread is re-raised by join with the thread's traceback", 
   T.raises("deep trouble", t.join, t)  -- every join sees it
 end)
 
+T.test("an error value that is not a string reads as it does in the main script", function()
+  for _, case in ipairs(T.error_objects) do
+    local t = parlab.thread.start(assert(loadstring(case[1])))
+    T.error_text_in(T.raises("raised an error", t.join, t), case[2], case[1])
+  end
+end)
+
 T.test("an error nobody joins is reported on stderr", function()
   local script = [[
     local t = parlab.thread.start(function() error("unseen failure") end)

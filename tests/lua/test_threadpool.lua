@@ -141,6 +141,14 @@ T.test("close, join and their misuse", function()
   T.eq(r:get(), 1, "results of tasks queued before close")
 end)
 
+T.test("a task's error value that is not a string reads as it does in the main script", function()
+  for _, case in ipairs(T.error_objects) do
+    local fn = assert(loadstring(case[1]))
+    T.error_text_in(T.raises("a task raised an error", pool.apply, pool, fn), case[2], case[1])
+    T.error_text_in(T.raises("a task raised an error", pool.map, pool, fn, { 1 }), case[2], case[1])
+  end
+end)
+
 T.test("bad input gives named errors", function()
   T.raises("number of workers must be a positive integer, got -1", parlab.ThreadPool, -1)
   T.raises("got 0", parlab.ThreadPool, 0)
@@ -149,6 +157,12 @@ T.test("bad input gives named errors", function()
   T.raises("ThreadPool: scheduling must be", parlab.ThreadPool, 1, { scheduling = "fast" })
   T.raises("ThreadPool: chunksize must be a positive integer", parlab.ThreadPool, 1, { chunksize = 0 })
   T.raises("ThreadPool: initializer must be a function", parlab.ThreadPool, 1, { initializer = 3 })
+  T.raises("ThreadPool: maxtasksperchild must be a positive integer, got -1", parlab.ThreadPool, 1,
+           { maxtasksperchild = -1 })
+  T.raises("ThreadPool: maxtasksperchild must be a positive integer, got 1.5", parlab.ThreadPool, 1,
+           { maxtasksperchild = 1.5 })
+  T.raises("ThreadPool: maxtasksperchild must be a positive integer, got table", parlab.ThreadPool, 1,
+           { maxtasksperchild = {} })
   T.raises("ThreadPool.map: expected a function, got number", pool.map, pool, 42, { 1 })
   T.raises("ThreadPool.map: expected a table of items, got string", pool.map, pool, sq, "abc")
   T.raises("ThreadPool.map: chunksize must be a positive integer, got 0", pool.map, pool, sq, { 1 }, 0)

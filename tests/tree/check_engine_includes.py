@@ -21,7 +21,7 @@ LAYERS = {
     "arena": {"core"},
     "sync": {"core", "arena"},
     "queues": {"core", "arena"},
-    "exec": {"core", "arena"},
+    "exec": {"core", "arena", "transport"},  # the task wire (wire.hpp) is written with the transport
     "kernels": {"core", "arena"},
     "transport": {"core"},
     "gpu": {"core"},
