@@ -6,7 +6,7 @@ local mpi = rawget(parlab, "mpi")
 if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
 
 local ffi = require "ffi"
-local type, select, error, tostring, rawset = type, select, error, tostring, rawset
+local type, error, tostring, rawset = type, error, tostring, rawset
 
 -- World fields start MPI on first read (mpi4py starts it at import; parlab waits for first use).
 local world_fields = {
