@@ -1,5 +1,5 @@
 #pragma once
-// What each GPU back end implements (engine/gpu/cuda.cpp, engine/gpu/opencl.cpp); engine/gpu.cpp
+// What each GPU back end implements (engine/gpu/cuda.cpp, engine/gpu/opencl.cpp); engine/gpu/gpu.cpp
 // chooses one and checks every argument before a back end sees it.
 #include <memory>
 #include <string>
