@@ -2,7 +2,7 @@
 -- multiprocessing on the same machine): Queue items/s, Pipe 1-byte round trip, and Pipe/Queue
 -- bandwidth over message sizes next to this machine's memcpy bandwidth.
 --   parlab bench/ipc.lua [--quick] [--items N] [--rounds N]
--- Methods mirror /work/shared/reference/python_lecture_bench.py: the queue rate counts from before
+-- Methods follow the lecture's Python benchmark: the queue rate counts from before
 -- the producer starts (as Python's does) and also from its first item; bandwidth = 2*size*rounds/s
 -- over echo round trips.
 local ffi = require "ffi"

@@ -1,7 +1,7 @@
 """bench/ipc.py: Python's multiprocessing on the same measurements as bench/ipc.lua -- Queue items/s
 between two processes, Pipe 1-byte round trip, Pipe/Queue bandwidth over sizes, and memcpy.
     /usr/bin/python3 bench/ipc.py [--quick] [--items N] [--rounds N]
-Methods as /work/shared/reference/python_lecture_bench.py (queue rate timed from before start;
+Methods as the lecture's Python benchmark (queue rate timed from before start;
 bandwidth = 2*size*rounds/s over echo round trips)."""
 import multiprocessing as mp
 import os

@@ -1,10 +1,12 @@
 -- MPI through parlab: ping-pong latency and bandwidth over message sizes for the object path (send/recv
 -- of a Lua string: value transport + probe + receive) and the buffer path (Send/Recv on an array, no copy),
--- then the lecture's integral over 1..K computing ranks.
+-- then the same sizes in plain C (bench/mpi_pingpong.c, built with mpicc into a temporary directory when
+-- mpicc is on PATH), then the lecture's integral over 1..K computing ranks.
 --   parlab bench/mpi.lua [--quick] [--ranks K]       drives mpirun itself (needs mpirun on PATH)
 --   mpirun -n 2 parlab bench/mpi.lua pingpong [--quick]   the ping-pong alone
 -- Times are wall-clock (mpi.wtime); a round trip is a send and the reply; bandwidth = 2 * bytes / round trip,
--- as OSU's and /work/shared/reference/mpi_pingpong.c count it.
+-- as bench/mpi_pingpong.c counts it (its latency, OSU's, is half a round trip).
+local here = arg[0]:gsub("[^/]*$", "")
 local quick = false
 local mode, max_ranks = "driver", 4
 for i = 1, #arg do
@@ -13,17 +15,19 @@ for i = 1, #arg do
   elseif arg[i] == "--ranks" then max_ranks = tonumber(arg[i + 1]) end
 end
 
+-- Message sizes and round trips per size, the same for the Lua paths and the C baseline.
+local sizes = { 1, 64, 1024, 16384, 262144, 1048576, 16777216 }
+if quick then sizes = { 1, 1024, 1048576 } end
+local function iters(bytes)
+  local n = bytes <= 1024 and 20000 or bytes <= 262144 and 2000 or bytes <= 1048576 and 300 or 30
+  return quick and math.max(10, math.floor(n / 10)) or n
+end
+
 local function pingpong()
   local ffi = require "ffi"
   local mpi = parlab.mpi
   local rank = mpi.rank
   assert(mpi.size == 2, "bench/mpi.lua pingpong: run it with mpirun -n 2")
-  local sizes = { 1, 64, 1024, 16384, 262144, 1048576, 16777216 }
-  if quick then sizes = { 1, 1024, 1048576 } end
-  local function iters(bytes)
-    local n = bytes <= 1024 and 20000 or bytes <= 262144 and 2000 or bytes <= 1048576 and 300 or 30
-    return quick and math.max(10, math.floor(n / 10)) or n
-  end
   local rows = {}
   for _, bytes in ipairs(sizes) do
     local n = iters(bytes)
@@ -70,6 +74,43 @@ local function run(cmd)
   return out
 end
 
+-- Builds bench/mpi_pingpong.c into a temporary directory and runs it over `sizes`; prints its table.
+local function c_baseline(launcher)
+  if run("command -v mpicc") == "" then
+    print("(no mpicc on PATH: the C baseline is skipped)")
+    return
+  end
+  local dir = run("mktemp -d"):match("^%S+")
+  local bin = dir .. "/mpi_pingpong"
+  local out = run(string.format("mpicc -O2 %q -o %q", here .. "mpi_pingpong.c", bin))
+  local f = io.open(bin)
+  if not f then
+    os.execute(string.format("rm -rf %q", dir))
+    error("bench/mpi.lua: mpicc could not build bench/mpi_pingpong.c:\n" .. out)
+  end
+  f:close()
+  local plan = {}
+  for _, bytes in ipairs(sizes) do plan[#plan + 1] = bytes .. ":" .. iters(bytes) end
+  out = run(string.format("%s -n 2 %q %s", launcher, bin, table.concat(plan, " ")))
+  os.execute(string.format("rm -rf %q", dir))
+  local library = out:match('"library":"([^"]*)"')
+  print(string.format("%10s  %14s %14s %12s", "bytes", "C rt us", "C latency us", "C GB/s"))
+  local rows = 0
+  for line in out:gmatch("[^\n]+") do
+    local bytes = tonumber(line:match('"bytes":(%d+)'))
+    local rt = tonumber(line:match('"round_trip_us":([^,}]+)'))
+    local lat = tonumber(line:match('"latency_us":([^,}]+)'))
+    local bw = tonumber(line:match('"bandwidth_GBps":([^,}]+)'))
+    if bytes and rt and lat and bw then
+      print(string.format("%10d  %14.2f %14.2f %12.3f", bytes, rt, lat, bw))
+      rows = rows + 1
+    end
+  end
+  if rows ~= #sizes then error("bench/mpi.lua: bench/mpi_pingpong.c printed " .. rows .. " of " .. #sizes ..
+    " sizes:\n" .. out) end
+  print("library: " .. (library or "?"))
+end
+
 local function driver()
   local exe = arg[-1] or "parlab"
   local launcher = "mpirun --oversubscribe --allow-run-as-root"
@@ -77,34 +118,25 @@ local function driver()
     launcher = "mpirun --oversubscribe"
   end
   print("== ping-pong, 2 ranks (" .. launcher .. "), MPI_THREAD_MULTIPLE (the default) ==")
-  io.write(run(string.format("%s -n 2 %s bench/mpi.lua pingpong%s", launcher, exe,
+  io.write(run(string.format("%s -n 2 %s %q pingpong%s", launcher, exe, here .. "mpi.lua",
     quick and " --quick" or "")))
   -- Open MPI locks inside every call at MPI_THREAD_MULTIPLE; a single-threaded script can ask for less.
   print("\n== the same with PARLAB_MPI_THREAD_LEVEL=single ==")
   io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s" ..
-    " bench/mpi.lua pingpong%s",
-    launcher, exe, quick and " --quick" or "")))
-  -- The same ping-pong in C on the same machine and moment, when the reference source and mpicc are there.
-  local ref = os.getenv("PARLAB_MPI_REFERENCE") or "/work/shared/reference/mpi_pingpong.c"
-  local f = io.open(ref)
-  if f and not quick and run("command -v mpicc") ~= "" then
-    f:close()
-    local bin = os.tmpname()
-    run(string.format("mpicc -O2 %s -o %s", ref, bin))
-    print("C reference (" .. ref .. "), run just after:")
-    io.write(run(string.format("%s -n 2 %s", launcher, bin)))
-    os.remove(bin)
-  elseif f then
-    f:close()
-  end
+    " %q pingpong%s",
+    launcher, exe, here .. "mpi.lua", quick and " --quick" or "")))
+  -- The same ping-pong in C on the same machine and moment: what MPI itself costs.
+  print("\n== the same sizes in C (bench/mpi_pingpong.c, mpicc -O2), run just after ==")
+  c_baseline(launcher)
   -- 1e9 rather than the lecture's 1e8: LuaJIT does 1e8 steps in ~0.1 s, less than the ranks' start-up skew.
   local n = quick and 3000000 or 1000000000
   print(string.format("\n== integral of x*x on [0,100], n = %d: rank 0 collects, ranks 1..K-1 compute ==", n))
   print(string.format("%6s %10s %10s %10s", "ranks", "computing", "seconds", "speed-up"))
   local base
   for k = 1, max_ranks do
-    local cmd = k == 1 and string.format("%s scripts/integral_mpi.lua %d", exe, n)
-      or string.format("%s -n %d %s scripts/integral_mpi.lua %d", launcher, k, exe, n)
+    local script = here .. "../scripts/integral_mpi.lua"
+    local cmd = k == 1 and string.format("%s %q %d", exe, script, n)
+      or string.format("%s -n %d %s %q %d", launcher, k, exe, script, n)
     local best = math.huge
     for _ = 1, quick and 1 or 3 do
       local out = run(cmd)

@@ -1,10 +1,13 @@
 #pragma once
 // The task pool engine shared by ThreadPool (thread workers) and Pool (process workers). Tasks are opaque
-// byte payloads with ids; they reach workers through a channel in the shared arena (engine/arena/shm.hpp), so a
-// worker in another process uses the very same channel as a thread does; results come back on a second
+// byte payloads with ids; they reach workers through a channel in the shared arena (engine/arena/shm.hpp), so
+// a worker in another process uses the very same channel as a thread does; results come back on a second
 // channel tagged with the task id. The engine does not know what a worker is: a Launcher starts one given
 // the pool's shared state (an arena offset) and a slot number, and tells the parent when it has ended.
-// See /work/notes/pool-interface.md and docs/threads.md.
+// The interface, in short: the parent makes a Pool with a Launcher and drives it from one thread (submit,
+// next_result, close/terminate, join); each worker, thread or process, builds a WorkerEndpoint on the
+// offset and slot it was started with and loops on next()/reply(). A worker that ends without a clean
+// exit has its in-flight task answered with kDied and is replaced. docs/threads.md describes the costs.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
