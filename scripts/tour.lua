@@ -8,7 +8,7 @@ local opts = lab.args(arg, { out = "lab-report", only = {} },
   "usage: parlab scripts/tour.lua [--out DIR] [--only id,id,...] [--quick]\n" ..
   "  Runs every experiment (each one's default sizes, or its --quick ones) and writes DIR/report.md.\n")
 
--- Lecture order (EXPERIMENTS.md): seed 000, 001, 002, 003, 004.
+-- Lecture order: lectures 000-004 as docs/lectures.md numbers them, each one's experiments in slide order.
 local ORDER = {
   { "000", "Parallelism part 1 (DTU 02613)",
     { "race", "sums_native", "sums_interp", "apply_async", "chunking",
