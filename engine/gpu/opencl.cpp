@@ -55,19 +55,29 @@ bool load_api(Api& api, std::string& why) {
     why = "libclblast.so.1 not found (Debian: libclblast1)";
     return false;
   }
-#define PARLAB_CL_LOAD(lib, name)                                        \
-  api.name = reinterpret_cast<decltype(api.name)>(dlsym(lib, #name));   \
-  if (!api.name) {                                                       \
-    why = "OpenCL library lacks " #name;                                 \
-    return false;                                                        \
-  }
-  PARLAB_CL_LOAD(cl, clGetPlatformIDs) PARLAB_CL_LOAD(cl, clGetDeviceIDs)
-  PARLAB_CL_LOAD(cl, clGetDeviceInfo) PARLAB_CL_LOAD(cl, clCreateContext)
-  PARLAB_CL_LOAD(cl, clCreateCommandQueue) PARLAB_CL_LOAD(cl, clCreateBuffer)
-  PARLAB_CL_LOAD(cl, clReleaseMemObject) PARLAB_CL_LOAD(cl, clEnqueueWriteBuffer)
-  PARLAB_CL_LOAD(cl, clEnqueueReadBuffer) PARLAB_CL_LOAD(cl, clFinish)
-  PARLAB_CL_LOAD(cl, clReleaseCommandQueue) PARLAB_CL_LOAD(cl, clReleaseContext)
-  PARLAB_CL_LOAD(blas, CLBlastSgemm) PARLAB_CL_LOAD(blas, CLBlastDgemm)
+// One symbol each; a missing one names itself (do/while makes each use a statement that ends in ';').
+#define PARLAB_CL_LOAD(lib, name)                                       \
+  do {                                                                  \
+    api.name = reinterpret_cast<decltype(api.name)>(dlsym(lib, #name)); \
+    if (!api.name) {                                                    \
+      why = "OpenCL library lacks " #name;                              \
+      return false;                                                     \
+    }                                                                   \
+  } while (0)
+  PARLAB_CL_LOAD(cl, clGetPlatformIDs);
+  PARLAB_CL_LOAD(cl, clGetDeviceIDs);
+  PARLAB_CL_LOAD(cl, clGetDeviceInfo);
+  PARLAB_CL_LOAD(cl, clCreateContext);
+  PARLAB_CL_LOAD(cl, clCreateCommandQueue);
+  PARLAB_CL_LOAD(cl, clCreateBuffer);
+  PARLAB_CL_LOAD(cl, clReleaseMemObject);
+  PARLAB_CL_LOAD(cl, clEnqueueWriteBuffer);
+  PARLAB_CL_LOAD(cl, clEnqueueReadBuffer);
+  PARLAB_CL_LOAD(cl, clFinish);
+  PARLAB_CL_LOAD(cl, clReleaseCommandQueue);
+  PARLAB_CL_LOAD(cl, clReleaseContext);
+  PARLAB_CL_LOAD(blas, CLBlastSgemm);
+  PARLAB_CL_LOAD(blas, CLBlastDgemm);
 #undef PARLAB_CL_LOAD
   return true;
 }
