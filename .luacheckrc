@@ -20,8 +20,9 @@ allow_defined_top = true
 -- reported; shadowing a local of the same function (42x) still is.
 ignore = { "43." }
 
--- As the C++ (.clang-format): code and comments.
-max_line_length = 110
+-- luacheck's own default, 10 more than the C++'s 110 (.clang-format): a one-line argument check
+-- (`if bad then error(...) end`) reads better whole than folded over three lines.
+max_line_length = 120
 
 -- The probe that finds LuaJIT's GGET opcode reads an undefined global on purpose.
 files["bindings/modules/transport.lua"] = { read_globals = { "parlab_transport_probe" } }

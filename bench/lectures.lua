@@ -59,7 +59,8 @@ print(("trapezoid integral, n = %d, %d chunks, 2 workers (seconds; speed-up over
 print(("  %-28s %10s %9s %10s %9s %8s"):format("", "parlab", "", "python", "", "ratio"))
 local function row(name, t, base, pt, pbase)
   print(("  %-28s %10.4f %8.2fx %10s %9s %8s"):format(name, t, base / t,
-    pt and ("%.4f"):format(pt) or "-", pt and ("%.2fx"):format(pbase / pt) or "", pt and ("%.1fx"):format(pt / t) or "-"))
+    pt and ("%.4f"):format(pt) or "-", pt and ("%.2fx"):format(pbase / pt) or "",
+    pt and ("%.1fx"):format(pt / t) or "-"))
 end
 row("serial (interpreted)", serial, serial, py.serial, py.serial)
 row("ThreadPoolExecutor (GIL)", t_thr, serial, py.threads, py.serial)

@@ -165,8 +165,11 @@ for _, r in ipairs(dispatch(DISPATCH_TASKS)) do
   print(format("  %-12s %9d %10.2f %10s", r[1], r[2], r[3], p and format("%.2f", p.us_per_task) or "-"))
 end
 
-for _, exp in ipairs { { "sums_interp", sums_interp, "interpreted loop over 10 lists of " .. LIST_LEN },
-                       { "sums_native", sums_native, "native sum over 10 references to one array of " .. ARRAY_LEN } } do
+local experiments = {
+  { "sums_interp", sums_interp, "interpreted loop over 10 lists of " .. LIST_LEN },
+  { "sums_native", sums_native, "native sum over 10 references to one array of " .. ARRAY_LEN },
+}
+for _, exp in ipairs(experiments) do
   print(format("\n%s: %s (seconds, speed-up over serial in the same mode)", exp[1], exp[3]))
   local cols = { "free-jit", "free-nojit", "gil" }
   local results = {}

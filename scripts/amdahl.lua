@@ -54,8 +54,8 @@ io.write(lab.charts.lines(series, { title = "speed-up against workers", xlabel =
 if opts.plot then
   print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" }))
 end
-print(("fitted serial fraction B = %s; the law's ceiling 1/B = %.1fx"):format(fitted and ("%.3f"):format(fitted) or "n/a (one point)",
-  1 / opts.serial))
+local fitted_text = fitted and ("%.3f"):format(fitted) or "n/a (one point)"
+print(("fitted serial fraction B = %s; the law's ceiling 1/B = %.1fx"):format(fitted_text, 1 / opts.serial))
 local worst = 0
 for _, r in ipairs(rows) do if r.p <= ncpu then worst = math.max(worst, math.abs(r.S - r.law) / r.law) end end
 lab.claim(("the measured speed-up follows 1/(B + (1-B)/p) and stays under 1/B = %.0fx"):format(1 / opts.serial),

@@ -69,7 +69,8 @@ do
   local p = parlab.Process(queue_sink, inq, outq) p:start()
   for _, size in ipairs(sizes) do
     local msg = ("x"):rep(size)
-    results[#results + 1] = { via = "Queue", size = size, t = timed(function() inq:put(msg) assert(outq:get() == size) end) }
+    local t = timed(function() inq:put(msg) assert(outq:get() == size) end)
+    results[#results + 1] = { via = "Queue", size = size, t = t }
   end
   inq:put("") p:join()
 end

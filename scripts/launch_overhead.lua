@@ -50,7 +50,9 @@ lab.tables.print({ { "what", "what" }, { "start method", "method" }, { "real (ms
                    { "user (ms)", "user", "%.2f" }, { "sys (ms)", "sys", "%.2f" }, { "CPU%", "cpu",
                      "%.0f" } }, rows)
 local pool_default
-for _, r in ipairs(rows) do if r.what == "Pool(1).map" and r.method == parlab.get_start_method() then pool_default = r.ms end end
+for _, r in ipairs(rows) do
+  if r.what == "Pool(1).map" and r.method == parlab.get_start_method() then pool_default = r.ms end
+end
 lab.claim("launching a process pool costs more than a thread, which costs more than nothing" ..
   " (Python: 28 ms, 0.14 ms)",
   pool_default > rows[2].ms and rows[2].ms > rows[1].ms,

@@ -81,7 +81,8 @@ io.write(lab.charts.lines(chart, { title = "iterations per bin", xlabel = "time 
 if opts.plot then
   print("wrote " .. lab.charts.save(opts.plot, chart, { title = "work per time bin", xlabel = "ms" }))
 end
-lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)"):format(math.min(N, ncpu)),
+lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)")
+    :format(math.min(N, ncpu)),
   rows[2].x < 1.3 and (ncpu == 1 or rows[3].x > 1.4),
   ("threads %.2fx, processes %.2fx"):format(rows[2].x, rows[3].x))
 lab.finish(opts, "workbins", rows)

@@ -139,7 +139,8 @@ local function flatten(values, level)
   for r = 1, #values do
     local row = values[r]
     if type(row) ~= "table" or #row ~= cols then
-      error(format("parlab.array: row %d has %s elements, expected %d", r, type(row) == "table" and #row or "no", cols), level + 1)
+      local got = type(row) == "table" and #row or "no"
+      error(format("parlab.array: row %d has %s elements, expected %d", r, got, cols), level + 1)
     end
     for c = 1, cols do flat[#flat + 1] = row[c] end
   end
@@ -157,7 +158,9 @@ local function from_values(t, values, shape, level)
       error("parlab.array: shape must be a length or {rows, cols}", level + 1)
     end
     local n = ndim == 2 and rows * cols or rows
-    if n ~= #flat then error(format("parlab.array: %d values do not fill shape of %d elements", #flat, n), level + 1) end
+    if n ~= #flat then
+      error(format("parlab.array: %d values do not fill shape of %d elements", #flat, n), level + 1)
+    end
   end
   local a = new_array(t, rows, cols, ndim, level + 1)
   local data, range = a.data, RANGE[t]

@@ -5,7 +5,9 @@ local clock = parlab.clock
 local type, error, setmetatable, unpack, pairs, tostring = type, error, setmetatable, unpack, pairs, tostring
 local format = string.format
 
-parlab.FIRST_COMPLETED, parlab.FIRST_EXCEPTION, parlab.ALL_COMPLETED = "FIRST_COMPLETED", "FIRST_EXCEPTION", "ALL_COMPLETED"
+parlab.FIRST_COMPLETED = "FIRST_COMPLETED"
+parlab.FIRST_EXCEPTION = "FIRST_EXCEPTION"
+parlab.ALL_COMPLETED = "ALL_COMPLETED"
 
 local Future = {}
 Future.__index = Future
@@ -83,7 +85,9 @@ function Executor:map(fn, list, chunksize)
   if getmetatable(self) ~= Executor then error("map: call it as executor:map(fn, list)", 2) end
   if self._shutdown then error(self._name .. ".map: cannot submit after shutdown()", 2) end
   if type(fn) ~= "function" then error(format("%s.map: expected a function, got %s", self._name, type(fn)), 2) end
-  if type(list) ~= "table" then error(format("%s.map: expected a table of items, got %s", self._name, type(list)), 2) end
+  if type(list) ~= "table" then
+    error(format("%s.map: expected a table of items, got %s", self._name, type(list)), 2)
+  end
   return self._pool:map(fn, list, chunksize or 1)
 end
 
@@ -159,7 +163,9 @@ function parlab.as_completed(fs, timeout)
         end
       end
       local rest = deadline and deadline - clock()
-      if rest and rest <= 0 then error(format("as_completed: %d of %d futures unfinished after %g s", left, #fs, timeout), 2) end
+      if rest and rest <= 0 then
+        error(format("as_completed: %d of %d futures unfinished after %g s", left, #fs, timeout), 2)
+      end
       pump(fs, rest and math.min(rest, 0.005) or 0.005)
     end
   end
@@ -170,7 +176,8 @@ function parlab.wait(fs, timeout, return_when)
   check_futures("wait", fs)
   return_when = return_when or "ALL_COMPLETED"
   if return_when ~= "ALL_COMPLETED" and return_when ~= "FIRST_COMPLETED" and return_when ~= "FIRST_EXCEPTION" then
-    error("wait: return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got " .. tostring(return_when), 2)
+    error("wait: return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got "
+      .. tostring(return_when), 2)
   end
   local deadline = timeout and clock() + timeout
   while true do

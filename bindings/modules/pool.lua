@@ -83,7 +83,9 @@ local function wait_for(obj, timeout)
 end
 
 local function check_number(what, v)
-  if v ~= nil and type(v) ~= "number" then error(format("%s: timeout must be a number of seconds, got %s", what, type(v)), 3) end
+  if v ~= nil and type(v) ~= "number" then
+    error(format("%s: timeout must be a number of seconds, got %s", what, type(v)), 3)
+  end
 end
 
 function AsyncResult:wait(timeout)
@@ -224,8 +226,12 @@ function Pool._map_async(self, what, mode, fn, list, chunksize, track)
   return r
 end
 
-function Pool:map_async(fn, list, chunksize) return Pool._map_async(self, "map_async", "map", fn, list, chunksize) end
-function Pool:starmap_async(fn, list, chunksize) return Pool._map_async(self, "starmap_async", "starmap", fn, list, chunksize) end
+function Pool:map_async(fn, list, chunksize)
+  return Pool._map_async(self, "map_async", "map", fn, list, chunksize)
+end
+function Pool:starmap_async(fn, list, chunksize)
+  return Pool._map_async(self, "starmap_async", "starmap", fn, list, chunksize)
+end
 
 function Pool:map(fn, list, chunksize)
   return Pool._map_async(self, "map", "map", fn, list, chunksize):get()
@@ -268,7 +274,9 @@ end
 function Pool:apply_async(fn, ...)
   if getmetatable(self) ~= Pool then error("apply_async: call it as pool:apply_async(fn, ...)", 2) end
   self:_check_running("apply_async", 2)
-  if type(fn) ~= "function" then error(format("%s.apply_async: expected a function, got %s", self._name, type(fn)), 2) end
+  if type(fn) ~= "function" then
+    error(format("%s.apply_async: expected a function, got %s", self._name, type(fn)), 2)
+  end
   local r = setmetatable({ _pool = self, _what = self._name .. ".apply_async" }, AsyncResult)
   r._id = self:_submit(r, nil, "apply", -1, fn, ...)
   return r
@@ -332,7 +340,9 @@ local function make_pool(name, backend, n, opts, level)
   if type(n) ~= "number" or n < 1 or n ~= floor(n) then
     error(format("%s: the number of workers must be a positive integer, got %s", name, tostring(n)), level)
   end
-  if opts ~= nil and type(opts) ~= "table" then error(format("%s: options must be a table, got %s", name, type(opts)), level) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(format("%s: options must be a table, got %s", name, type(opts)), level)
+  end
   opts = opts or {}
   local sched = opts.scheduling or "dynamic"
   if not SCHEDULES[sched] then
@@ -340,8 +350,12 @@ local function make_pool(name, backend, n, opts, level)
   end
   check_chunksize(name, opts.chunksize, level)
   local init, initargs = opts.initializer, opts.initargs or {}
-  if init ~= nil and type(init) ~= "function" then error(format("%s: initializer must be a function, got %s", name, type(init)), level) end
-  if type(initargs) ~= "table" then error(format("%s: initargs must be a table, got %s", name, type(initargs)), level) end
+  if init ~= nil and type(init) ~= "function" then
+    error(format("%s: initializer must be a function, got %s", name, type(init)), level)
+  end
+  if type(initargs) ~= "table" then
+    error(format("%s: initargs must be a table, got %s", name, type(initargs)), level)
+  end
   local core
   if init then
     core = core_new(backend, n, opts, init, unpack(initargs, 1, initargs.n or #initargs))

@@ -79,10 +79,14 @@ function charts.svg_lines(series, opts)
   local W, H, M = 640, 400, 60
   local xlo, xhi = bounds(series, 1)
   local ylo, yhi = bounds(series, 2, not opts.ylog)
-  local function X(v) return M + (tx(v, opts.xlog) - tx(xlo, opts.xlog)) / math.max(1e-300, tx(xhi, opts.xlog) - tx(xlo, opts.xlog)) * (W - 2 * M) end
-  local function Y(v) return H - M - (tx(v, opts.ylog) - tx(ylo, opts.ylog)) / math.max(1e-300, tx(yhi, opts.ylog) - tx(ylo, opts.ylog)) * (H - 2 * M) end
+  local xspan = math.max(1e-300, tx(xhi, opts.xlog) - tx(xlo, opts.xlog))
+  local yspan = math.max(1e-300, tx(yhi, opts.ylog) - tx(ylo, opts.ylog))
+  local function X(v) return M + (tx(v, opts.xlog) - tx(xlo, opts.xlog)) / xspan * (W - 2 * M) end
+  local function Y(v) return H - M - (tx(v, opts.ylog) - tx(ylo, opts.ylog)) / yspan * (H - 2 * M) end
   local colors = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b" }
-  local svg = { ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">'):format(W, H),
+  local svg = {
+    ('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
+      .. 'font-size="12">'):format(W, H),
     ('<rect width="%d" height="%d" fill="white"/>'):format(W, H),
     ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'):format(M, H - M, W - M, H - M),
     ('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>'):format(M, M, M, H - M),

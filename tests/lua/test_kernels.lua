@@ -213,7 +213,8 @@ end)
 
 T.test("OpenBLAS runs the widest kernels this CPU has, unless the user chose a core", function()
   local function run(env)
-    local p = io.popen(("%s %q -e 'local i = parlab.omp.info() print(i.blas_core, i.blas_core_replaced)'"):format(env, arg[-1]))
+    local code = "local i = parlab.omp.info() print(i.blas_core, i.blas_core_replaced)"
+    local p = io.popen(("%s %q -e '%s'"):format(env, arg[-1], code))
     local line = p:read("*l")
     p:close()
     return line

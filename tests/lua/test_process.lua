@@ -160,7 +160,8 @@ end)
 T.test("many children of every method, all reaped", function()
   local ps = {}
   for i = 1, 30 do
-    local p = parlab.Process { target = function(n) os.exit(n % 50) end, args = { i }, start_method = methods[i % 3 + 1] }
+    local p = parlab.Process { target = function(n) os.exit(n % 50) end, args = { i },
+                               start_method = methods[i % 3 + 1] }
     p:start()
     ps[i] = p
   end
@@ -191,7 +192,8 @@ for _, m in ipairs(methods) do
     local q = parlab.Queue()
     local ps = {}
     for i = 1, 4 do
-      ps[i] = parlab.Process { target = function(queue, x) queue:put({ x, x * x }) end, args = { q, i }, start_method = m }
+      ps[i] = parlab.Process { target = function(queue, x) queue:put({ x, x * x }) end, args = { q, i },
+                               start_method = m }
       ps[i]:start()
     end
     local sum = 0

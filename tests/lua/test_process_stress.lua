@@ -60,7 +60,11 @@ T.test("a pool survives many worker deaths in a row and still answers every othe
   local good, died = 0, 0
   for i = 1, 60 do
     local ok, v = pcall(rs[i].get, rs[i])
-    if ok and v == i then good = good + 1 elseif not ok and v:find("died while running", 1, true) then died = died + 1 end
+    if ok and v == i then
+      good = good + 1
+    elseif not ok and v:find("died while running", 1, true) then
+      died = died + 1
+    end
   end
   T.eq(good, 54)
   T.eq(died, 6)

@@ -35,9 +35,12 @@ end
 local have_python = os.execute("python3 -c 'import subprocess' > /dev/null 2>&1") == 0
 
 local cases = {
-  join = [[local t = parlab.thread.start(function() parlab.sleep(20) end) print("go") io.stdout:flush() t:join()]],
-  map = [[local p = parlab.ThreadPool(2) print("go") io.stdout:flush() p:map(function() parlab.sleep(20) end, { 1, 2 })]],
-  busy = [[local p = parlab.ThreadPool(1) print("go") io.stdout:flush() p:map(function() jit.off() while true do end end, { 1 })]],
+  join = [[local t = parlab.thread.start(function() parlab.sleep(20) end)
+           print("go") io.stdout:flush() t:join()]],
+  map = [[local p = parlab.ThreadPool(2) print("go") io.stdout:flush()
+          p:map(function() parlab.sleep(20) end, { 1, 2 })]],
+  busy = [[local p = parlab.ThreadPool(1) print("go") io.stdout:flush()
+           p:map(function() jit.off() while true do end end, { 1 })]],
 }
 for name, code in pairs(cases) do
   T.test("Ctrl-C during " .. name .. " ends the program promptly", function()

@@ -241,7 +241,9 @@ T.test("hammer: many tasks from many submitters, exact totals", function()
       local rs, total = {}, 0
       for i = 1, 1000 do rs[i] = p:apply_async(function(a, b) return a * b end, i, s) end
       for i = 1, 1000 do total = total + rs[i]:get() end
-      for _, v in ipairs(p:map(function(x) return x end, (function() local t = {} for i = 1, 3000 do t[i] = i end return t end)(), 1)) do
+      local items = {}
+      for i = 1, 3000 do items[i] = i end
+      for _, v in ipairs(p:map(function(x) return x end, items, 1)) do
         total = total + v
       end
       p:terminate()
