@@ -102,4 +102,29 @@ T.test("forkserver: a raw fork of a process whose server runs gets a server of i
   T.eq(after.exitcode, 4)
 end)
 
+T.test("fork: a child holds none of its parent's threads (not alive there, join raises, nothing hangs)",
+  function()
+    local ev = parlab.Event()
+    local t = parlab.Thread(function(e) return e:wait(SLICE) and 42 end, ev)
+    t:start()
+    local q = parlab.Queue()
+    local p = parlab.Process { target = function(out)
+      local ok, err = pcall(t.join, t, SLICE)
+      out:put({ t:is_alive(), ok, tostring(err) })
+      t = nil
+      collectgarbage()  -- the Thread's finalizer must not wait for the parent's thread either
+      collectgarbage()
+    end, args = { q }, start_method = "fork" }
+    p:start()
+    local got, seen = pcall(q.get, q, SLICE)
+    if not p:join(SLICE) then p:kill() end
+    ev:set()
+    T.ok(got, tostring(seen))
+    T.eq(seen[1], false)
+    T.eq(seen[2], false)
+    T.ok(seen[3]:find("runs in the parent process, not in this fork child", 1, true), seen[3])
+    T.eq(p.exitcode, 0)
+    T.eq(t:join(SLICE), 42)
+  end)
+
 T.done()
