@@ -211,7 +211,17 @@ props.shape = function(a)
   return { a.len }
 end
 
+-- Every method checks its self: called with '.' instead of ':' (a.refs("x")), it would hand C another value
+-- as an array descriptor (the C functions trust theirs: a string there was read as one, and crashed).
+local function check_self(a, name)
+  if live[a] ~= true then
+    error(format("array.%s: expected an array as self (call it as a:%s(...)), got %s", name, name,
+      type(a) == "cdata" and tostring(ffi.typeof(a)) or type(a)), 3)
+  end
+end
+
 function methods.slice(a, i, j)
+  check_self(a, "slice")
   j = j == nil and a.len or j
   if type(i) ~= "number" or type(j) ~= "number" or i ~= floor(i) or j ~= floor(j) then
     error("array.slice: bounds must be integers", 2)
@@ -222,12 +232,14 @@ end
 methods.view = methods.slice
 
 function methods.row(a, i)
+  check_self(a, "row")
   if type(i) ~= "number" or i ~= floor(i) then error("array.row: row index must be an integer", 2) end
   local v = CT[typename(a)]()
   return finish(v, C.parlab_array_row(v, a, i), 2)
 end
 
 function methods.reshape(a, rows, cols)
+  check_self(a, "reshape")
   if type(rows) == "table" then rows, cols = rows[1], rows[2] end
   if type(rows) ~= "number" or type(cols) ~= "number" or rows ~= floor(rows) or cols ~= floor(cols) then
     error("array.reshape: expected integer rows and cols", 2)
@@ -236,26 +248,38 @@ function methods.reshape(a, rows, cols)
   return finish(v, C.parlab_array_reshape(v, a, rows, cols), 2)
 end
 
-function methods.fill(a, v, threads) return kernels.fill(a, v, threads) end
+function methods.fill(a, v, threads)
+  check_self(a, "fill")
+  return kernels.fill(a, v, threads)
+end
 
 function methods.copy(a)
+  check_self(a, "copy")
   local b = new_array(typename(a), a.ndim == 2 and a.rows or a.len, a.ndim == 2 and a.cols or 0, a.ndim, 2)
   return kernels.copy(a, b)
 end
 
 function methods.totable(a)
+  check_self(a, "totable")
   local t, n = {}, a.len
   for i = 0, n - 1 do t[i + 1] = a[i] end
   return t
 end
 
-function methods.refs(a) return tonumber(C.parlab_array_refs(a)) end
+function methods.refs(a)
+  check_self(a, "refs")
+  return tonumber(C.parlab_array_refs(a))
+end
 
 -- Travels as the same memory: the payload names the storage (offset + serial) and the view.
 local handle_t, handle_size = ffi.typeof("parlab_array_handle"), ffi.sizeof("parlab_array_handle")
 parlab.transport.register_kind("parlab.array", {
   test = function(v) return live[v] == true end,
   encode = function(a)
+    -- Reachable from Lua (parlab.transport._helpers): another value would be read as a descriptor.
+    if live[a] ~= true then
+      error("transport: the parlab.array kind encodes arrays only, got " .. type(a), 2)
+    end
     local h = handle_t()
     C.parlab_array_handle_of(a, h)
     return ffi.string(h, handle_size)

@@ -118,6 +118,9 @@ int l_child_method(lua_State* L) {
 }
 
 int l_set_start_method(lua_State* L) {
+  // lua_tostring gives NULL for nil or a table: a string_view from it crashed.
+  if (lua_type(L, 1) != LUA_TSTRING)
+    fail("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got %s", luaL_typename(L, 1));
   process::set_default_method(process::parse_method(lua_tostring(L, 1), "set_start_method"));
   return 0;
 }

@@ -102,7 +102,7 @@ int l_children_gc(lua_State* L) {
     list.swap(children->list);
   }
   for (auto& r : list) {
-    if (!r->thread->started()) continue;
+    if (!r->thread->started() || !r->thread->here()) continue;  // a fork child: the parent's thread
     for (;;) {
       try {
         r->thread->join();
@@ -170,6 +170,8 @@ int l_join(lua_State* L) {
   Record& r = check_thread(L, "join");
   double timeout = luaL_optnumber(L, 2, -1);
   if (!r.thread->started()) fail("Thread.join: thread '%s' was never started", r.name.c_str());
+  if (!r.thread->here())  // its results would never come, and r.mu may be a copy its thread held at the fork
+    fail("Thread.join: thread '%s' runs in the parent process, not in this fork child", r.name.c_str());
   if (!r.thread->join(timeout)) return 0;
   bool ok;
   std::string output;
@@ -216,6 +218,7 @@ int l_gc(lua_State* L) {
   auto* h = static_cast<Handle*>(luaL_testudata(L, 1, kMeta));
   if (!h || !h->rec) return 0;
   RecordPtr rec = std::move(h->rec);  // leaves the Handle empty: a second call does nothing
+  if (rec->thread->started() && !rec->thread->here()) return 0;  // a fork child: rec->mu may be held
   std::lock_guard<std::mutex> hold(rec->mu);
   if (rec->thread->finished())
     report_locked(*rec);

@@ -72,7 +72,7 @@ function mpi.reduce(obj, op, root)
   if type(root) ~= "number" or root % 1 ~= 0 then
     error("mpi.reduce: root must be a whole number, got " .. tostring(root), 2)
   elseif root < 0 or root >= mpi.size then  -- checked here, or mpi.gather would name itself
-    error(("mpi.reduce: root %d is not a rank (size is %d)"):format(root, mpi.size), 2)
+    error(("mpi.reduce: root %s is not a rank (size is %d)"):format(tostring(root), mpi.size), 2)
   end
   local values = mpi.gather(obj, root)
   if values == nil then return nil end
@@ -124,10 +124,30 @@ local function buffer_of(buf, fn, name, level)
     .. "uint8_t, got %s", fn, name, type(buf) == "cdata" and tostring(ffi.typeof(buf)) or type(buf)), level + 1)
 end
 
-local function int_or(v, default, fn, name, level)
-  if v == nil then return default end
+-- A rank or tag: a whole number that fits a C int (2^63 and 1e308 do not: the C side would see some other
+-- number, and a rank that thinks it is not the root would pass no root buffer to one that is).
+local function whole(v, fn, name, level)
   if type(v) ~= "number" or v % 1 ~= 0 then
     error(fn .. ": " .. name .. " must be a whole number, got " .. tostring(v), level + 1)
+  end
+  return v
+end
+
+local function int_or(v, default, fn, name, level)
+  if v == nil then return default end
+  whole(v, fn, name, level + 1)
+  if v < -2 ^ 31 or v >= 2 ^ 31 then
+    error(("%s: %s %s is out of range (it must fit a C int)"):format(fn, name, tostring(v)), level + 1)
+  end
+  return v
+end
+
+-- A root: a rank of the world, checked here so that every rank agrees on which one is the root.
+local function root_or(v, fn, level)
+  if v == nil then return 0 end
+  whole(v, fn, "root", level + 1)
+  if v < 0 or v >= mpi.size then
+    error(("%s: root %s is not a rank (size is %d)"):format(fn, tostring(v), mpi.size), level + 1)
   end
   return v
 end
@@ -161,7 +181,7 @@ end
 
 function mpi.Bcast(buf, root)
   local addr, count, t = buffer_of(buf, "mpi.Bcast", "buf", 2)
-  mpi._Bcast(addr, count * elem_size[t], int_or(root, 0, "mpi.Bcast", "root", 2))
+  mpi._Bcast(addr, count * elem_size[t], root_or(root, "mpi.Bcast", 2))
 end
 
 -- Checks a send/receive pair of buffers for a reduction; IN_PLACE as sendbuf means recvbuf is both.
@@ -187,7 +207,7 @@ end
 
 -- Reduce(sendbuf, recvbuf [, op [, root]]): recvbuf matters at root only (nil allowed elsewhere).
 function mpi.Reduce(sendbuf, recvbuf, op, root)
-  root = int_or(root, 0, "mpi.Reduce", "root", 2)
+  root = root_or(root, "mpi.Reduce", 2)
   local need = mpi.rank == root
   local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Reduce", need, 2)
   mpi._Reduce(saddr, raddr, count, t, op_name(op, "mpi.Reduce", 2), root)
@@ -202,7 +222,7 @@ end
 -- the root also the whole (size parts in rank order; unused elsewhere). Returns the part's and the whole's
 -- addresses (0 off the root), the bytes per rank and the root.
 local function part_and_whole(fn, part, partname, whole, wholename, root, level)
-  root = int_or(root, 0, fn, "root", level + 1)
+  root = root_or(root, fn, level + 1)
   local paddr, pcount, pt = buffer_of(part, fn, partname, level + 1)
   if mpi.rank ~= root then return paddr, 0, pcount * elem_size[pt], root end
   local waddr, wcount, wt = buffer_of(whole, fn, wholename, level + 1)

@@ -2,6 +2,13 @@
 // Waiting on a 32-bit word in shared memory, across threads and processes: spin briefly (a spin round
 // trip costs ~0.5 us, a kernel sleep+wake ~20 us), then sleep on a shared futex in slices short enough
 // to notice Ctrl-C (engine/core/interrupt.hpp). Callers hold a gil::Release around waits that may sleep.
+// Across fork: every futex word (Lock, Semaphore, Event, Condition, Barrier, queue and pool channel
+// words, pipe holder lists) lives in the shared arena, so a word a parent's thread held at a fork is
+// released for the child too by that thread; such words need no reset (one would break the parent). The
+// process-local locks that can be held across a fork get fresh state in the child instead, by
+// pthread_atfork: the GIL (gil.cpp), the fork server client (forkserver.cpp), the child registry
+// (process.cpp), the OpenMP runner (omp.cpp), pipe ends (lua_pipe.cpp), mpi init and gpu choice; the
+// parent's threads count as stopped in a fork child (thread.hpp), so nothing waits on their record locks.
 #include <atomic>
 #include <cstdint>
 

@@ -1,6 +1,7 @@
 #include "engine/exec/forkserver.hpp"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,10 +36,30 @@ struct Request {
   std::uint32_t ignore_sigint;
 };
 
+// The client state is per process, as in Python, where each process that uses a fork server has its own
+// connection to its own server: a fork child starts with none (fresh lock, no server) and starts its own
+// server on its first request. client_mu is held across a fork in two ways: start_child forks the server
+// itself while holding it (so the server, and every child the server forks, would inherit it locked and
+// block forever in their first Process.start or Pool), and another thread may hold it while this one forks
+// (a 'fork' Process, a raw fork). The parent's ctl_fd is closed in the child: using it there would
+// interleave the child's requests with the parent's on one socket, and keep the server alive after the
+// parent ended.
 std::mutex client_mu;
 int ctl_fd = -1;        // our end of the control socket
 pid_t server = -1;
 bool always_fork = false;
+
+void fresh_after_fork() noexcept {
+  new (&client_mu) std::mutex;  // its holder, if any, is a thread or a stack frame that stays in the parent
+  if (ctl_fd >= 0) close(ctl_fd);
+  ctl_fd = -1;
+  server = -1;
+}
+
+[[maybe_unused]] const bool atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, fresh_after_fork);
+  return true;
+}();
 
 bool send_with_fd(int sock, const Request& req, int fd) {
   iovec iov{const_cast<Request*>(&req), sizeof req};

@@ -1,6 +1,7 @@
 #include "engine/exec/process.hpp"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -44,6 +45,13 @@ struct Registry {
 };
 Registry* registry = new Registry;
 std::once_flag atexit_once;
+
+// Any fork (a 'fork' Process, the fork server's children, a raw fork from Lua) gets an empty registry with
+// an unlocked mutex: another thread of the parent may hold registry->mu at the fork.
+[[maybe_unused]] const bool atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, [] { registry = new Registry; });
+  return true;
+}();
 
 void register_child(const std::shared_ptr<Child>& c) {
   std::call_once(atexit_once, [] { std::atexit(finish_children); });
@@ -189,7 +197,6 @@ void Child::signal(int sig) noexcept {
 
 void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
   in_child = true;
-  registry = new Registry;  // the parent's children are not ours (the old one is deliberately leaked)
   forkserver::forget_in_child();
   if (die_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

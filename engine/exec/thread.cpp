@@ -3,6 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <new>
 #include <system_error>
 
 #include "engine/core/clock.hpp"
@@ -18,11 +19,16 @@ std::uint64_t current_thread_ident() noexcept { return std::uint64_t(syscall(SYS
 Thread::Thread(std::function<void()> body) : body_(std::move(body)) {}
 
 Thread::~Thread() {
+  if (thread_.joinable() && !here()) {
+    new (&thread_) std::thread;  // the parent's thread, not ours: forget its handle (a join would hang)
+    return;
+  }
   if (thread_.joinable()) thread_.join();
 }
 
 void Thread::start() {
   if (started_) throw Error("threads can only be started once");
+  owner_ = getpid();
   try {
     thread_ = std::thread([this] {
       ident_.store(current_thread_ident(), std::memory_order_release);
@@ -42,7 +48,7 @@ bool Thread::join(double timeout) {
     gil::Release unlocked;
     if (!futex::wait(done_, 0, timeout)) return false;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable() && here()) thread_.join();
   return true;
 }
 

@@ -2,6 +2,8 @@
 // An OS thread with the life cycle Python's threading.Thread has: made, started once, joined with an
 // optional timeout (in Ctrl-C-aware slices, with the GIL released), asked whether it is alive. It runs a
 // plain C++ body; bindings/modules/lua_thread.cpp gives that body a Lua state of its own.
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -23,7 +25,13 @@ class Thread {
   // every interrupt::kPollSeconds and holds a gil::Release while it waits.
   bool join(double timeout = -1);
   bool started() const noexcept { return started_; }
-  bool finished() const noexcept { return done_.load(std::memory_order_acquire) != 0; }
+  // A fork child holds copies of its parent's Thread objects but none of their threads (as in Python,
+  // where they count as stopped there): in another process than the one that started it a thread is
+  // finished, join returns at once and the destructor joins nothing. here() says which case holds.
+  bool here() const noexcept { return owner_ == getpid(); }
+  bool finished() const noexcept {
+    return done_.load(std::memory_order_acquire) != 0 || (started_ && !here());
+  }
   bool alive() const noexcept { return started_ && !finished(); }
   // The kernel's thread id (as threading.get_native_id), 0 before the thread runs.
   std::uint64_t ident() const noexcept { return ident_.load(std::memory_order_acquire); }
@@ -32,6 +40,7 @@ class Thread {
   std::function<void()> body_;
   std::thread thread_;
   bool started_ = false;
+  pid_t owner_ = 0;  // the process that started the thread
   std::atomic<std::uint32_t> done_{0};
   std::atomic<std::uint64_t> ident_{0};
 };

@@ -1,6 +1,9 @@
 // Chooses the GPU back end once per process and checks every call before a back end sees it.
+#include <pthread.h>
+
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <string>
 
 #include <fmt/format.h>
@@ -17,6 +20,20 @@ std::mutex lock;
 std::shared_ptr<Backend> current;
 Status current_status;
 bool chosen = false;
+
+// `lock` is held while a back end is chosen (a CUDA or OpenCL start: up to seconds), so another thread may
+// fork meanwhile: the child gets a fresh lock. A choice in progress there is dropped (its half-built
+// objects are leaked, not destroyed) and made again on the child's first use.
+[[maybe_unused]] const bool atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, [] {
+    new (&lock) std::mutex;
+    if (!chosen) {
+      new (&current) std::shared_ptr<Backend>;
+      new (&current_status) Status;
+    }
+  });
+  return true;
+}();
 
 // PARLAB_GPU=cuda|opencl|off, else CUDA GPU, OpenCL GPU, OpenCL CPU device, in that order.
 void choose() {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 
 #include "engine/core/error.hpp"
 #include "engine/mpi/internal.hpp"
@@ -22,6 +23,14 @@ std::atomic<bool> ready{false};
 std::atomic<bool> finalized{false};
 World the_world;
 pid_t init_pid = 0;  // a process forked after init (a pool worker) must not touch its parent's MPI
+
+// A thread may hold init_mutex (inside MPI_Init) while another forks: the child gets a fresh one. The other
+// mutexes of parlab::mpi (the mailbox, the orphan list) are taken only after world() passed, which a
+// process forked after init refuses (refuse_child), so no child ever waits on a copy of them.
+[[maybe_unused]] const bool init_atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, [] { new (&init_mutex) std::mutex; });
+  return true;
+}();
 
 pthread_t init_thread;  // the thread that started MPI (the only one allowed below thread level multiple)
 std::atomic<bool> forked{false};  // set in the child by a pthread_atfork handler (no getpid per call)

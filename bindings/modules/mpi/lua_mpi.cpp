@@ -4,6 +4,7 @@
 // buffer calls on arrays and COMM_WORLD; it reaches the C functions here as parlab.mpi._*.
 #include <lua.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,10 @@ int opt_int(lua_State* L, int idx, int dflt, const char* fn, const char* name) {
   if (lua_isnoneornil(L, idx)) return dflt;
   if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: %s must be a number, got %s", fn, name, luaL_typename(L, idx));
   lua_Number n = lua_tonumber(L, idx);
-  if (n != lua_Number(int(n))) fail("%s: %s must be a whole number, got %g", fn, name, n);
+  // Range first: converting 2^63, inf or nan to int is undefined (on x86 it gave INT_MIN).
+  if (n != std::floor(n) || std::isinf(n)) fail("%s: %s must be a whole number, got %g", fn, name, n);
+  if (!(n >= -2147483648.0 && n <= 2147483647.0))
+    fail("%s: %s %.17g is out of range (it must fit a C int)", fn, name, n);
   return int(n);
 }
 

@@ -1,0 +1,160 @@
+-- What Lua code can reach must never crash: every function reachable from the parlab table (sub-tables
+-- included) and every method of cheap objects is called with each bad argument below, as a function and,
+-- for methods, both with '.' (the argument as self) and with ':' (the argument after a good self). Each
+-- call runs in a forked child, so a crash is seen as the child's exit by signal and fails the test; a call
+-- that blocks (Queue.get(), parlab.sleep(2^63)) is killed after a short while and only counted.
+local T = require "check"
+local ffi = require "ffi"
+ffi.cdef [[
+  int kill(int, int);
+  int open(const char*, int);
+  int dup2(int, int);
+  int usleep(unsigned);
+]]
+local WNOHANG, SIGKILL, O_WRONLY = 1, 9, 1
+local LIMIT = 1.0      -- seconds a call may run before it counts as blocking
+local AT_ONCE = 16     -- children in flight (most of them sleep or exit at once)
+
+local ARGS = { { n = 0 }, { n = 1, nil }, { n = 1, "x" }, { n = 1, -1 }, { n = 1, 2 ^ 63 }, { n = 1, 0 / 0 },
+  { n = 1, {} } }
+local function show_args(a)
+  if a.n == 0 then return "()" end
+  local v = a[1]
+  if type(v) == "table" then return "({})" end
+  if v ~= v then return "(0/0)" end
+  if v == 2 ^ 63 then return "(2^63)" end
+  return "(" .. (type(v) == "string" and ("%q"):format(v) or tostring(v)) .. ")"
+end
+
+-- Skipped: they end the process by design (MPI_Abort; the spawn child's entry point).
+local SKIP = { ["parlab.mpi.Abort"] = true, ["parlab.mpi.COMM_WORLD.Abort"] = true,
+  ["parlab._process_child"] = true }
+
+-- Every function under parlab, by path.
+local functions = {}
+do
+  local seen = {}
+  local function walk(t, path)
+    if seen[t] then return end
+    seen[t] = true
+    local keys = {}
+    for k in pairs(t) do if type(k) == "string" then keys[#keys + 1] = k end end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v, p = rawget(t, k), path .. "." .. k
+      if type(v) == "function" and not SKIP[p] then
+        functions[#functions + 1] = { path = p, fn = v }
+      elseif type(v) == "table" then
+        walk(v, p)
+      end
+    end
+  end
+  walk(parlab, "parlab")
+end
+
+-- Cheap objects, made again in each child (a call may change them: a lock acquired, a queue closed).
+local OBJECTS = {
+  array = function() return parlab.array("f64", 4) end,
+  array2d = function() return parlab.array("i32", { 2, 3 }) end,
+  Queue = function() return parlab.Queue(2) end,
+  SimpleQueue = function() return parlab.SimpleQueue() end,
+  JoinableQueue = function() return parlab.JoinableQueue() end,
+  Lock = function() return parlab.Lock() end,
+  RLock = function() return parlab.RLock() end,
+  Semaphore = function() return parlab.Semaphore(1) end,
+  BoundedSemaphore = function() return parlab.BoundedSemaphore(1) end,
+  Event = function() return parlab.Event() end,
+  Condition = function() return parlab.Condition() end,
+  Barrier = function() return parlab.Barrier(1) end,
+  Value = function() return parlab.Value("i", 1) end,
+  Array = function() return parlab.Array("d", 3) end,
+  ShareableList = function() return parlab.ShareableList({ 1, "a" }) end,
+  Pipe = function() return (parlab.Pipe()) end,
+  Process = function() return parlab.Process(function() end) end,
+  Thread = function() return parlab.Thread(function() end) end,
+}
+local NAMES = { "get", "put", "put_nowait", "get_nowait", "qsize", "empty", "full", "maxsize", "close",
+  "is_closed", "join", "task_done", "start", "run", "terminate", "kill", "is_alive", "send", "recv", "poll",
+  "acquire", "release", "locked", "with", "wait", "set", "clear", "is_set", "notify", "notify_all",
+  "wait_for", "reset", "abort", "get_lock", "get_value", "totable", "add", "count", "index", "capacity",
+  "slice", "view", "row", "reshape", "fill", "copy", "refs", "how", "info", "shape", "type", "ndim" }
+
+local methods = {}
+for _, kind in ipairs((function()
+  local k = {}
+  for name in pairs(OBJECTS) do k[#k + 1] = name end
+  table.sort(k)
+  return k
+end)()) do
+  local obj = OBJECTS[kind]()
+  for _, name in ipairs(NAMES) do
+    local ok, f = pcall(function() return obj[name] end)
+    if ok and type(f) == "function" then methods[#methods + 1] = { kind = kind, name = name } end
+  end
+end
+
+-- The calls, each a closure a child runs.
+local calls = {}
+for _, f in ipairs(functions) do
+  for _, a in ipairs(ARGS) do
+    calls[#calls + 1] = { what = f.path .. show_args(a), run = function() f.fn(unpack(a, 1, a.n)) end }
+  end
+end
+for _, m in ipairs(methods) do
+  for _, a in ipairs(ARGS) do
+    local what = m.kind .. "." .. m.name .. show_args(a)
+    calls[#calls + 1] = { what = what, run = function()
+      local o = OBJECTS[m.kind]()
+      o[m.name](unpack(a, 1, a.n))
+    end }
+    calls[#calls + 1] = { what = m.kind .. ":" .. m.name .. show_args(a), run = function()
+      local o = OBJECTS[m.kind]()
+      o[m.name](o, unpack(a, 1, a.n))
+    end }
+  end
+end
+
+T.test("no call with a bad argument ends its process by a signal", function()
+  local crashes, blocking, running, next_call = {}, 0, {}, 1
+  local status = ffi.new("int[1]")
+  local t0 = parlab.clock()
+  while next_call <= #calls or next(running) do
+    while next_call <= #calls and #running < AT_ONCE do
+      local c = calls[next_call]
+      next_call = next_call + 1
+      local pid = T.forked(function()
+        local null = ffi.C.open("/dev/null", O_WRONLY)
+        ffi.C.dup2(null, 1)
+        ffi.C.dup2(null, 2)
+        pcall(c.run)
+      end)
+      running[#running + 1] = { pid = pid, call = c, since = parlab.clock() }
+    end
+    local i = 1
+    while i <= #running do
+      local r = running[i]
+      local done = ffi.C.waitpid(r.pid, status, WNOHANG)
+      if done == r.pid then
+        local sig = bit.band(status[0], 0x7f)
+        if r.killed then
+          blocking = blocking + 1
+        elseif sig ~= 0 then
+          crashes[#crashes + 1] = ("%s: signal %d"):format(r.call.what, sig)
+        end
+        table.remove(running, i)
+      else
+        if not r.killed and parlab.clock() - r.since > LIMIT then
+          ffi.C.kill(r.pid, SIGKILL)
+          r.killed = true
+        end
+        i = i + 1
+      end
+    end
+    ffi.C.usleep(2000)
+  end
+  io.write(("  %d calls (%d functions, %d methods), %d blocked and were killed, %.1f s\n"):format(#calls,
+    #functions, #methods, blocking, parlab.clock() - t0))
+  if #crashes > 0 then T.fail(#crashes .. " calls crashed:\n  " .. table.concat(crashes, "\n  ")) end
+end)
+
+T.done()
