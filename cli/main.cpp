@@ -14,8 +14,8 @@
 #include "cli/run.hpp"
 #include "cli/sigint.hpp"
 #include "cli/state.hpp"
-#include "engine/kernels/blas_core.hpp"
 #include "engine/exec/process_spawn.hpp"
+#include "engine/kernels/blas_core.hpp"
 
 namespace parlab::cli {
 namespace {

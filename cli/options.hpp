@@ -5,14 +5,14 @@
 namespace parlab::cli {
 
 struct Options {
-  int script = 0;            // argv index of the script ("-" for stdin); 0 when there is none
-  bool interactive = false;  // -i
-  bool version = false;      // -v (also implied by -i)
-  bool execute = false;      // some -e was given
-  bool no_env = false;       // -E
-  bool help = false;         // --help
-  bool gil = false;          // --gil
-  const char* bad = nullptr;  // the offending argument when parsing failed
+  int script = 0;                 // argv index of the script ("-" for stdin); 0 when there is none
+  bool interactive = false;       // -i
+  bool version = false;           // -v (also implied by -i)
+  bool execute = false;           // some -e was given
+  bool no_env = false;            // -E
+  bool help = false;              // --help
+  bool gil = false;               // --gil
+  const char* bad = nullptr;      // the offending argument when parsing failed
   const char* problem = nullptr;  // why it failed: a format with one %s for bad
 };
 

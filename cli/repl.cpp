@@ -175,8 +175,9 @@ int repl(lua_State*& L, const CommandLine& cl) {
     lua_State* fresh = new_state(cl);
     if (!fresh) return kStateLost;  // the old state is gone and no new one: leave
     L = fresh;
-    l_message("interrupted: a JIT-compiled loop ignored Ctrl-C, so it was stopped by force and\n"
-              "        the Lua state was reset (globals and loaded modules are gone)");
+    l_message(
+        "interrupted: a JIT-compiled loop ignored Ctrl-C, so it was stopped by force and\n"
+        "        the Lua state was reset (globals and loaded modules are gone)");
   }
   lua_settop(L, 0);
   std::fputs("\n", stdout);

@@ -12,8 +12,8 @@ namespace parlab::lua {
 namespace {
 
 // The stack level of the user's code that led to this call: level 0 is the C function, level 1 its
-// caller, which is often parlab's own Lua (a wrapper in bindings/modules/*.lua, chunk "@parlab/NAME.lua"); an error
-// must name the user's file:line, so such frames and C frames are passed over. Level 1 if none is left.
+// caller, which is often parlab's own Lua (a wrapper in bindings/modules/*.lua, chunk "@parlab/NAME.lua"); an
+// error must name the user's file:line, so such frames and C frames are passed over. Level 1 if none is left.
 int user_level(lua_State* L) {
   lua_Debug ar;
   for (int level = 1; lua_getstack(L, level, &ar); ++level) {

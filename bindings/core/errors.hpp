@@ -21,7 +21,8 @@ int call_finalizer(lua_State* L, Body body, const char* type);
 
 // The message handler of every protected call that runs user code: the main script (cli/run.cpp), a
 // thread and a pool task (bindings/worker/worker.cpp), a Process target
-// (bindings/worker/process_backend.cpp). Replaces the error value with its text (push_error_text), followed by the traceback of the failing code.
+// (bindings/worker/process_backend.cpp). Replaces the error value with its text (push_error_text), followed
+// by the traceback of the failing code.
 int message_handler(lua_State* L);
 
 // Pushes and returns the text of the error value at `index`: a string or a number is itself; a value

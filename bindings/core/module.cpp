@@ -40,9 +40,7 @@ void open_embedded(lua_State* L, const EmbeddedChunk& chunk) {
 
 }  // namespace
 
-ModuleRegistration::ModuleRegistration(const char* name, Opener open) {
-  registry().push_back({name, open});
-}
+ModuleRegistration::ModuleRegistration(const char* name, Opener open) { registry().push_back({name, open}); }
 
 namespace {
 

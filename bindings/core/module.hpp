@@ -68,4 +68,4 @@ void open_state(lua_State* L);
 // A fresh, empty Lua state (nullptr when out of memory): luaL_newstate, except in ThreadSanitizer builds,
 // where LuaJIT allocates through malloc (module.cpp says why). Every parlab state is made here.
 lua_State* new_state();
-}
+}  // namespace parlab::lua

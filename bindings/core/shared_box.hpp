@@ -10,8 +10,8 @@
 #include <new>
 
 #include "bindings/core/module.hpp"
-#include "engine/queues/pipe_holders.hpp"
 #include "engine/arena/shared_object.hpp"
+#include "engine/queues/pipe_holders.hpp"
 
 namespace parlab::lua::shared_box {
 

@@ -27,9 +27,7 @@ bool is_identifier(const char* s, size_t n) {
 std::string render(const Step& s) {
   char buf[64];
   switch (s.kind) {
-    case Step::kIndex:
-      std::snprintf(buf, sizeof buf, "[%.17g]", s.num);
-      return buf;
+    case Step::kIndex: std::snprintf(buf, sizeof buf, "[%.17g]", s.num); return buf;
     case Step::kField: {
       if (is_identifier(s.s, s.len)) return "." + std::string(s.s, s.len);
       std::string p = "[\"";
@@ -48,27 +46,28 @@ std::string render(const Step& s) {
 }  // namespace
 
 std::string Encoder::run(int first, int n) {
-    w_.u8(wire::kMagic);
-    w_.u8(wire::kVersion);
-    w_.u8(0);
-    w_.varint(static_cast<uint64_t>(n));
-    base_ = lua_gettop(L_);
-    lua_pushnil(L_);  // reserved slots, filled on first need, so lazy set-up never moves the stack
-    lua_pushnil(L_);
-    names_ = base_ + 1;
-    sent_ = base_ + 2;
-    for (int i = 0; i < n; ++i) {
-      try {
-        value(first + i);
-      } catch (Refusal& r) {
-        throw Error("cannot send " + std::string(what_) + "[" + std::to_string(i + 1) + "]" + r.path + ": " + r.why);
-      }
+  w_.u8(wire::kMagic);
+  w_.u8(wire::kVersion);
+  w_.u8(0);
+  w_.varint(static_cast<uint64_t>(n));
+  base_ = lua_gettop(L_);
+  lua_pushnil(L_);  // reserved slots, filled on first need, so lazy set-up never moves the stack
+  lua_pushnil(L_);
+  names_ = base_ + 1;
+  sent_ = base_ + 2;
+  for (int i = 0; i < n; ++i) {
+    try {
+      value(first + i);
+    } catch (Refusal& r) {
+      throw Error("cannot send " + std::string(what_) + "[" + std::to_string(i + 1) + "]" + r.path + ": " +
+                  r.why);
     }
-    lua_settop(L_, base_);
-    if (has_refs_) w_.patch_u8(2, wire::kHasRefs);
-    std::string out = w_.take();
-    if (must_sign_) wire::sign(out);
-    return out;
+  }
+  lua_settop(L_, base_);
+  if (has_refs_) w_.patch_u8(2, wire::kHasRefs);
+  std::string out = w_.take();
+  if (must_sign_) wire::sign(out);
+  return out;
 }
 
 void Encoder::refuse(const char* why) { throw Refusal{why, ""}; }
@@ -224,7 +223,6 @@ size_t Encoder::array_length(int idx) {
   return count >= narr / 2 ? narr : 0;
 }
 
-
 // Userdata and cdata: matched against the registered kinds (helpers.classify in transport.lua).
 void Encoder::other(int idx, const char* fallback) {
   if (named(idx)) return;
@@ -241,7 +239,8 @@ void Encoder::other(int idx, const char* fallback) {
   // parlab's own kinds ("parlab.array", "parlab.Lock", ...) are handles into this run's arena; the
   // others (int64_t, a user's kinds) carry their value.
   if (reach_ == Reach::other_rank && std::strncmp(s, "parlab.", 7) == 0) {
-    std::string why = std::string("a ") + s + ", which lives in this rank's shared memory and cannot reach "
+    std::string why = std::string("a ") + s +
+                      ", which lives in this rank's shared memory and cannot reach "
                       "another rank";
     if (std::strcmp(s, "parlab.array") == 0) why += " (send its elements with mpi.Send, or a:totable())";
     lua_pop(L_, 2);
@@ -261,8 +260,10 @@ using transport_detail::Encoder;
 
 void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out, Reach reach) {
   if (first < 0 && first > LUA_REGISTRYINDEX) first = lua_gettop(L) + first + 1;
-  if (n < 0 || first < 1 || first + n - 1 > lua_gettop(L)) throw Error("transport: values out of stack range");
-  if (n > wire::kMaxValues) throw Error("cannot send " + std::to_string(n) + " values in one message (at most 4000)");
+  if (n < 0 || first < 1 || first + n - 1 > lua_gettop(L))
+    throw Error("transport: values out of stack range");
+  if (n > wire::kMaxValues)
+    throw Error("cannot send " + std::to_string(n) + " values in one message (at most 4000)");
   int top = lua_gettop(L);
   try {
     out = Encoder(L, what, std::move(out), reach).run(first, n);

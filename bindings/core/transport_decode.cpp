@@ -12,7 +12,9 @@ namespace {
 
 constexpr int kPreallocCap = 1 << 16;  // never presize a table from a length field beyond this
 
-[[noreturn]] void malformed(const char* why) { throw Error(std::string("transport: malformed message (") + why + ")"); }
+[[noreturn]] void malformed(const char* why) {
+  throw Error(std::string("transport: malformed message (") + why + ")");
+}
 
 class Decoder {
  public:
@@ -99,9 +101,7 @@ void Decoder::value() {
   }
 }
 
-void Decoder::ref() {
-  push_ref(r_.varint());
-}
+void Decoder::ref() { push_ref(r_.varint()); }
 
 void Decoder::table(bool with_meta) {
   enter();
@@ -167,7 +167,8 @@ void Decoder::function() {
 void Decoder::upvalues(int fn) {
   uint64_t n = r_.varint();
   for (uint64_t i = 1; i <= n; ++i) {
-    if (i > 255 || !lua_getupvalue(L_, fn, static_cast<int>(i))) malformed("upvalue count does not match the code");
+    if (i > 255 || !lua_getupvalue(L_, fn, static_cast<int>(i)))
+      malformed("upvalue count does not match the code");
     lua_pop(L_, 1);
     uint8_t how = r_.u8();
     if (how == 0) {
@@ -179,13 +180,15 @@ void Decoder::upvalues(int fn) {
     uint64_t other = r_.varint(), index = r_.varint();
     if (index < 1 || index > 255) malformed("bad shared upvalue");
     push_ref(other);
-    if (!lua_isfunction(L_, -1) || lua_iscfunction(L_, -1) || !lua_getupvalue(L_, -1, static_cast<int>(index)))
+    if (!lua_isfunction(L_, -1) || lua_iscfunction(L_, -1) ||
+        !lua_getupvalue(L_, -1, static_cast<int>(index)))
       malformed("bad shared upvalue");
     lua_pop(L_, 1);
     lua_upvaluejoin(L_, fn, static_cast<int>(i), lua_gettop(L_), static_cast<int>(index));
     lua_pop(L_, 1);
   }
-  if (n < 255 && lua_getupvalue(L_, fn, static_cast<int>(n) + 1)) malformed("upvalue count does not match the code");
+  if (n < 255 && lua_getupvalue(L_, fn, static_cast<int>(n) + 1))
+    malformed("upvalue count does not match the code");
 }
 
 void Decoder::globals() {

@@ -81,13 +81,13 @@ class Encoder {
   lua_State* L_;
   const char* what_;
   wire::Writer w_;
-  SeenMap seen_;     // tables and functions -> ref id
-  SeenMap cells_;    // upvalue cells -> (function id << 8 | upvalue index)
+  SeenMap seen_;   // tables and functions -> ref id
+  SeenMap cells_;  // upvalue cells -> (function id << 8 | upvalue index)
   int next_id_ = 0;
   int base_ = 0;
   int depth_ = 0;
-  int names_ = 0;    // stack slot of the value -> name map (nil until needed)
-  int sent_ = 0;     // stack slot of the set of global names already in this message (nil until needed)
+  int names_ = 0;  // stack slot of the value -> name map (nil until needed)
+  int sent_ = 0;   // stack slot of the set of global names already in this message (nil until needed)
   bool must_sign_ = false;  // bytecode or a shared-object handle was written
   Reach reach_;
   bool has_refs_ = false;  // a REF or a shared upvalue was written

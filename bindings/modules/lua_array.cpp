@@ -59,8 +59,8 @@ extern "C" {
 
 PARLAB_EXPORT const char* parlab_array_error(void) { return last_error.c_str(); }
 
-PARLAB_EXPORT int parlab_array_new(parlab_array* out, std::int32_t dtype, std::int64_t rows, std::int64_t cols,
-                                   std::int32_t ndim) {
+PARLAB_EXPORT int parlab_array_new(parlab_array* out, std::int32_t dtype, std::int64_t rows,
+                                   std::int64_t cols, std::int32_t ndim) {
   parlab::gil::Release unlocked;  // zero-filling a large array takes a while: other threads may run
   return guarded(out, [&] {
     if (!parlab::dtype_valid(dtype)) throw parlab::Error("array: unknown element type code");
@@ -69,7 +69,8 @@ PARLAB_EXPORT int parlab_array_new(parlab_array* out, std::int32_t dtype, std::i
   });
 }
 
-PARLAB_EXPORT int parlab_array_slice(parlab_array* out, const parlab_array* a, std::int64_t i, std::int64_t j) {
+PARLAB_EXPORT int parlab_array_slice(parlab_array* out, const parlab_array* a, std::int64_t i,
+                                     std::int64_t j) {
   return guarded(out, [&] { return array_of(a).slice(i, j); });
 }
 
@@ -85,8 +86,8 @@ PARLAB_EXPORT int parlab_array_reshape(parlab_array* out, const parlab_array* a,
 PARLAB_EXPORT void parlab_array_handle_of(const parlab_array* a, parlab_array_handle* out) {
   const parlab::Array& v = array_of(a);
   const parlab::ArraySpan& s = v.span();
-  *out = {v.storage_offset(), v.storage_serial(), v.offset(), s.rows, s.cols, std::int32_t(s.type),
-          std::int32_t(s.ndim)};
+  *out = {v.storage_offset(),   v.storage_serial(),  v.offset(), s.rows, s.cols,
+          std::int32_t(s.type), std::int32_t(s.ndim)};
 }
 
 PARLAB_EXPORT int parlab_array_attach(parlab_array* out, const parlab_array_handle* h) {

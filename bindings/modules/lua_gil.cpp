@@ -4,9 +4,9 @@
 // LuaJIT is a one-shot count hook that the waiting thread arms on the holder's state (as luajit.c arms
 // one from its SIGINT handler): any installed count hook makes LuaJIT's interpreter ~2x slower, so none
 // is installed while nobody waits.
-#include <lua.hpp>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <lua.hpp>
 
 #include <atomic>
 #include <string>
@@ -126,7 +126,8 @@ bool is_main_thread() { return syscall(SYS_gettid) == getpid(); }
 void gil_enter_state(lua_State* L, const char* name) {
   if (t_depth++ == 0) {
     long tid = static_cast<long>(syscall(SYS_gettid));
-    gil::register_thread(name ? name : (is_main_thread() ? std::string("main") : "thread " + std::to_string(tid)));
+    gil::register_thread(name ? name
+                              : (is_main_thread() ? std::string("main") : "thread " + std::to_string(tid)));
   }
   join_gil(L);
 }
@@ -173,7 +174,8 @@ int l_enabled(lua_State* L) {
 }
 
 int l_setswitchinterval(lua_State* L) {
-  if (lua_type(L, 1) != LUA_TNUMBER) fail("gil.setswitchinterval: expected seconds, got %s", luaL_typename(L, 1));
+  if (lua_type(L, 1) != LUA_TNUMBER)
+    fail("gil.setswitchinterval: expected seconds, got %s", luaL_typename(L, 1));
   gil::set_switch_interval(lua_tonumber(L, 1));
   return 0;
 }
@@ -240,7 +242,8 @@ int l_jit(lua_State* L) {
   if (!lua_isnoneornil(L, 1)) {
     if (!lua_isboolean(L, 1)) fail("jit: expected true or false, got %s", luaL_typename(L, 1));
     bool on = lua_toboolean(L, 1);
-    if (on && gil::enabled()) fail("jit: the JIT cannot run under the GIL (compiled traces never run the hook)");
+    if (on && gil::enabled())
+      fail("jit: the JIT cannot run under the GIL (compiled traces never run the hook)");
     g_jit_default.store(on);
     set_jit(L, on);
   }

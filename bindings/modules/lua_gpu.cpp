@@ -1,4 +1,5 @@
-// parlab.gpu: device arrays, transfers to and from parlab arrays, and the matrix product (engine/gpu/gpu.hpp).
+// parlab.gpu: device arrays, transfers to and from parlab arrays, and the matrix product
+// (engine/gpu/gpu.hpp).
 #include <lua.hpp>
 
 #include <cstdint>
@@ -7,8 +8,8 @@
 #include <new>
 
 #include "bindings/core/errors.hpp"
-#include "bindings/modules/lua_array.hpp"
 #include "bindings/core/module.hpp"
+#include "bindings/modules/lua_array.hpp"
 #include "engine/gpu/gpu.hpp"
 
 namespace parlab::lua {
@@ -181,9 +182,9 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-const Function functions[] = {{"array", l_array},         {"matmul", l_matmul}, {"synchronize", l_synchronize},
-                              {"reset", l_reset},         {"_status", l_status}, {"from_host", l_from_host},
-                              {"_to_host", l_to_host},    {nullptr, nullptr}};
+const Function functions[] = {{"array", l_array},      {"matmul", l_matmul},  {"synchronize", l_synchronize},
+                              {"reset", l_reset},      {"_status", l_status}, {"from_host", l_from_host},
+                              {"_to_host", l_to_host}, {nullptr, nullptr}};
 
 const Function meta[] = {{"__len", l_len}, {"__gc", l_gc}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 

@@ -7,16 +7,16 @@
 #include <vector>
 
 #include "bindings/core/errors.hpp"
-#include "bindings/modules/lua_array.hpp"
 #include "bindings/core/module.hpp"
+#include "bindings/modules/lua_array.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/kernels/blas1.hpp"
 #include "engine/kernels/integrate.hpp"
 #include "engine/kernels/matmul.hpp"
+#include "engine/kernels/omp.hpp"
 #include "engine/kernels/random.hpp"
 #include "engine/kernels/reduce.hpp"
 #include "engine/kernels/stencil.hpp"
-#include "engine/kernels/omp.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -26,7 +26,8 @@ namespace k = parlab::kernels;
 // The thread count at idx: absent or nil means the default (parlab.omp.threads()).
 int opt_threads(lua_State* L, int idx, const char* who) {
   if (lua_isnoneornil(L, idx)) return omp::threads();
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: thread count must be a number, got %s", who, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: thread count must be a number, got %s", who, luaL_typename(L, idx));
   double n = lua_tonumber(L, idx);
   if (n != std::floor(n) || n < 1 || n > omp::kMaxThreads)
     fail("%s: thread count must be an integer between 1 and %d, got %.17g", who, omp::kMaxThreads, n);
@@ -34,7 +35,8 @@ int opt_threads(lua_State* L, int idx, const char* who) {
 }
 
 double check_num(lua_State* L, int idx, const char* who, const char* what) {
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: %s must be a number, got %s", who, what, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: %s must be a number, got %s", who, what, luaL_typename(L, idx));
   return lua_tonumber(L, idx);
 }
 
@@ -176,7 +178,8 @@ int l_random(lua_State* L) {
   k::Distribution d = k::Distribution::Uniform;
   if (lua_type(L, 3) == LUA_TSTRING) {
     const char* name = lua_tostring(L, 3);
-    if (std::strcmp(name, "normal") == 0) d = k::Distribution::Normal;
+    if (std::strcmp(name, "normal") == 0)
+      d = k::Distribution::Normal;
     else if (std::strcmp(name, "uniform") != 0)
       fail("kernels.random: distribution must be \"uniform\" or \"normal\", got \"%s\"", name);
     next = 4;
@@ -211,16 +214,22 @@ int l_trapz(lua_State* L) {
   std::vector<double> coeffs;
   if (lua_type(L, 1) == LUA_TSTRING) {
     const char* name = lua_tostring(L, 1);
-    if (std::strcmp(name, "x*x") == 0) f = k::Integrand::Square;
-    else if (std::strcmp(name, "sin") == 0) f = k::Integrand::Sin;
-    else if (std::strcmp(name, "exp") == 0) f = k::Integrand::Exp;
-    else fail("%s: unknown integrand \"%s\" (expected \"x*x\", \"sin\", \"exp\", coefficients or a function)", who, name);
+    if (std::strcmp(name, "x*x") == 0)
+      f = k::Integrand::Square;
+    else if (std::strcmp(name, "sin") == 0)
+      f = k::Integrand::Sin;
+    else if (std::strcmp(name, "exp") == 0)
+      f = k::Integrand::Exp;
+    else
+      fail("%s: unknown integrand \"%s\" (expected \"x*x\", \"sin\", \"exp\", coefficients or a function)",
+           who, name);
   } else if (lua_istable(L, 1)) {
     int n = int(lua_objlen(L, 1));
     if (n == 0) fail("%s: the coefficient table is empty", who);
     for (int i = 1; i <= n; ++i) {
       lua_rawgeti(L, 1, i);
-      if (lua_type(L, -1) != LUA_TNUMBER) fail("%s: coefficient %d must be a number, got %s", who, i, luaL_typename(L, -1));
+      if (lua_type(L, -1) != LUA_TNUMBER)
+        fail("%s: coefficient %d must be a number, got %s", who, i, luaL_typename(L, -1));
       coeffs.push_back(lua_tonumber(L, -1));
       lua_pop(L, 1);
     }
@@ -264,8 +273,10 @@ int matmul_common(lua_State* L, const char* who, bool blas) {
     fail("%s: c must be a parlab array, got %s", who, luaL_typename(L, 3));
   }
   int t = 0;
-  if (blas) t = lua_isnoneornil(L, tidx) ? 0 : opt_threads(L, tidx, who);
-  else t = opt_threads(L, tidx, who);
+  if (blas)
+    t = lua_isnoneornil(L, tidx) ? 0 : opt_threads(L, tidx, who);
+  else
+    t = opt_threads(L, tidx, who);
   if (tidx == 3) {  // no c: make one after the checks a and b pass on their own
     if (a.type != DType::F64 && a.type != DType::F32)
       fail("%s: a must be an f64 or f32 array, got %s", who, dtype_name(a.type));
@@ -277,8 +288,10 @@ int matmul_common(lua_State* L, const char* who, bool blas) {
   {
     gil::Release unlocked;
     omp::run([&] {
-      if (blas) k::matmul(a, b, c, t);
-      else k::matmul_naive(a, b, c, t);
+      if (blas)
+        k::matmul(a, b, c, t);
+      else
+        k::matmul_naive(a, b, c, t);
     });
   }
   lua_pushvalue(L, 3);
@@ -287,13 +300,24 @@ int matmul_common(lua_State* L, const char* who, bool blas) {
 int l_matmul(lua_State* L) { return matmul_common(L, "kernels.matmul", true); }
 int l_matmul_naive(lua_State* L) { return matmul_common(L, "kernels.matmul_naive", false); }
 
-const Function functions[] = {
-    {"sum", l_sum},         {"dot", l_dot},           {"min", l_min},
-    {"max", l_max},         {"minmax", l_minmax},     {"histogram", l_histogram},
-    {"fill", l_fill},       {"scale", l_scale},       {"copy", l_copy},
-    {"axpy", l_axpy},       {"triad", l_triad},       {"random", l_random},
-    {"montecarlo_pi", l_montecarlo_pi}, {"trapz", l_trapz}, {"jacobi", l_jacobi},
-    {"matmul", l_matmul},   {"matmul_naive", l_matmul_naive}, {nullptr, nullptr}};
+const Function functions[] = {{"sum", l_sum},
+                              {"dot", l_dot},
+                              {"min", l_min},
+                              {"max", l_max},
+                              {"minmax", l_minmax},
+                              {"histogram", l_histogram},
+                              {"fill", l_fill},
+                              {"scale", l_scale},
+                              {"copy", l_copy},
+                              {"axpy", l_axpy},
+                              {"triad", l_triad},
+                              {"random", l_random},
+                              {"montecarlo_pi", l_montecarlo_pi},
+                              {"trapz", l_trapz},
+                              {"jacobi", l_jacobi},
+                              {"matmul", l_matmul},
+                              {"matmul_naive", l_matmul_naive},
+                              {nullptr, nullptr}};
 
 void open_kernels(lua_State* L) {
   lua_createtable(L, 0, 20);

@@ -15,10 +15,12 @@ namespace parlab::lua {
 namespace {
 
 int check_count(lua_State* L, const char* who, int lowest) {
-  if (lua_type(L, 1) != LUA_TNUMBER) fail("%s: thread count must be a number, got %s", who, luaL_typename(L, 1));
+  if (lua_type(L, 1) != LUA_TNUMBER)
+    fail("%s: thread count must be a number, got %s", who, luaL_typename(L, 1));
   double n = lua_tonumber(L, 1);
   if (n != std::floor(n) || n < lowest || n > omp::kMaxThreads)
-    fail("%s: thread count must be an integer between %d and %d, got %.17g", who, lowest, omp::kMaxThreads, n);
+    fail("%s: thread count must be an integer between %d and %d, got %.17g", who, lowest, omp::kMaxThreads,
+         n);
   return int(n);
 }
 
@@ -65,12 +67,9 @@ int l_info(lua_State* L) {
   return 1;
 }
 
-const Function functions[] = {{"set_threads", l_set_threads},
-                              {"threads", l_threads},
-                              {"set_blas_threads", l_set_blas_threads},
-                              {"blas_threads", l_blas_threads},
-                              {"info", l_info},
-                              {nullptr, nullptr}};
+const Function functions[] = {
+    {"set_threads", l_set_threads},   {"threads", l_threads}, {"set_blas_threads", l_set_blas_threads},
+    {"blas_threads", l_blas_threads}, {"info", l_info},       {nullptr, nullptr}};
 
 void open_omp(lua_State* L) {
   lua_createtable(L, 0, 6);

@@ -1,5 +1,5 @@
-// parlab.Pipe([duplex]) -> two connections (engine/queues/pipe.hpp). recv raises "EOFError" when the other end
-// is closed or its process died, never hangs; send to a closed reader raises "BrokenPipeError".
+// parlab.Pipe([duplex]) -> two connections (engine/queues/pipe.hpp). recv raises "EOFError" when the other
+// end is closed or its process died, never hangs; send to a closed reader raises "BrokenPipeError".
 #include <lua.hpp>
 
 #include <pthread.h>
@@ -29,7 +29,7 @@ using namespace shared_box;
 constexpr const char* kMeta = "parlab.Connection";
 
 struct ConnBox : Box<Pipe, 0x7061726c61625043ull> {  // "parlabPC"
-  std::int32_t holder = 0;  // the process registered as holding the end open
+  std::int32_t holder = 0;                           // the process registered as holding the end open
   std::int32_t end = 0;
   bool closed = false;
 };
@@ -97,8 +97,9 @@ void push_conn(lua_State* L, shm::Ref<Pipe> ref, int end) {
 
 ConnBox& box(lua_State* L, const char* method) {
   ConnBox* b = test_box<ConnBox>(L, 1);
-  if (!b || !b->ref) fail("%s: expected a connection as self, got %s (call it with ':')", method, luaL_typename(L, 1));
-  b->adopt();  // first use in a forked child: a reference of its own
+  if (!b || !b->ref)
+    fail("%s: expected a connection as self, got %s (call it with ':')", method, luaL_typename(L, 1));
+  b->adopt();                                 // first use in a forked child: a reference of its own
   if (b->holder != my_pid() && !b->closed) {  // forked without the atfork handler (raw clone)
     b->ref->open_end(b->end);
     b->holder = my_pid();
@@ -110,8 +111,10 @@ ConnBox& box(lua_State* L, const char* method) {
 ConnBox& open_conn(lua_State* L, const char* method, bool sending) {
   ConnBox& c = box(L, method);
   if (c.closed) fail("%s: the connection is closed", method);
-  if (sending && !c.ref->can_send(c.end)) fail("%s: this connection is read-only (Pipe(false) gives reader, writer)", method);
-  if (!sending && !c.ref->can_recv(c.end)) fail("%s: this connection is write-only (Pipe(false) gives reader, writer)", method);
+  if (sending && !c.ref->can_send(c.end))
+    fail("%s: this connection is read-only (Pipe(false) gives reader, writer)", method);
+  if (!sending && !c.ref->can_recv(c.end))
+    fail("%s: this connection is write-only (Pipe(false) gives reader, writer)", method);
   return c;
 }
 
@@ -145,13 +148,16 @@ int l_send(lua_State* L) {
 // send_bytes(s [, offset [, size]]): offset and size in bytes, as Python's (offset counts from 0).
 int l_send_bytes(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.send_bytes", true);
-  if (lua_type(L, 2) != LUA_TSTRING) fail("Connection.send_bytes: expected a string, got %s", luaL_typename(L, 2));
+  if (lua_type(L, 2) != LUA_TSTRING)
+    fail("Connection.send_bytes: expected a string, got %s", luaL_typename(L, 2));
   size_t n = 0;
   const char* s = lua_tolstring(L, 2, &n);
   lua_Number offset = luaL_optnumber(L, 3, 0);
-  if (offset < 0 || offset > lua_Number(n)) fail("Connection.send_bytes: offset %g is outside the string (length %d)", offset, int(n));
+  if (offset < 0 || offset > lua_Number(n))
+    fail("Connection.send_bytes: offset %g is outside the string (length %d)", offset, int(n));
   lua_Number size = luaL_optnumber(L, 4, lua_Number(n) - offset);
-  if (size < 0 || offset + size > lua_Number(n)) fail("Connection.send_bytes: size %g reaches past the string's end", size);
+  if (size < 0 || offset + size > lua_Number(n))
+    fail("Connection.send_bytes: size %g reaches past the string's end", size);
   send_raw(L, c, "Connection.send_bytes", s + size_t(offset), size_t(size));
   return 0;
 }
@@ -224,17 +230,22 @@ int l_index(lua_State* L) {
   ConnBox* b = test_box<ConnBox>(L, 1);
   const char* k = lua_tostring(L, 2);
   if (!b || !k) return 0;
-  if (!std::strcmp(k, "closed")) lua_pushboolean(L, b->closed);
-  else if (!std::strcmp(k, "readable")) lua_pushboolean(L, b->ref && b->ref->can_recv(b->end));
-  else if (!std::strcmp(k, "writable")) lua_pushboolean(L, b->ref && b->ref->can_send(b->end));
-  else return 0;
+  if (!std::strcmp(k, "closed"))
+    lua_pushboolean(L, b->closed);
+  else if (!std::strcmp(k, "readable"))
+    lua_pushboolean(L, b->ref && b->ref->can_recv(b->end));
+  else if (!std::strcmp(k, "writable"))
+    lua_pushboolean(L, b->ref && b->ref->can_send(b->end));
+  else
+    return 0;
   return 1;
 }
 
 int l_tostring(lua_State* L) {
   ConnBox* b = test_box<ConnBox>(L, 1);
   if (!b || !b->ref) return lua_pushstring(L, "Connection(released)"), 1;
-  lua_pushfstring(L, "Connection(end %d%s%s): %p", b->end, b->ref->duplex() ? ", duplex" : (b->end ? ", writer" : ", reader"),
+  lua_pushfstring(L, "Connection(end %d%s%s): %p", b->end,
+                  b->ref->duplex() ? ", duplex" : (b->end ? ", writer" : ", reader"),
                   b->closed ? ", closed" : "", static_cast<void*>(b->ref.get()));
   return 1;
 }
@@ -288,8 +299,12 @@ int l_is_connection(lua_State* L) {
   return 1;
 }
 
-const Function kMethods[] = {{"send", l_send},       {"recv", l_recv},   {"send_bytes", l_send_bytes},
-                             {"recv_bytes", l_recv_bytes}, {"poll", l_poll}, {"close", l_close},
+const Function kMethods[] = {{"send", l_send},
+                             {"recv", l_recv},
+                             {"send_bytes", l_send_bytes},
+                             {"recv_bytes", l_recv_bytes},
+                             {"poll", l_poll},
+                             {"close", l_close},
                              {nullptr, nullptr}};
 const Function kFunctions[] = {{"Pipe", l_pipe},
                                {"_connection_handle", l_handle},

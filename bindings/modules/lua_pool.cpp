@@ -1,6 +1,7 @@
-// parlab._pool_core: the Lua handle on one engine Pool (engine/exec/pool.hpp), used by bindings/modules/pool.lua
-// for ThreadPool and Pool alike. It encodes each function once into the arena (kept while tasks that
-// use it are out), encodes task arguments, and decodes results; the front does chunking and bookkeeping.
+// parlab._pool_core: the Lua handle on one engine Pool (engine/exec/pool.hpp), used by
+// bindings/modules/pool.lua for ThreadPool and Pool alike. It encodes each function once into the arena (kept
+// while tasks that use it are out), encodes task arguments, and decodes results; the front does chunking and
+// bookkeeping.
 #include <lua.hpp>
 
 #include <cstring>
@@ -11,10 +12,10 @@
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
 #include "bindings/worker/worker.hpp"
+#include "engine/arena/shm.hpp"
 #include "engine/core/error.hpp"
 #include "engine/exec/pool.hpp"
 #include "engine/exec/wire.hpp"
-#include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -31,7 +32,7 @@ struct FnBlob {
 
 struct PoolCore {
   std::unique_ptr<pool::Pool> pool;
-  std::unordered_map<std::uint64_t, FnBlob> blobs;         // function id -> its encoded bytes
+  std::unordered_map<std::uint64_t, FnBlob> blobs;           // function id -> its encoded bytes
   std::unordered_map<std::uint64_t, std::uint64_t> task_fn;  // task id -> function id
   std::uint64_t next_fn = 1;
   std::string args, task;  // l_submit's buffers, reused: no allocation per task once they have grown
@@ -243,8 +244,8 @@ std::uint32_t max_tasks_arg(lua_State* L, int opts, const char* backend) {
                                  v == lua_Number(std::uint32_t(v)));
   if (!ok) {
     const char* cls = std::strcmp(backend, "thread") == 0 ? "ThreadPool" : "Pool";
-    const char* got = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING
-                          ? lua_tostring(L, -1) : luaL_typename(L, -1);
+    const char* got = lua_type(L, -1) == LUA_TNUMBER || lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1)
+                                                                                       : luaL_typename(L, -1);
     fail("%s: maxtasksperchild must be a positive integer, got %s", cls, got);
   }
   lua_pop(L, 1);

@@ -1,21 +1,21 @@
 // parlab processes, the Lua side: the C half of parlab.Process (bindings/modules/process.lua), its child
 // handle, the start methods. What a child runs, and the pool's process backends, are in
 // lua_process_backend.cpp.
-#include <lua.hpp>
 #include <unistd.h>
+#include <lua.hpp>
 
 #include <memory>
 #include <string>
 
 #include "bindings/core/errors.hpp"
-#include "bindings/worker/process.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/worker/process.hpp"
+#include "engine/arena/shm.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
 #include "engine/exec/wire.hpp"
-#include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -32,7 +32,8 @@ ChildPtr& check_child(lua_State* L) {
 
 process::Method method_arg(lua_State* L, int idx, const char* who) {
   if (lua_isnoneornil(L, idx)) return process::default_method();
-  if (lua_type(L, idx) != LUA_TSTRING) fail("%s: the start method must be a string, got %s", who, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TSTRING)
+    fail("%s: the start method must be a string, got %s", who, luaL_typename(L, idx));
   return process::parse_method(lua_tostring(L, idx), who);
 }
 
@@ -50,14 +51,16 @@ int l_proc_start(lua_State* L) {
   }
   ChildPtr child;
   if (opts.method == process::Method::Fork) {
-    child = process::start_fork([L, nargs, &name] {
-      lua_settop(L, 4 + nargs);
-      // A coroutine of its own, so a traceback shows the child's frames, not the parent's start() call.
-      lua_State* co = lua_newthread(L);
-      lua_insert(L, 4);
-      lua_xmove(L, co, nargs + 1);
-      return run_target(co, nargs, name.c_str());
-    }, opts);
+    child = process::start_fork(
+        [L, nargs, &name] {
+          lua_settop(L, 4 + nargs);
+          // A coroutine of its own, so a traceback shows the child's frames, not the parent's start() call.
+          lua_State* co = lua_newthread(L);
+          lua_insert(L, 4);
+          lua_xmove(L, co, nargs + 1);
+          return run_target(co, nargs, name.c_str());
+        },
+        opts);
   } else {
     std::string target = encode_values(L, 4, 1, "target");
     std::string args = encode_values(L, 5, nargs, "args");
@@ -73,7 +76,7 @@ int l_child_gc(lua_State* L) {
   auto* ud = static_cast<ChildPtr*>(luaL_testudata(L, 1, kChildMeta));
   if (!ud || !*ud) return 0;
   ChildPtr child = std::move(*ud);  // leaves the userdata empty: a second call does nothing
-  child->poll();  // reaps it if it ended; else the registry keeps it for exit
+  child->poll();                    // reaps it if it ended; else the registry keeps it for exit
   return 0;
 }
 
@@ -85,7 +88,10 @@ int l_child_pid(lua_State* L) {
 // poll() -> exitcode or nil while it runs
 int l_child_poll(lua_State* L) {
   ChildPtr& c = check_child(L);
-  if (c->poll()) lua_pushinteger(L, c->exitcode()); else lua_pushnil(L);
+  if (c->poll())
+    lua_pushinteger(L, c->exitcode());
+  else
+    lua_pushnil(L);
   return 1;
 }
 
@@ -94,11 +100,15 @@ int l_child_wait(lua_State* L) {
   ChildPtr& c = check_child(L);
   double timeout = -1;
   if (!lua_isnoneornil(L, 2)) {
-    if (lua_type(L, 2) != LUA_TNUMBER) fail("Process.join: timeout must be a number, got %s", luaL_typename(L, 2));
+    if (lua_type(L, 2) != LUA_TNUMBER)
+      fail("Process.join: timeout must be a number, got %s", luaL_typename(L, 2));
     timeout = lua_tonumber(L, 2);
     if (timeout < 0) fail("Process.join: timeout must be non-negative, got %g", timeout);
   }
-  if (c->wait(timeout)) lua_pushinteger(L, c->exitcode()); else lua_pushnil(L);
+  if (c->wait(timeout))
+    lua_pushinteger(L, c->exitcode());
+  else
+    lua_pushnil(L);
   return 1;
 }
 
@@ -162,9 +172,9 @@ int l_getpid(lua_State* L) {
   return 1;
 }
 
-const Function child_methods[] = {{"pid", l_child_pid},       {"poll", l_child_poll},   {"wait", l_child_wait},
-                                  {"signal", l_child_signal}, {"how", l_child_how},     {"method", l_child_method},
-                                  {nullptr, nullptr}};
+const Function child_methods[] = {
+    {"pid", l_child_pid}, {"poll", l_child_poll},     {"wait", l_child_wait}, {"signal", l_child_signal},
+    {"how", l_child_how}, {"method", l_child_method}, {nullptr, nullptr}};
 
 const Function child_metamethods[] = {{"__gc", l_child_gc}, {nullptr, nullptr}};
 const Function functions[] = {{"_proc_start", l_proc_start},

@@ -35,14 +35,16 @@ void push_queue(lua_State* L, shm::Ref<Queue> ref, std::int32_t flavor) {
 
 Queue& self(lua_State* L, const char* method) {
   QueueBox* b = test_box<QueueBox>(L, 1);
-  if (!b || !b->ref) fail("%s: expected a queue as self, got %s (call it with ':')", method, luaL_typename(L, 1));
+  if (!b || !b->ref)
+    fail("%s: expected a queue as self, got %s (call it with ':')", method, luaL_typename(L, 1));
   b->adopt();
   return *b->ref;
 }
 
 std::int64_t maxsize_arg(lua_State* L, int idx, const char* who) {
   if (lua_isnoneornil(L, idx)) return 0;
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: maxsize must be a number, got %s", who, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: maxsize must be a number, got %s", who, luaL_typename(L, idx));
   double m = lua_tonumber(L, idx);
   if (m != m || m >= 9.2e18) fail("%s: maxsize must be an integer, got %g", who, m);
   if (m != double(std::int64_t(m))) fail("%s: maxsize must be an integer, got %g", who, m);
@@ -154,8 +156,8 @@ int l_tostring(lua_State* L) {
   QueueBox* b = test_box<QueueBox>(L, 1);
   if (!b || !b->ref) return lua_pushstring(L, "Queue(released)"), 1;
   Queue& q = *b->ref;
-  lua_pushfstring(L, "%s(maxsize=%d, qsize=%d%s): %p", kTypeNames[b->flavor], int(q.maxsize()), int(q.qsize()),
-                  q.closed() ? ", closed" : "", static_cast<void*>(&q));
+  lua_pushfstring(L, "%s(maxsize=%d, qsize=%d%s): %p", kTypeNames[b->flavor], int(q.maxsize()),
+                  int(q.qsize()), q.closed() ? ", closed" : "", static_cast<void*>(&q));
   return 1;
 }
 
@@ -189,13 +191,20 @@ int l_arena_used(lua_State* L) {
   return 1;
 }
 
-const Function kQueueMethods[] = {
-    {"put", l_put},     {"get", l_get},         {"put_nowait", l_put_nowait}, {"get_nowait", l_get_nowait},
-    {"qsize", l_qsize}, {"empty", l_empty},     {"full", l_full},             {"maxsize", l_maxsize},
-    {"close", l_close}, {"is_closed", l_is_closed}, {nullptr, nullptr}};
+const Function kQueueMethods[] = {{"put", l_put},
+                                  {"get", l_get},
+                                  {"put_nowait", l_put_nowait},
+                                  {"get_nowait", l_get_nowait},
+                                  {"qsize", l_qsize},
+                                  {"empty", l_empty},
+                                  {"full", l_full},
+                                  {"maxsize", l_maxsize},
+                                  {"close", l_close},
+                                  {"is_closed", l_is_closed},
+                                  {nullptr, nullptr}};
 const Function kJoinableMethods[] = {{"task_done", l_task_done}, {"join", l_join}, {nullptr, nullptr}};
-const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get}, {"empty", l_empty},
-                                   {"close", l_close},     {"is_closed", l_is_closed}, {nullptr, nullptr}};
+const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get},      {"empty", l_empty},
+                                   {"close", l_close},    {"is_closed", l_is_closed}, {nullptr, nullptr}};
 
 const Function kMetamethods[] = {
     {"__gc", gc<QueueBox>}, {"__eq", same_object<QueueBox>}, {"__tostring", l_tostring}, {nullptr, nullptr}};

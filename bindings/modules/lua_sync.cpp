@@ -168,7 +168,6 @@ int event_tostring(lua_State* L) {
   return 1;
 }
 
-
 template <class T>
 int attach_as(lua_State* L, const char* mt, const char* what) {
   shm::Offset off = parse_offset(L, 2, what);
@@ -182,13 +181,15 @@ int attach(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
   if (!std::strcmp(kind, "Lock") || !std::strcmp(kind, "RLock")) {
     shm::Ref<LockObject> ref = shm::Ref<LockObject>::attach(parse_offset(L, 2, kind));
-    if (ref->recursive != (kind[0] == 'R')) fail("transport: a %s handle names a different kind of lock", kind);
+    if (ref->recursive != (kind[0] == 'R'))
+      fail("transport: a %s handle names a different kind of lock", kind);
     push_ref(L, std::move(ref), kind[0] == 'R' ? kRLock : kLock);
     return 1;
   }
   if (!std::strcmp(kind, "Semaphore") || !std::strcmp(kind, "BoundedSemaphore")) {
     shm::Ref<SemaphoreObject> ref = shm::Ref<SemaphoreObject>::attach(parse_offset(L, 2, kind));
-    if ((ref->bound != 0) != (kind[0] == 'B')) fail("transport: a %s handle names a different semaphore", kind);
+    if ((ref->bound != 0) != (kind[0] == 'B'))
+      fail("transport: a %s handle names a different semaphore", kind);
     push_ref(L, std::move(ref), kind[0] == 'B' ? kBSema : kSema);
     return 1;
   }

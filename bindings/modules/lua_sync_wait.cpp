@@ -1,5 +1,5 @@
-// Condition and Barrier userdata (engine/sync/condition.hpp, engine/sync/barrier.hpp), added to parlab._sync by
-// lua_sync.cpp. Barrier:wait and the barrier action are finished in bindings/modules/sync.lua.
+// Condition and Barrier userdata (engine/sync/condition.hpp, engine/sync/barrier.hpp), added to parlab._sync
+// by lua_sync.cpp. Barrier:wait and the barrier action are finished in bindings/modules/sync.lua.
 #include <lua.hpp>
 
 #include <cstdio>
@@ -160,7 +160,6 @@ int barrier_tostring(lua_State* L) {
   return 1;
 }
 
-
 int attach(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
   shm::Offset off = parse_offset(L, 2, kind);
@@ -174,10 +173,9 @@ int attach(lua_State* L) {
   return 1;
 }
 
-const Function cond_methods[] = {{"acquire", cond_acquire},   {"release", cond_release},
-                                 {"wait", cond_wait},         {"notify", cond_notify},
-                                 {"notify_all", cond_notify_all}, {"get_lock", cond_lock},
-                                 {nullptr, nullptr}};
+const Function cond_methods[] = {
+    {"acquire", cond_acquire},       {"release", cond_release}, {"wait", cond_wait}, {"notify", cond_notify},
+    {"notify_all", cond_notify_all}, {"get_lock", cond_lock},   {nullptr, nullptr}};
 const Function barrier_methods[] = {{"abort", barrier_abort}, {"reset", barrier_reset}, {nullptr, nullptr}};
 const Function functions[] = {{"Condition", new_condition},
                               {"Barrier", new_barrier},

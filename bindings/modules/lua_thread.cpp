@@ -7,8 +7,8 @@
 #include <lua.hpp>
 
 #include <atomic>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,7 +74,8 @@ bool interrupted(const Record& r) {
 void report_locked(Record& r) {
   if (r.ok || r.observed || r.reported || !r.thread->finished() || interrupted(r)) return;
   r.reported = true;
-  std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", r.name.c_str(), r.output.c_str());
+  std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", r.name.c_str(),
+               r.output.c_str());
   std::fflush(stderr);
 }
 
@@ -86,7 +87,8 @@ void thread_body(Record* rec) {
   rec->output = std::move(run.output);
   if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec)) {
     rec->reported = true;
-    std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(), rec->output.c_str());
+    std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(),
+                 rec->output.c_str());
     std::fflush(stderr);
   }
 }
@@ -232,7 +234,8 @@ int l_ident(lua_State* L) {
   return 1;
 }
 
-const Function methods[] = {{"start", l_start}, {"join", l_join}, {"is_alive", l_is_alive}, {nullptr, nullptr}};
+const Function methods[] = {
+    {"start", l_start}, {"join", l_join}, {"is_alive", l_is_alive}, {nullptr, nullptr}};
 
 const Function metamethods[] = {{"__tostring", l_tostring}, {"__gc", l_gc}, {nullptr, nullptr}};
 const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};

@@ -31,7 +31,8 @@ void push_helper_function(lua_State* L, const char* field) {
   lua_remove(L, -2);
   if (!lua_isfunction(L, -1)) {
     lua_pop(L, 1);
-    throw Error(std::string("transport: helper '") + field + "' missing (bindings/modules/transport.lua not run)");
+    throw Error(std::string("transport: helper '") + field +
+                "' missing (bindings/modules/transport.lua not run)");
   }
 }
 
@@ -85,7 +86,8 @@ void store_kind(lua_State* L, const char* name, int spec) {
 int l_register_kind(lua_State* L) {
   const char* name = luaL_checkstring(L, 1);
   if (!*name) fail("transport.register_kind: the kind name is empty");
-  if (!lua_istable(L, 2)) fail("transport.register_kind: expected a table {test, encode, decode} for '%s'", name);
+  if (!lua_istable(L, 2))
+    fail("transport.register_kind: expected a table {test, encode, decode} for '%s'", name);
   lua_createtable(L, 0, 4);  // a copy, so later changes to the caller's table do not matter
   for (const char* field : {"test", "encode", "decode"}) {
     lua_getfield(L, 2, field);

@@ -29,10 +29,13 @@ Type check_type(lua_State* L, int idx, const char* what) {
   Type t;
   const char* name = lua_tostring(L, idx);
   if (lua_type(L, idx) != LUA_TSTRING || !shared::parse_type(name, t))
-    fail("%s: unknown type %s%s%s (expected \"f64\", \"f32\", \"i64\", \"i32\", \"u8\", \"bool\" or a ctypes code "
-         "\"d\", \"f\", \"q\", \"i\", \"B\", \"?\")",
-         what, lua_type(L, idx) == LUA_TSTRING ? "'" : "a ",
-         lua_type(L, idx) == LUA_TSTRING ? name : luaL_typename(L, idx), lua_type(L, idx) == LUA_TSTRING ? "'" : "");
+    fail(
+        "%s: unknown type %s%s%s (expected \"f64\", \"f32\", \"i64\", \"i32\", \"u8\", \"bool\" or a ctypes "
+        "code "
+        "\"d\", \"f\", \"q\", \"i\", \"B\", \"?\")",
+        what, lua_type(L, idx) == LUA_TSTRING ? "'" : "a ",
+        lua_type(L, idx) == LUA_TSTRING ? name : luaL_typename(L, idx),
+        lua_type(L, idx) == LUA_TSTRING ? "'" : "");
   return t;
 }
 
@@ -84,7 +87,8 @@ int value_add(lua_State* L) {
   if (lua_type(L, 2) != LUA_TNUMBER) fail("Value.add: expected a number, got %s", luaL_typename(L, 2));
   double x = lua_tonumber(L, 2);
   if (v.type != Type::F64 && v.type != Type::F32) {
-    if (x != std::floor(x)) fail("Value.add: %g is not a whole number (type %s)", x, shared::type_name(v.type));
+    if (x != std::floor(x))
+      fail("Value.add: %g is not a whole number (type %s)", x, shared::type_name(v.type));
     shared::check_fits(Type::I64, x, "Value.add");  // integers wrap, but the step must be an integer
   }
   lua_pushnumber(L, shared::fetch_add(v.type, v.data, x));
@@ -129,11 +133,13 @@ int new_array(lua_State* L) {
   Type t = check_type(L, 1, "Array");
   if (lua_type(L, 2) == LUA_TNUMBER) {
     double n = lua_tonumber(L, 2);
-    if (n < 0 || n != std::floor(n) || n > 1e12) fail("Array: size must be a non-negative integer, got %s", lua_tostring(L, 2));
+    if (n < 0 || n != std::floor(n) || n > 1e12)
+      fail("Array: size must be a non-negative integer, got %s", lua_tostring(L, 2));
     push_ref(L, shm::Ref<ArrayObject>::create(t, std::size_t(n)), kArray);
     return 1;
   }
-  if (!lua_istable(L, 2)) fail("Array: expected a size or a table of initial values, got %s", luaL_typename(L, 2));
+  if (!lua_istable(L, 2))
+    fail("Array: expected a size or a table of initial values, got %s", luaL_typename(L, 2));
   std::size_t n = lua_objlen(L, 2);
   shm::Ref<ArrayObject> a = shm::Ref<ArrayObject>::create(t, n);
   char what[64];
@@ -171,7 +177,8 @@ int array_totable(lua_State* L) {
   return 1;
 }
 
-const Function array_methods[] = {{"get_lock", array_get_lock}, {"totable", array_totable}, {nullptr, nullptr}};
+const Function array_methods[] = {
+    {"get_lock", array_get_lock}, {"totable", array_totable}, {nullptr, nullptr}};
 
 // a[i] (0-based), a.type and a.len (TypeSpec::properties).
 int array_index(lua_State* L) {
@@ -188,7 +195,8 @@ int array_index(lua_State* L) {
 
 int array_newindex(lua_State* L) {
   ArrayObject& a = array_arg(L, "Array");
-  if (lua_type(L, 2) != LUA_TNUMBER) fail("Array: cannot set field '%s' (index with a number)", luaL_typename(L, 2));
+  if (lua_type(L, 2) != LUA_TNUMBER)
+    fail("Array: cannot set field '%s' (index with a number)", luaL_typename(L, 2));
   std::size_t i = index_arg(L, 2, a.size, "Array");
   shared::store(a.type, a.at(i), to_element(L, 3, a.type, "Array"));
   return 0;
@@ -232,7 +240,8 @@ const Function value_methods[] = {{"get", value_get},
                                   {"add", value_add},
                                   {"get_lock", value_get_lock},
                                   {nullptr, nullptr}};
-const Function functions[] = {{"Value", new_value}, {"Array", new_array}, {"attach", attach}, {nullptr, nullptr}};
+const Function functions[] = {
+    {"Value", new_value}, {"Array", new_array}, {"attach", attach}, {nullptr, nullptr}};
 
 void open_value(lua_State* L) {
   lua_newtable(L);

@@ -25,7 +25,8 @@ ListObject& list_arg(lua_State* L, const char* m) { return check<ListObject>(L, 
 ListObject::Item to_item(lua_State* L, int idx, const char* what) {
   ListObject::Item it;
   switch (lua_type(L, idx)) {
-    case LUA_TNIL: case LUA_TNONE: it.kind = ListObject::Nil; break;
+    case LUA_TNIL:
+    case LUA_TNONE: it.kind = ListObject::Nil; break;
     case LUA_TBOOLEAN: it.kind = lua_toboolean(L, idx) ? ListObject::True : ListObject::False; break;
     case LUA_TNUMBER:
       it.kind = ListObject::Number;
@@ -38,7 +39,9 @@ ListObject::Item to_item(lua_State* L, int idx, const char* what) {
       it.text.assign(s, n);
       break;
     }
-    default: fail("%s is a %s (a ShareableList holds nil, booleans, numbers and strings)", what, luaL_typename(L, idx));
+    default:
+      fail("%s is a %s (a ShareableList holds nil, booleans, numbers and strings)", what,
+           luaL_typename(L, idx));
   }
   return it;
 }
@@ -73,7 +76,8 @@ int new_list(lua_State* L) {
 }
 
 size_t list_index(lua_State* L, int idx, size_t size, const char* what) {
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: index must be a number, got %s", what, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: index must be a number, got %s", what, luaL_typename(L, idx));
   double i = lua_tonumber(L, idx);
   if (i != std::floor(i) || i < 0 || i >= double(size)) {
     if (size == 0) fail("%s: index %g out of range (the list is empty)", what, i);
@@ -152,8 +156,11 @@ int list_tostring(lua_State* L) {
   return 1;
 }
 
-const Function list_methods[] = {{"totable", list_totable},   {"count", list_count}, {"index", list_find},
-                                 {"capacity", list_capacity}, {nullptr, nullptr}};
+const Function list_methods[] = {{"totable", list_totable},
+                                 {"count", list_count},
+                                 {"index", list_find},
+                                 {"capacity", list_capacity},
+                                 {nullptr, nullptr}};
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 #pragma once
 // Helpers for the sync and value bindings (Lock, RLock, Semaphore, Event, Condition, Barrier, Value, Array,
-// ShareableList). Each userdata is a shared_box::Box (bindings/core/shared_box.hpp): one reference to the object
-// in the arena, taken afresh on first use in a forked child, released by __gc only in the process that
+// ShareableList). Each userdata is a shared_box::Box (bindings/core/shared_box.hpp): one reference to the
+// object in the arena, taken afresh on first use in a forked child, released by __gc only in the process that
 // took it. Their type is told by metatable; handles travel as the object's arena offset.
 #include <lua.hpp>
 
@@ -43,7 +43,8 @@ Box<T>* box_with_metatable(lua_State* L, int idx, const char* mt) {
 template <class T>
 Box<T>& check_box(lua_State* L, int idx, const char* mt, const char* method) {
   Box<T>* box = box_with_metatable<T>(L, idx, mt);
-  if (!box) fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
+  if (!box)
+    fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
   box->adopt();
   return *box;
 }
@@ -69,7 +70,8 @@ using parlab::lua::opt_timeout;
 
 // acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair; as in Python, a
 // timeout with block = false is an error for locks and semaphores (queues ignore it).
-inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method, bool& block, double& timeout) {
+inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method, bool& block,
+                                      double& timeout) {
   parlab::lua::block_and_timeout(L, idx, method, block, timeout);
   if (!block && timeout >= 0) fail("%s: can't specify a timeout for a non-blocking call", method);
 }

@@ -1,8 +1,8 @@
 // parlab processes, the child's side: the job every spawn or forkserver child runs (a Process target or a
 // pool worker), the fork server's prepared state, and the process backends of the pool ("fork", "spawn",
 // "forkserver"). The Lua-facing Process object is in lua_process.cpp.
-#include <lua.hpp>
 #include <unistd.h>
+#include <lua.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -10,15 +10,15 @@
 #include <string_view>
 
 #include "bindings/core/errors.hpp"
-#include "bindings/worker/process.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/worker/process.hpp"
 #include "bindings/worker/worker.hpp"
+#include "engine/arena/shm.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_pool.hpp"
 #include "engine/exec/wire.hpp"
-#include "engine/arena/shm.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -142,10 +142,8 @@ int run_job(std::string_view job, void* prepared) {
         run_pool_worker(pj.pool, pj.slot, worker_state_hook, ready);
         return 0;
       }
-      case wire::JobKind::kProcess:
-        return run_process_job(wire::read_process_job(job), ready);
-      case wire::JobKind::kNone:
-        break;
+      case wire::JobKind::kProcess: return run_process_job(wire::read_process_job(job), ready);
+      case wire::JobKind::kNone: break;
     }
     std::fprintf(stderr, "parlab child: unknown job\n");
   } catch (const std::exception& e) {

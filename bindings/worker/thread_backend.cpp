@@ -66,7 +66,9 @@ class ThreadLauncher final : public pool::Launcher {
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 
-std::unique_ptr<pool::Launcher> make_thread_launcher(lua_State*, int) { return std::make_unique<ThreadLauncher>(); }
+std::unique_ptr<pool::Launcher> make_thread_launcher(lua_State*, int) {
+  return std::make_unique<ThreadLauncher>();
+}
 
 PoolBackendRegistration thread_backend("thread", make_thread_launcher);
 

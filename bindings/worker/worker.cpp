@@ -27,7 +27,7 @@ std::string error_text(lua_State* L, int index) {
 struct TaskRun {
   const pool::WorkerEndpoint::Task* task;
   const char* name;  // the thread's name for the GIL (fresh states only)
-  int* cached;  // functions in the cache table
+  int* cached;       // functions in the cache table
   bool ok = false;
   std::string out;
   bool entered = false;  // gil_enter_state ran (fresh states)
@@ -73,7 +73,8 @@ bool map_items(lua_State* L, int fn, int items, bool star, int tb, TaskRun& run)
     if (star) {
       int item = lua_gettop(L);
       if (!lua_istable(L, item)) {
-        run.out = "starmap: item " + std::to_string(i) + " is a " + luaL_typename(L, item) + ", not a table of arguments";
+        run.out = "starmap: item " + std::to_string(i) + " is a " + luaL_typename(L, item) +
+                  ", not a table of arguments";
         return false;
       }
       nargs = int(lua_objlen(L, item));

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/exec/pool.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/exec/pool.hpp"
 
 namespace parlab::lua {
 

@@ -10,8 +10,8 @@
 #include <new>
 #include <utility>
 
-#include "engine/core/error.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/core/error.hpp"
 
 namespace parlab::shm {
 

@@ -20,8 +20,8 @@ namespace {
 namespace bip = boost::interprocess;
 // The allocator's lock is a process-shared mutex inside the arena, so threads and processes may
 // allocate at once.
-using Manager = bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<bip::mutex_family>,
-                                                    bip::iset_index>;
+using Manager =
+    bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<bip::mutex_family>, bip::iset_index>;
 
 // A fixed, unusual address far from the heap and the mmap area, so an exec'd child can map the arena
 // at the same place as its parent (objects may hold raw pointers into it).
@@ -32,8 +32,8 @@ constexpr std::uintptr_t kBaseAddress = 0x001000000000ull;
 #else
 constexpr std::uintptr_t kBaseAddress = 0x200000000000ull;  // 32 TiB
 #endif
-constexpr std::size_t kHeaderBytes = 64;                   // in front of each block: its geometry
-constexpr std::size_t kPunchBytes = 1 << 20;                // blocks this large give pages back on free
+constexpr std::size_t kHeaderBytes = 64;      // in front of each block: its geometry
+constexpr std::size_t kPunchBytes = 1 << 20;  // blocks this large give pages back on free
 constexpr const char* kEnvName = "PARLAB_ARENA";
 
 struct Arena {
@@ -117,12 +117,13 @@ void* allocate(std::size_t bytes, std::size_t align) {
   Arena& a = ready();
   if (align < kHeaderBytes) align = kHeaderBytes;
   if (align & (align - 1)) throw Error("shared memory: alignment must be a power of two");
-  if (bytes > a.size) throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
+  if (bytes > a.size)
+    throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
   std::size_t total = bytes + align;
   void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
   if (!raw)
-    throw Error(fmt::format("shared memory exhausted: {} bytes asked, {} free", bytes,
-                            a.manager->get_free_memory()));
+    throw Error(
+        fmt::format("shared memory exhausted: {} bytes asked, {} free", bytes, a.manager->get_free_memory()));
   char* user = static_cast<char*>(raw) + align;
   auto* h = reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader));
   h->total = total;

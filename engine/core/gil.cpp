@@ -148,8 +148,9 @@ void set_enabled(bool on) {
   if (on == g_enabled.load()) return;
   int others = s.registered - (t_registered ? 1 : 0);
   if (others > 0)
-    throw Error("gil.enable: " + std::to_string(others) +
-                " other Lua thread(s) are running; switch the GIL before starting threads (or run with --gil)");
+    throw Error(
+        "gil.enable: " + std::to_string(others) +
+        " other Lua thread(s) are running; switch the GIL before starting threads (or run with --gil)");
   if (!on && t_holds) drop_locked(s);
   g_enabled.store(on);
   // Spawned children run with the same setting (forked ones inherit the flag itself).

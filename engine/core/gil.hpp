@@ -3,8 +3,8 @@
 // the environment, or enable(true) before other Lua threads run); while off every call here costs one
 // thread-local load. A thread holds the GIL while it runs Lua; a thread that wants it waits up to the
 // switch interval, then sets a drop request; the holder drops it at its next check (check_drop_request,
-// called by the Lua count hook in bindings/modules/lua_gil.cpp) and, as CPython's FORCE_SWITCHING, waits until
-// another thread has taken it before it asks again. Blocking engine calls and native kernels hold a
+// called by the Lua count hook in bindings/modules/lua_gil.cpp) and, as CPython's FORCE_SWITCHING, waits
+// until another thread has taken it before it asks again. Blocking engine calls and native kernels hold a
 // gil::Release for their duration, exactly as NumPy and CPython's I/O release the GIL.
 // The GIL is per process (threads of one process compete; processes never do).
 #include <cstdint>

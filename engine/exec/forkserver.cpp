@@ -1,8 +1,8 @@
 #include "engine/exec/forkserver.hpp"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -45,7 +45,7 @@ struct Request {
 // interleave the child's requests with the parent's on one socket, and keep the server alive after the
 // parent ended.
 std::mutex client_mu;
-int ctl_fd = -1;        // our end of the control socket
+int ctl_fd = -1;  // our end of the control socket
 pid_t server = -1;
 bool always_fork = false;
 
@@ -90,7 +90,8 @@ ssize_t recv_with_fd(int sock, Request& req, int* fd) {
   *fd = -1;
   if (n > 0)
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) std::memcpy(fd, CMSG_DATA(c), sizeof(int));
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+        std::memcpy(fd, CMSG_DATA(c), sizeof(int));
   return n;
 }
 

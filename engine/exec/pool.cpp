@@ -52,7 +52,8 @@ constexpr int kMaxStartFailures = 3;
 
 // ---- worker side ----
 
-WorkerEndpoint::WorkerEndpoint(shm::Offset pool, int slot) : shared_(shm::Ref<Shared>::attach(pool)), slot_(slot) {
+WorkerEndpoint::WorkerEndpoint(shm::Offset pool, int slot)
+    : shared_(shm::Ref<Shared>::attach(pool)), slot_(slot) {
   if (slot < 0 || slot >= kMaxWorkers) throw Error(fmt::format("pool worker: bad slot {}", slot));
   Slot& s = shared_->slots[slot];
   s.pid.store(std::int32_t(getpid()));
@@ -68,7 +69,9 @@ WorkerEndpoint::~WorkerEndpoint() {
 
 std::string_view WorkerEndpoint::init_payload() const { return {shared_->init, shared_->init_size}; }
 
-bool WorkerEndpoint::terminating() const noexcept { return shared_->terminating.load(std::memory_order_relaxed) != 0; }
+bool WorkerEndpoint::terminating() const noexcept {
+  return shared_->terminating.load(std::memory_order_relaxed) != 0;
+}
 
 bool WorkerEndpoint::next(Task& task) {
   Shared& s = *shared_;
@@ -104,7 +107,9 @@ void WorkerEndpoint::reply(std::uint64_t id, bool ok, std::string_view bytes) {
   shared_->slots[slot_].inflight.store(0, std::memory_order_release);
 }
 
-void WorkerEndpoint::init_failed(std::string_view message) { shared_->results.push(0, kInitFailed, slot_, message); }
+void WorkerEndpoint::init_failed(std::string_view message) {
+  shared_->results.push(0, kInitFailed, slot_, message);
+}
 
 // ---- parent side ----
 
@@ -223,7 +228,8 @@ void Pool::reap_slot(int i, const std::string& how) {
   Slot& slot = shared_->slots[i];
   std::uint32_t state = slot.state.load(std::memory_order_acquire);
   if (state == kExited) return;
-  if (state == kRetired) {  // done its max_tasks_per_child: a successor takes over (and, after close, its kStop)
+  if (state ==
+      kRetired) {  // done its max_tasks_per_child: a successor takes over (and, after close, its kStop)
     if (terminated_) return;
     slot.state.store(kStarting);
     launcher_->start(shared_.offset(), i);

@@ -1,8 +1,8 @@
 #include "engine/exec/process.hpp"
 
 #include <dirent.h>
-#include <pthread.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -21,12 +21,12 @@
 
 #include <fmt/format.h>
 
+#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
-#include "engine/exec/forkserver.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
-#include "engine/arena/shm.hpp"
+#include "engine/exec/forkserver.hpp"
 #include "engine/exec/process_spawn.hpp"
 
 namespace parlab::process {
@@ -65,9 +65,10 @@ void register_child(const std::shared_ptr<Child>& c) {
 int pidfd_open(pid_t pid) { return int(syscall(SYS_pidfd_open, pid, 0)); }
 
 const char* signal_name(int sig) {
-  static const char* names[] = {"0",       "SIGHUP",  "SIGINT",  "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
-                                "SIGBUS",  "SIGFPE",  "SIGKILL", "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
-                                "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP"};
+  static const char* names[] = {"0",       "SIGHUP",  "SIGINT",  "SIGQUIT", "SIGILL",    "SIGTRAP",
+                                "SIGABRT", "SIGBUS",  "SIGFPE",  "SIGKILL", "SIGUSR1",   "SIGSEGV",
+                                "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+                                "SIGCONT", "SIGSTOP", "SIGTSTP"};
   return sig > 0 && sig < int(sizeof names / sizeof *names) ? names[sig] : "signal";
 }
 
@@ -101,7 +102,8 @@ Method parse_method(std::string_view name, const char* who) {
   if (name == "fork") return Method::Fork;
   if (name == "spawn") return Method::Spawn;
   if (name == "forkserver") return Method::Forkserver;
-  throw Error(fmt::format("{}: unknown start method '{}' (expected 'fork', 'spawn' or 'forkserver')", who, name));
+  throw Error(
+      fmt::format("{}: unknown start method '{}' (expected 'fork', 'spawn' or 'forkserver')", who, name));
 }
 
 Method default_method() noexcept { return default_start.load(); }
@@ -220,11 +222,12 @@ static void warn_if_threaded() {
   static std::atomic<bool> warned{false};
   int threads = thread_count();
   if (!safe_to_fork() && !warned.exchange(true))
-    std::fprintf(stderr,
-                 "parlab: warning: fork() of a process that runs %d threads: the child may deadlock on a lock "
-                 "another thread held, or crash in OpenMP; the 'forkserver' (default) and 'spawn' start "
-                 "methods are safe\n",
-                 threads);
+    std::fprintf(
+        stderr,
+        "parlab: warning: fork() of a process that runs %d threads: the child may deadlock on a lock "
+        "another thread held, or crash in OpenMP; the 'forkserver' (default) and 'spawn' start "
+        "methods are safe\n",
+        threads);
 }
 
 std::shared_ptr<Child> start_fork(const std::function<int()>& body, const Options& opts) {
@@ -252,10 +255,12 @@ std::shared_ptr<Child> start_fork(const std::function<int()>& body, const Option
 std::shared_ptr<Child> start(std::string_view job, const Options& opts) {
   if (opts.method == Method::Fork) {
     std::string copy(job);
-    return start_fork([copy] {
-      JobRunner r = job_runner();
-      return r ? r(copy, nullptr) : 1;
-    }, opts);
+    return start_fork(
+        [copy] {
+          JobRunner r = job_runner();
+          return r ? r(copy, nullptr) : 1;
+        },
+        opts);
   }
   shm::init();
   // The job travels in the arena: the child maps it at the same address and reads it in place.

@@ -35,7 +35,7 @@ Preparer server_preparer() noexcept;
 
 struct Options {
   Method method = Method::Forkserver;
-  bool daemon = false;    // at exit: terminated instead of joined
+  bool daemon = false;         // at exit: terminated instead of joined
   bool ignore_sigint = false;  // pool workers: Ctrl-C goes to the parent, which stops them
 };
 
@@ -70,7 +70,7 @@ class Child {
   pid_t pid_ = -1;
   Method method_ = Method::Fork;
   bool daemon_ = false;
-  int wait_fd_ = -1;  // a pidfd (fork, spawn) or the fork server's status socket (forkserver)
+  int wait_fd_ = -1;                // a pidfd (fork, spawn) or the fork server's status socket (forkserver)
   std::atomic<bool> ended_{false};  // read by the registry's sweep from other threads
   int exitcode_ = 0;
   void* job_ = nullptr;  // the job bytes in the arena (spawn, forkserver): freed once the child ended

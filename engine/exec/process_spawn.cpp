@@ -21,7 +21,7 @@ extern char** environ;
 namespace parlab::process::spawn {
 namespace {
 
-constexpr const char* kJobEnv = "PARLAB_JOB";           // offset:len:parent pid:ignore_sigint
+constexpr const char* kJobEnv = "PARLAB_JOB";            // offset:len:parent pid:ignore_sigint
 constexpr const char* kServerEnv = "PARLAB_FORKSERVER";  // fd:parent pid
 
 // posix_spawn uses vfork semantics: no copy of a large parent's page tables, unlike fork.
@@ -48,7 +48,8 @@ pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<in
   pid_t pid = -1;
   int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw Error(fmt::format("Process.start: spawn of /proc/self/exe failed: {}", std::strerror(rc)));
+  if (rc != 0)
+    throw Error(fmt::format("Process.start: spawn of /proc/self/exe failed: {}", std::strerror(rc)));
   return pid;
 }
 

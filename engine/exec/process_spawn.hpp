@@ -1,7 +1,8 @@
 #pragma once
 // The spawn start method: posix_spawn of /proc/self/exe (a fresh parlab: nothing inherited but the shared
 // arena), told what to run through its environment. Also how a fork server is started when threads already
-// run (a plain fork would copy their held locks). Used by engine/exec/process.cpp and engine/exec/forkserver.cpp.
+// run (a plain fork would copy their held locks). Used by engine/exec/process.cpp and
+// engine/exec/forkserver.cpp.
 #include <sys/types.h>
 
 #include <cstddef>

@@ -30,10 +30,10 @@ struct Api {
   cudaError (*cudaDeviceSynchronize)() = nullptr;
   int (*cublasCreate)(cublasHandle*) = nullptr;
   int (*cublasDestroy)(cublasHandle) = nullptr;
-  int (*cublasDgemm)(cublasHandle, int, int, int, int, int, const double*, const double*, int,
-                     const double*, int, const double*, double*, int) = nullptr;
-  int (*cublasSgemm)(cublasHandle, int, int, int, int, int, const float*, const float*, int,
-                     const float*, int, const float*, float*, int) = nullptr;
+  int (*cublasDgemm)(cublasHandle, int, int, int, int, int, const double*, const double*, int, const double*,
+                     int, const double*, double*, int) = nullptr;
+  int (*cublasSgemm)(cublasHandle, int, int, int, int, int, const float*, const float*, int, const float*,
+                     int, const float*, float*, int) = nullptr;
 };
 
 void* open_first(std::initializer_list<const char*> names) {

@@ -10,8 +10,8 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
-#include "engine/gpu/gpu.hpp"
 #include "engine/gpu/backend.hpp"
+#include "engine/gpu/gpu.hpp"
 
 namespace parlab::gpu {
 namespace {

@@ -121,14 +121,14 @@ class OpenCL final : public Backend {
 
   void upload(void* dst, const void* host, std::size_t bytes) override {
     if (bytes)
-      check(api_.clEnqueueWriteBuffer(queue_, static_cast<cl_mem>(dst), CL_TRUE, 0, bytes, host, 0,
-                                      nullptr, nullptr),
+      check(api_.clEnqueueWriteBuffer(queue_, static_cast<cl_mem>(dst), CL_TRUE, 0, bytes, host, 0, nullptr,
+                                      nullptr),
             "clEnqueueWriteBuffer");
   }
   void download(void* host, const void* src, std::size_t bytes) override {
     if (bytes)
-      check(api_.clEnqueueReadBuffer(queue_, static_cast<cl_mem>(const_cast<void*>(src)), CL_TRUE, 0,
-                                     bytes, host, 0, nullptr, nullptr),
+      check(api_.clEnqueueReadBuffer(queue_, static_cast<cl_mem>(const_cast<void*>(src)), CL_TRUE, 0, bytes,
+                                     host, 0, nullptr, nullptr),
             "clEnqueueReadBuffer");
   }
 
@@ -140,13 +140,14 @@ class OpenCL final : public Backend {
     CLBlastStatusCode s;
     if (e == Elem::F64) {
       if (!has_fp64_) throw Error("parlab.gpu.matmul: this OpenCL device has no f64 support; use f32");
-      s = api_.CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0, A,
-                            0, k, B, 0, n, 0.0, C, 0, n, &queue_, nullptr);
+      s = api_.CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0, A, 0,
+                            k, B, 0, n, 0.0, C, 0, n, &queue_, nullptr);
     } else {
       s = api_.CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, m, n, k, 1.0f, A,
                             0, k, B, 0, n, 0.0f, C, 0, n, &queue_, nullptr);
     }
-    if (s != CLBlastSuccess) throw Error(fmt::format("parlab.gpu.matmul: CLBlast failed with status {}", int(s)));
+    if (s != CLBlastSuccess)
+      throw Error(fmt::format("parlab.gpu.matmul: CLBlast failed with status {}", int(s)));
   }
 
   void synchronize() override { check(api_.clFinish(queue_), "clFinish"); }

@@ -79,8 +79,7 @@ ArrayStorage::ArrayStorage(DType t, std::int64_t n) : type(t), count(n), data(nu
 
 ArrayStorage::~ArrayStorage() { shm::deallocate(data); }
 
-Array::Array(shm::Ref<ArrayStorage> s, std::int64_t offset, std::int64_t rows, std::int64_t cols,
-             int ndim)
+Array::Array(shm::Ref<ArrayStorage> s, std::int64_t offset, std::int64_t rows, std::int64_t cols, int ndim)
     : storage_(std::move(s)), offset_(offset) {
   span_.type = storage_->type;
   span_.data = static_cast<char*>(storage_->data) + offset * std::int64_t(dtype_size(span_.type));
@@ -105,7 +104,8 @@ Array Array::create(DType t, std::int64_t rows, std::int64_t cols) {
 Array Array::attach(shm::Offset storage, std::uint64_t serial, DType t, std::int64_t offset,
                     std::int64_t rows, std::int64_t cols, int ndim) {
   auto ref = shm::Ref<ArrayStorage>::attach(storage);
-  if (ref->serial != serial) throw Error("array handle: the array it named was freed (keep it alive until received)");
+  if (ref->serial != serial)
+    throw Error("array handle: the array it named was freed (keep it alive until received)");
   if (ref->type != t) throw Error("array handle: element type does not match the storage");
   bool shape_ok = (ndim == 1 && cols == 0 && rows >= 0) || (ndim == 2 && rows >= 0 && cols >= 0);
   if (!shape_ok || offset < 0 || offset > ref->count)
@@ -131,7 +131,8 @@ Array Array::row(std::int64_t i) const {
 
 Array Array::reshape(std::int64_t rows, std::int64_t cols) const {
   if (rows < 0 || cols < 0 || (cols != 0 && rows > span_.n / cols) || rows * cols != span_.n)
-    throw Error(fmt::format("array.reshape: shape {{{}, {}}} does not hold {} elements", rows, cols, span_.n));
+    throw Error(
+        fmt::format("array.reshape: shape {{{}, {}}} does not hold {} elements", rows, cols, span_.n));
   return Array(storage_, offset_, rows, cols, 2);
 }
 

@@ -22,7 +22,7 @@ bool dtype_valid(std::int64_t code) noexcept;
 // The storage block: lives in the arena, refcounted by every view in every process.
 struct ArrayStorage : shm::Header {
   static constexpr std::uint32_t kKind = 0x41525259;  // "ARRY"
-  ArrayStorage(DType t, std::int64_t count);  // allocates count elements in the arena, zero-filled
+  ArrayStorage(DType t, std::int64_t count);          // allocates count elements in the arena, zero-filled
   ~ArrayStorage();
   ArrayStorage(const ArrayStorage&) = delete;
   ArrayStorage& operator=(const ArrayStorage&) = delete;
@@ -30,7 +30,8 @@ struct ArrayStorage : shm::Header {
   DType type;
   std::int64_t count;
   void* data;
-  std::uint64_t serial;  // random per storage: a handle to a freed and reused block is refused  // same address in every process of the run (the arena is mapped at one address)
+  std::uint64_t serial;  // random per storage: a handle to a freed and reused block is refused  // same
+                         // address in every process of the run (the arena is mapped at one address)
 };
 
 // What a kernel needs: a typed, contiguous run of elements with its shape (cols = 0 for 1-D).

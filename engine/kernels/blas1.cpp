@@ -59,8 +59,10 @@ void copy_streaming(char* dst, const char* src, std::size_t bytes) {
   for (; i + 64 <= bytes; i += 64) {
     const auto* s = reinterpret_cast<const __m128i*>(src + i);
     auto* d = reinterpret_cast<__m128i*>(dst + i);
-    __m128i v0 = _mm_loadu_si128(s), v1 = _mm_loadu_si128(s + 1), v2 = _mm_loadu_si128(s + 2), v3 = _mm_loadu_si128(s + 3);
-    _mm_stream_si128(d, v0), _mm_stream_si128(d + 1, v1), _mm_stream_si128(d + 2, v2), _mm_stream_si128(d + 3, v3);
+    __m128i v0 = _mm_loadu_si128(s), v1 = _mm_loadu_si128(s + 1), v2 = _mm_loadu_si128(s + 2),
+            v3 = _mm_loadu_si128(s + 3);
+    _mm_stream_si128(d, v0), _mm_stream_si128(d + 1, v1), _mm_stream_si128(d + 2, v2),
+        _mm_stream_si128(d + 3, v3);
   }
   std::memcpy(dst + i, src + i, bytes - i);
   _mm_sfence();
@@ -87,8 +89,10 @@ void copy(const ArraySpan& x, const ArraySpan& y, int threads) {
   {
     const std::size_t t = std::size_t(omp_get_thread_num()), nt = std::size_t(omp_get_num_threads());
     const std::size_t begin = bytes * t / nt, end = bytes * (t + 1) / nt;
-    if (streaming) copy_streaming(dst + begin, src + begin, end - begin);
-    else std::memcpy(dst + begin, src + begin, end - begin);
+    if (streaming)
+      copy_streaming(dst + begin, src + begin, end - begin);
+    else
+      std::memcpy(dst + begin, src + begin, end - begin);
   }
 }
 

@@ -12,11 +12,11 @@ int rank_of(const char* core) {
   static const struct {
     const char* name;
     int rank;
-  } ranks[] = {{"prescott", 0},   {"core2", 0},       {"penryn", 0},        {"dunnington", 0},
-               {"nehalem", 0},    {"atom", 0},        {"barcelona", 0},     {"bobcat", 0},
-               {"sandybridge", 1}, {"bulldozer", 1},  {"piledriver", 1},    {"steamroller", 1},
-               {"excavator", 2},  {"haswell", 2},     {"zen", 2},           {"skylakex", 3},
-               {"cooperlake", 3}, {"sapphirerapids", 3}};
+  } ranks[] = {{"prescott", 0},    {"core2", 0},         {"penryn", 0},     {"dunnington", 0},
+               {"nehalem", 0},     {"atom", 0},          {"barcelona", 0},  {"bobcat", 0},
+               {"sandybridge", 1}, {"bulldozer", 1},     {"piledriver", 1}, {"steamroller", 1},
+               {"excavator", 2},   {"haswell", 2},       {"zen", 2},        {"skylakex", 3},
+               {"cooperlake", 3},  {"sapphirerapids", 3}};
   for (const auto& r : ranks)
     if (strcasecmp(core, r.name) == 0) return r.rank;
   return -1;

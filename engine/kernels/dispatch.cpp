@@ -20,12 +20,14 @@ void require_same_type(const char* who, const ArraySpan& a, const char* na, cons
 void require_same_length(const char* who, const ArraySpan& a, const char* na, const ArraySpan& b,
                          const char* nb) {
   if (a.n != b.n)
-    throw Error(fmt::format("kernels.{}: length mismatch: {} has {} elements, {} has {}", who, na, a.n, nb, b.n));
+    throw Error(
+        fmt::format("kernels.{}: length mismatch: {} has {} elements, {} has {}", who, na, a.n, nb, b.n));
 }
 
 void require_float(const char* who, const ArraySpan& a, const char* name) {
   if (a.type != DType::F64 && a.type != DType::F32)
-    throw Error(fmt::format("kernels.{}: {} must be an f64 or f32 array, got {}", who, name, dtype_name(a.type)));
+    throw Error(
+        fmt::format("kernels.{}: {} must be an f64 or f32 array, got {}", who, name, dtype_name(a.type)));
 }
 
 bool overlaps(const ArraySpan& a, const ArraySpan& b) {

@@ -1,7 +1,8 @@
 #pragma once
 // Shared pieces of the native kernels (engine/kernels/*.hpp): type dispatch and the argument checks
 // every kernel makes before it starts (so nothing throws inside a parallel region). Each kernel takes
-// a resolved thread count (engine/kernels/omp.hpp: omp::resolve) and names itself in errors ("kernels.dot: ...").
+// a resolved thread count (engine/kernels/omp.hpp: omp::resolve) and names itself in errors ("kernels.dot:
+// ...").
 #include <omp.h>
 
 #include <cstdint>

@@ -19,7 +19,8 @@ double trapz_of(F f, double a, double b, std::int64_t n, int threads) {
 
 }  // namespace
 
-double trapz(Integrand f, const std::vector<double>& coeffs, double a, double b, std::int64_t n, int threads) {
+double trapz(Integrand f, const std::vector<double>& coeffs, double a, double b, std::int64_t n,
+             int threads) {
   if (n < 1) throw Error(fmt::format("kernels.trapz: number of intervals must be positive, got {}", n));
   if (!std::isfinite(a) || !std::isfinite(b))
     throw Error(fmt::format("kernels.trapz: bounds must be finite, got [{}, {}]", a, b));

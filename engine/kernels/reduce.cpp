@@ -31,7 +31,8 @@ double dot_of(const T* x, const T* y, std::int64_t n, int threads) {
   } else {
     std::uint64_t s = 0;
 #pragma omp parallel for simd reduction(+ : s) num_threads(threads) schedule(static) if (n >= kParallelMin)
-    for (std::int64_t i = 0; i < n; ++i) s += std::uint64_t(std::int64_t(x[i])) * std::uint64_t(std::int64_t(y[i]));
+    for (std::int64_t i = 0; i < n; ++i)
+      s += std::uint64_t(std::int64_t(x[i])) * std::uint64_t(std::int64_t(y[i]));
     return double(std::int64_t(s));
   }
 }
@@ -40,8 +41,11 @@ template <class T>
 MinMax minmax_of(const T* x, std::int64_t n, int threads) {
   T lo = x[0], hi = x[0];
   int nan = 0;
-#pragma omp parallel for simd reduction(min : lo) reduction(max : hi) reduction(| : nan) \
-    num_threads(threads) schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd reduction(min                                                         \
+                                        : lo) reduction(max                                         \
+                                                        : hi) reduction(|                           \
+                                                                        : nan) num_threads(threads) \
+    schedule(static) if (n >= kParallelMin)
   for (std::int64_t i = 0; i < n; ++i) {
     T v = x[i];
     nan |= (v != v);
@@ -53,8 +57,8 @@ MinMax minmax_of(const T* x, std::int64_t n, int threads) {
 }
 
 template <class T>
-void histogram_of(const T* x, std::int64_t n, std::int64_t* counts, std::int64_t bins, double lo,
-                  double hi, int threads) {
+void histogram_of(const T* x, std::int64_t n, std::int64_t* counts, std::int64_t bins, double lo, double hi,
+                  int threads) {
   const double scale = double(bins) / (hi - lo);
   for (std::int64_t b = 0; b < bins; ++b) counts[b] = 0;
 #pragma omp parallel num_threads(threads) if (n >= kParallelMin)
@@ -94,7 +98,8 @@ MinMax minmax(const ArraySpan& a, int threads, const char* who) {
 
 void histogram(const ArraySpan& a, const ArraySpan& counts, double lo, double hi, int threads) {
   if (counts.type != DType::I64)
-    throw Error(fmt::format("kernels.histogram: counts must be an i64 array, got {}", dtype_name(counts.type)));
+    throw Error(
+        fmt::format("kernels.histogram: counts must be an i64 array, got {}", dtype_name(counts.type)));
   if (counts.n < 1) throw Error("kernels.histogram: counts must have at least one bin");
   if (!(std::isfinite(lo) && std::isfinite(hi) && lo < hi))
     throw Error(fmt::format("kernels.histogram: range must be finite with lo < hi, got [{}, {}]", lo, hi));

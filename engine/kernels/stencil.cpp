@@ -16,7 +16,9 @@ double step_1d(const T* u, T* v, std::int64_t n, int threads) {
   v[0] = u[0];
   v[n - 1] = u[n - 1];
   double change = 0;
-#pragma omp parallel for simd reduction(max : change) num_threads(threads) schedule(static) if (n >= kParallelMin)
+#pragma omp parallel for simd reduction(max                            \
+                                        : change) num_threads(threads) \
+    schedule(static) if (n >= kParallelMin)
   for (std::int64_t i = 1; i < n - 1; ++i) {
     v[i] = T(0.5) * (u[i - 1] + u[i + 1]);
     change = std::fmax(change, double(std::fabs(v[i] - u[i])));
@@ -27,7 +29,9 @@ double step_1d(const T* u, T* v, std::int64_t n, int threads) {
 template <class T>
 double step_2d(const T* u, T* v, std::int64_t rows, std::int64_t cols, int threads) {
   double change = 0;
-#pragma omp parallel for reduction(max : change) num_threads(threads) schedule(static) if (rows * cols >= kParallelMin)
+#pragma omp parallel for reduction(max                            \
+                                   : change) num_threads(threads) \
+    schedule(static) if (rows * cols >= kParallelMin)
   for (std::int64_t r = 0; r < rows; ++r) {
     const T* up = u + r * cols;
     T* vp = v + r * cols;

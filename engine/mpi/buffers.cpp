@@ -24,8 +24,10 @@ MPI_Datatype mpi_type(DType t) {
 
 size_t type_size(DType t) {
   switch (t) {
-    case DType::F64: case DType::I64: return 8;
-    case DType::F32: case DType::I32: return 4;
+    case DType::F64:
+    case DType::I64: return 8;
+    case DType::F32:
+    case DType::I32: return 4;
     case DType::U8: return 1;
   }
   throw Error("mpi: unknown element type");
@@ -44,11 +46,16 @@ MPI_Op mpi_op(Op op) {
 }  // namespace detail
 
 bool op_from_name(const std::string& name, Op& out) noexcept {
-  if (name == "sum") out = Op::sum;
-  else if (name == "prod") out = Op::prod;
-  else if (name == "max") out = Op::max;
-  else if (name == "min") out = Op::min;
-  else return false;
+  if (name == "sum")
+    out = Op::sum;
+  else if (name == "prod")
+    out = Op::prod;
+  else if (name == "max")
+    out = Op::max;
+  else if (name == "min")
+    out = Op::min;
+  else
+    return false;
   return true;
 }
 
@@ -71,8 +78,8 @@ void reduce_buffer(const void* send, void* recv, size_t count, DType type, Op op
   reap_orphans();
   const void* sbuf = (is_root && send == recv) ? MPI_IN_PLACE : send;
   MPI_Request r;
-  check(MPI_Ireduce(sbuf, recv, to_count(count, "mpi.Reduce"), mpi_type(type), mpi_op(op), root, MPI_COMM_WORLD,
-                    &r),
+  check(MPI_Ireduce(sbuf, recv, to_count(count, "mpi.Reduce"), mpi_type(type), mpi_op(op), root,
+                    MPI_COMM_WORLD, &r),
         "mpi.Reduce");
   wait(r, nullptr, nullptr);
 }
@@ -85,8 +92,8 @@ void allreduce_buffer(const void* send, void* recv, size_t count, DType type, Op
   reap_orphans();
   const void* sbuf = send == recv ? MPI_IN_PLACE : send;
   MPI_Request r;
-  check(MPI_Iallreduce(sbuf, recv, to_count(count, "mpi.Allreduce"), mpi_type(type), mpi_op(op), MPI_COMM_WORLD,
-                       &r),
+  check(MPI_Iallreduce(sbuf, recv, to_count(count, "mpi.Allreduce"), mpi_type(type), mpi_op(op),
+                       MPI_COMM_WORLD, &r),
         "mpi.Allreduce");
   wait(r, nullptr, nullptr);
 }

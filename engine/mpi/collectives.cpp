@@ -42,7 +42,8 @@ int displace(Scratch& s, const char* what) {
 
 std::vector<std::string> split(const Scratch& s) {
   std::vector<std::string> parts(s.counts.size());
-  for (size_t i = 0; i < parts.size(); ++i) parts[i].assign(s.bytes.data() + s.displs[i], size_t(s.counts[i]));
+  for (size_t i = 0; i < parts.size(); ++i)
+    parts[i].assign(s.bytes.data() + s.displs[i], size_t(s.counts[i]));
   return parts;
 }
 
@@ -68,7 +69,8 @@ std::string bcast(std::string bytes, int root) {
   check(MPI_Ibcast(&s->n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD, &r), "mpi.bcast");
   wait_for(r, s);
   if (!is_root) s->bytes.assign(s->n, '\0');
-  check(MPI_Ibcast(s->bytes.data(), to_count(s->n, "mpi.bcast"), MPI_BYTE, root, MPI_COMM_WORLD, &r), "mpi.bcast");
+  check(MPI_Ibcast(s->bytes.data(), to_count(s->n, "mpi.bcast"), MPI_BYTE, root, MPI_COMM_WORLD, &r),
+        "mpi.bcast");
   wait_for(r, s);
   return std::move(s->bytes);
 }
@@ -84,7 +86,8 @@ std::vector<std::string> gather(const std::string& mine, int root) {
   auto sent = std::make_shared<std::string>(mine);  // the send buffer must outlive an interrupted wait too
   if (is_root) s->counts.assign(w.size, 0);
   MPI_Request r;
-  check(MPI_Igather(&s->count, 1, MPI_INT, s->counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD, &r), "mpi.gather");
+  check(MPI_Igather(&s->count, 1, MPI_INT, s->counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD, &r),
+        "mpi.gather");
   wait_for(r, s);
   int total = is_root ? displace(*s, "mpi.gather") : 0;
   s->bytes.assign(size_t(total), '\0');

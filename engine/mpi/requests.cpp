@@ -122,7 +122,8 @@ class RecvBufferRequest : public Request {
     MPI_Status st;
     int rc = MPI_Test(&request_, &flag, &st);
     if (rc == MPI_ERR_TRUNCATE || (rc == MPI_SUCCESS && flag && st.MPI_ERROR == MPI_ERR_TRUNCATE))
-      throw Error("mpi.Irecv: the message does not fit the buffer of " + std::to_string(capacity_) + " bytes");
+      throw Error("mpi.Irecv: the message does not fit the buffer of " + std::to_string(capacity_) +
+                  " bytes");
     check(rc, "mpi.Request.test");
     if (flag) status_ = from_mpi(st);
     done_ = flag != 0;
@@ -134,8 +135,8 @@ class RecvBufferRequest : public Request {
     Status s;
     if (!mailbox_peek(tag_, &s)) return false;
     if (s.bytes > capacity_)
-      throw Error("mpi.Irecv: the message of " + std::to_string(s.bytes) + " bytes does not fit the buffer of " +
-                  std::to_string(capacity_) + " bytes");
+      throw Error("mpi.Irecv: the message of " + std::to_string(s.bytes) +
+                  " bytes does not fit the buffer of " + std::to_string(capacity_) + " bytes");
     mailbox_take(tag_, bytes_, &status_);
     if (!bytes_.empty()) std::memcpy(data_, bytes_.data(), bytes_.size());
     bytes_.clear();

@@ -1,7 +1,7 @@
 // The world: lazy start-up (MPI_Init_thread under a launcher, the built-in single rank otherwise), the
 // thread level, clocks, abort and finalize at exit.
-#include <stdlib.h>  // on_exit (glibc)
 #include <pthread.h>  // pthread_atfork
+#include <stdlib.h>   // on_exit (glibc)
 #include <unistd.h>   // getpid
 
 #include <atomic>
@@ -46,8 +46,9 @@ bool forked_child() {
 }
 
 [[noreturn]] void refuse_child() {
-  throw Error("mpi: this process was started by an MPI rank (a Process or pool worker) and cannot use "
-              "the rank's MPI connection; call parlab.mpi in the rank itself, or use threads");
+  throw Error(
+      "mpi: this process was started by an MPI rank (a Process or pool worker) and cannot use "
+      "the rank's MPI connection; call parlab.mpi in the rank itself, or use threads");
 }
 
 int to_mpi_level(ThreadLevel l) {
@@ -193,7 +194,8 @@ double wtick() {
 
 namespace {
 void abort_job(const char* msg, int code) noexcept {
-  if (!initialized() || finalized.load() || !the_world.launched || the_world.size < 2 || forked_child()) return;
+  if (!initialized() || finalized.load() || !the_world.launched || the_world.size < 2 || forked_child())
+    return;
   if (msg) std::fprintf(stderr, "%s\n", msg);
   std::fprintf(stderr, "parlab.mpi: rank %d of %d failed; aborting the job (MPI_Abort)\n", the_world.rank,
                the_world.size);

@@ -42,7 +42,8 @@ PipeStatus Pipe::send(int end, const char* data, std::size_t size) {
   if (holders_[to].open_count() == 0) return PipeStatus::closed;
   // A reader killed without closing: noticed here too (at most one /proc look per kPeerCheckSeconds),
   // so a sender does not pile messages up for nobody.
-  if (holders_[to].check_due(kPeerCheckSeconds) && peer_state(end) != Holders::State::open) return PipeStatus::closed;
+  if (holders_[to].check_due(kPeerCheckSeconds) && peer_state(end) != Holders::State::open)
+    return PipeStatus::closed;
   inbox_[to].push(data, size);
   arrived_[to].notify();
   return PipeStatus::ok;

@@ -7,10 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/arena/shared_object.hpp"
 #include "engine/queues/pipe_holders.hpp"
 #include "engine/queues/queue_fifo.hpp"
 #include "engine/queues/queue_signal.hpp"
-#include "engine/arena/shared_object.hpp"
 
 namespace parlab::queue {
 

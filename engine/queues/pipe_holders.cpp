@@ -5,8 +5,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 

@@ -5,7 +5,8 @@
 
 namespace parlab::queue {
 
-Queue::Queue(std::int64_t maxsize, bool joinable) : maxsize_(maxsize > 0 ? maxsize : 0), joinable_(joinable) {}
+Queue::Queue(std::int64_t maxsize, bool joinable)
+    : maxsize_(maxsize > 0 ? maxsize : 0), joinable_(joinable) {}
 
 // Reserves room for one item in a bounded queue (a no-op for unbounded ones).
 bool Queue::admit(bool block, double deadline, Status& why) {
@@ -65,7 +66,9 @@ std::size_t Queue::qsize() const noexcept {
   return c < 0 ? 0 : std::size_t(c);
 }
 
-bool Queue::full() const noexcept { return maxsize_ > 0 && count_.load(std::memory_order_acquire) >= maxsize_; }
+bool Queue::full() const noexcept {
+  return maxsize_ > 0 && count_.load(std::memory_order_acquire) >= maxsize_;
+}
 
 void Queue::close() noexcept {
   closed_.store(1, std::memory_order_release);

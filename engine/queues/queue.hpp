@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/arena/shared_object.hpp"
 #include "engine/queues/queue_fifo.hpp"
 #include "engine/queues/queue_signal.hpp"
-#include "engine/arena/shared_object.hpp"
 
 namespace parlab::queue {
 

@@ -38,7 +38,7 @@ class Message {
 
 class Fifo {
  public:
-  Fifo();  // throws Error when the arena is exhausted
+  Fifo();   // throws Error when the arena is exhausted
   ~Fifo();  // frees the messages still queued; no other user may be left
   Fifo(const Fifo&) = delete;
   Fifo& operator=(const Fifo&) = delete;

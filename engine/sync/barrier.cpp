@@ -72,8 +72,6 @@ void BarrierObject::reset() {
   broken.store(false);
 }
 
-std::uint32_t BarrierObject::n_waiting() const noexcept {
-  return broken.load() ? 0 : arrived.load();
-}
+std::uint32_t BarrierObject::n_waiting() const noexcept { return broken.load() ? 0 : arrived.load(); }
 
 }  // namespace parlab::sync

@@ -6,9 +6,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include "engine/arena/shared_object.hpp"
 #include "engine/core/error.hpp"
 #include "engine/sync/lock.hpp"
-#include "engine/arena/shared_object.hpp"
 
 namespace parlab::sync {
 
@@ -32,7 +32,7 @@ struct BarrierObject : shm::Header {
   struct Arrival {
     std::uint32_t index;  // 0 .. parties-1, in arrival order
     std::uint32_t round;
-    bool last;            // the caller completes the round: run the action, then finish_round / abort
+    bool last;  // the caller completes the round: run the action, then finish_round / abort
   };
   // Throws BrokenBarrier when broken.
   Arrival arrive();

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "engine/sync/lock.hpp"
 #include "engine/arena/shared_object.hpp"
+#include "engine/sync/lock.hpp"
 
 namespace parlab::sync {
 

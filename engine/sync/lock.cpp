@@ -92,8 +92,8 @@ bool LockObject::acquire(bool block, double timeout) {
     if (seconds_left(deadline) == 0) return false;
     pid_t holder = pid_t(owner.load(std::memory_order_relaxed) >> 32);
     if (process_gone(holder))
-      throw Error(std::string(type_name()) + ".acquire: the lock's holder (process " + std::to_string(holder) +
-                  ") ended without releasing it");
+      throw Error(std::string(type_name()) + ".acquire: the lock's holder (process " +
+                  std::to_string(holder) + ") ended without releasing it");
   }
   owner.store(me, std::memory_order_relaxed);
   count = 1;

@@ -38,7 +38,8 @@ struct LockObject : shm::Header {
 
   const char* type_name() const noexcept { return recursive ? "RLock" : "Lock"; }
   bool acquire(bool block = true, double timeout = -1);
-  // Throws parlab::Error "Lock.release: release unlocked lock" / "RLock.release: cannot release un-acquired lock".
+  // Throws parlab::Error "Lock.release: release unlocked lock" / "RLock.release: cannot release un-acquired
+  // lock".
   void release();
   bool locked() const noexcept { return core.locked(); }
   // Whether the caller may notify/wait on a Condition built on it (RLock: owns it; Lock: it is held).

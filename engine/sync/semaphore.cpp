@@ -13,7 +13,8 @@ namespace {
 bool try_take(std::atomic<std::uint32_t>& value) noexcept {
   std::uint32_t v = value.load(std::memory_order_relaxed);
   while (v > 0)
-    if (value.compare_exchange_weak(v, v - 1, std::memory_order_acquire, std::memory_order_relaxed)) return true;
+    if (value.compare_exchange_weak(v, v - 1, std::memory_order_acquire, std::memory_order_relaxed))
+      return true;
   return false;
 }
 
@@ -39,7 +40,8 @@ void SemaphoreObject::release(std::uint32_t n) {
   for (;;) {
     if (bound && std::uint64_t(v) + n > bound)
       throw Error(std::string(type_name()) + ".release: released too many times");
-    if (std::uint64_t(v) + n > 0xffffffffu) throw Error(std::string(type_name()) + ".release: value too large");
+    if (std::uint64_t(v) + n > 0xffffffffu)
+      throw Error(std::string(type_name()) + ".release: value too large");
     if (value.compare_exchange_weak(v, v + n)) break;
   }
   if (sleepers.load() > 0) futex::wake(value, int(n > 0x7fffffffu ? 0x7fffffffu : n));

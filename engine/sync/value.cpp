@@ -17,8 +17,12 @@ struct TypeInfo {
   double lo, hi;  // inclusive range for integers
 };
 const TypeInfo kTypes[] = {
-    {"f64", "d", 8, 0, 0},           {"f32", "f", 4, 0, 0},       {"i64", "q", 8, -9223372036854775808.0, 9223372036854775807.0},
-    {"i32", "i", 4, -2147483648.0, 2147483647.0}, {"u8", "B", 1, 0, 255}, {"bool", "?", 1, 0, 1},
+    {"f64", "d", 8, 0, 0},
+    {"f32", "f", 4, 0, 0},
+    {"i64", "q", 8, -9223372036854775808.0, 9223372036854775807.0},
+    {"i32", "i", 4, -2147483648.0, 2147483647.0},
+    {"u8", "B", 1, 0, 255},
+    {"bool", "?", 1, 0, 1},
 };
 const TypeInfo& info(Type t) { return kTypes[static_cast<int>(t)]; }
 bool is_float(Type t) { return t == Type::F64 || t == Type::F32; }
@@ -40,7 +44,8 @@ double add_float(void* p, double delta) {
     F n = static_cast<F>(f + delta);
     Bits nb;
     std::memcpy(&nb, &n, sizeof nb);
-    if (__atomic_compare_exchange_n(static_cast<Bits*>(p), &old, nb, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+    if (__atomic_compare_exchange_n(static_cast<Bits*>(p), &old, nb, true, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_RELAXED))
       return n;
   }
 }
@@ -109,10 +114,16 @@ void store(Type t, void* p, double x) noexcept {
       __atomic_store_n(static_cast<std::uint32_t*>(p), b, __ATOMIC_SEQ_CST);
       return;
     }
-    case Type::I64: __atomic_store_n(static_cast<std::int64_t*>(p), std::int64_t(x), __ATOMIC_SEQ_CST); return;
-    case Type::I32: __atomic_store_n(static_cast<std::int32_t*>(p), std::int32_t(x), __ATOMIC_SEQ_CST); return;
+    case Type::I64:
+      __atomic_store_n(static_cast<std::int64_t*>(p), std::int64_t(x), __ATOMIC_SEQ_CST);
+      return;
+    case Type::I32:
+      __atomic_store_n(static_cast<std::int32_t*>(p), std::int32_t(x), __ATOMIC_SEQ_CST);
+      return;
     case Type::U8:
-    case Type::Bool: __atomic_store_n(static_cast<std::uint8_t*>(p), std::uint8_t(x), __ATOMIC_SEQ_CST); return;
+    case Type::Bool:
+      __atomic_store_n(static_cast<std::uint8_t*>(p), std::uint8_t(x), __ATOMIC_SEQ_CST);
+      return;
   }
 }
 
@@ -151,7 +162,8 @@ std::uint32_t slot_capacity(const ListObject::Item& item) {
 ListObject::ListObject(const std::vector<Item>& items) : size(items.size()) {
   std::uint64_t total = 0;
   for (const Item& it : items) {
-    if (it.kind == String && it.text.size() > 0x7fffffffu) throw Error("ShareableList: a string is too long (over 2 GiB)");
+    if (it.kind == String && it.text.size() > 0x7fffffffu)
+      throw Error("ShareableList: a string is too long (over 2 GiB)");
     total += slot_capacity(it);
   }
   slots = static_cast<Slot*>(shm::allocate(sizeof(Slot) * (size ? size : 1)));
@@ -188,8 +200,9 @@ ListObject::Item ListObject::get(std::size_t i) {
 void ListObject::set(std::size_t i, const Item& item) {
   Slot& s = slots[i];
   if (item.kind == String && item.text.size() > s.capacity)
-    throw Error("ShareableList: a string of " + std::to_string(item.text.size()) + " bytes does not fit slot " +
-                std::to_string(i) + " (capacity " + std::to_string(s.capacity) + " bytes)");
+    throw Error("ShareableList: a string of " + std::to_string(item.text.size()) +
+                " bytes does not fit slot " + std::to_string(i) + " (capacity " + std::to_string(s.capacity) +
+                " bytes)");
   mu.acquire(-1);
   s.kind = item.kind;
   s.number = item.number;

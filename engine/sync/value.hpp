@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/sync/lock.hpp"
 #include "engine/arena/shared_object.hpp"
+#include "engine/sync/lock.hpp"
 
 namespace parlab::shared {
 
@@ -42,7 +42,7 @@ struct ValueObject : shm::Header {
 
 struct ArrayObject : shm::Header {
   static constexpr std::uint32_t kKind = 0x41525259;  // "ARRY"
-  ArrayObject(Type t, std::size_t n);  // zero-filled
+  ArrayObject(Type t, std::size_t n);                 // zero-filled
   ~ArrayObject();
 
   shm::Ref<sync::LockObject> lock;  // an RLock

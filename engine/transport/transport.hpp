@@ -15,28 +15,28 @@ namespace parlab::wire {
 // Message: kMagic, kVersion, flags, varint value count, values..., [8-byte MAC when flags & kSigned].
 constexpr uint8_t kMagic = 0xB7;
 constexpr uint8_t kVersion = 1;
-constexpr uint8_t kSigned = 1;       // flags bit: a SipHash MAC of every preceding byte ends the message
-                                     // (set when the message holds bytecode or a kind's handle)
-constexpr uint8_t kHasRefs = 2;      // flags bit: the message uses REF or shared upvalues (else the decoder
-                                     // need not remember tables and functions: one table less per message)
-constexpr size_t kHeaderSize = 3;    // magic, version, flags
+constexpr uint8_t kSigned = 1;     // flags bit: a SipHash MAC of every preceding byte ends the message
+                                   // (set when the message holds bytecode or a kind's handle)
+constexpr uint8_t kHasRefs = 2;    // flags bit: the message uses REF or shared upvalues (else the decoder
+                                   // need not remember tables and functions: one table less per message)
+constexpr size_t kHeaderSize = 3;  // magic, version, flags
 constexpr size_t kMacSize = 8;
-constexpr int kMaxDepth = 200;       // nesting of tables/functions, on both sides
-constexpr int kMaxValues = 4000;     // top-level values in one message (the Lua C stack holds ~8000)
+constexpr int kMaxDepth = 200;    // nesting of tables/functions, on both sides
+constexpr int kMaxValues = 4000;  // top-level values in one message (the Lua C stack holds ~8000)
 
 enum Tag : uint8_t {
   kNil = 0,
   kFalse = 1,
   kTrue = 2,
-  kInt = 3,       // zigzag varint: a double that holds an integer in int64 range (not -0)
-  kDouble = 4,    // 8 bytes, little endian, bit-exact
-  kString = 5,    // varint length, bytes
-  kTable = 6,     // new ref id; varint array count, items; u32 hash count, key/value pairs
-  kTableMeta = 7, // as kTable, followed by the metatable value
-  kRef = 8,       // varint id of a table or function seen earlier in this message
-  kFunction = 9,  // new ref id; bytecode string, varint nups, upvalues, varint nglobals, name/value pairs
-  kNamed = 10,    // a standard library value by name ("print", "math.sin", "parlab.clock")
-  kKind = 11,     // a registered shared-object kind: name string, payload string
+  kInt = 3,          // zigzag varint: a double that holds an integer in int64 range (not -0)
+  kDouble = 4,       // 8 bytes, little endian, bit-exact
+  kString = 5,       // varint length, bytes
+  kTable = 6,        // new ref id; varint array count, items; u32 hash count, key/value pairs
+  kTableMeta = 7,    // as kTable, followed by the metatable value
+  kRef = 8,          // varint id of a table or function seen earlier in this message
+  kFunction = 9,     // new ref id; bytecode string, varint nups, upvalues, varint nglobals, name/value pairs
+  kNamed = 10,       // a standard library value by name ("print", "math.sin", "parlab.clock")
+  kKind = 11,        // a registered shared-object kind: name string, payload string
   kSmallInt = 0x80,  // 0x80 + n for an integer 0 <= n < 128
 };
 

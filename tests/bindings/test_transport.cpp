@@ -82,13 +82,16 @@ const char* kSamples[] = {
 
 TEST_CASE("transport: values encoded in one state decode in a fresh one", "[transport]") {
   State a, b;
-  b.check(a.encode(kSamples[0]),
-          "local x, y, s, t, n, big, nan, z = ...; return x == 1 and y == -2.5 and s == 'str\\0ing' and t == true"
-          " and n == nil and big == 2^53 and nan ~= nan and 1/z < 0 and select('#', ...) == 8");
-  b.check(a.encode(kSamples[1]), "local t, u = ...; return t == u and t.self == t and t[3].x == 'y' and t[true] == false");
+  b.check(
+      a.encode(kSamples[0]),
+      "local x, y, s, t, n, big, nan, z = ...; return x == 1 and y == -2.5 and s == 'str\\0ing' and t == true"
+      " and n == nil and big == 2^53 and nan ~= nan and 1/z < 0 and select('#', ...) == 8");
+  b.check(a.encode(kSamples[1]),
+          "local t, u = ...; return t == u and t.self == t and t[3].x == 'y' and t[true] == false");
   b.check(a.encode(kSamples[2]), "local t = ...; return t.a == t.b and t.a.k == 1 and t.a[2] == 20");
-  b.check(a.encode(kSamples[3]),
-          "local s, p, o, c = ...; return s == math.sin and p == print and o == io.stdout and c == parlab.clock");
+  b.check(
+      a.encode(kSamples[3]),
+      "local s, p, o, c = ...; return s == math.sin and p == print and o == io.stdout and c == parlab.clock");
   b.check(a.encode(kSamples[4]),
           "local ffi = require 'ffi'; local i, u = ...; return ffi.istype('int64_t', i) and i == -5LL"
           " and u == 18446744073709551615ULL");
@@ -157,13 +160,14 @@ TEST_CASE("transport: bit flips never crash and never load forged code", "[trans
   }
 }
 
-TEST_CASE("transport: hostile length fields and nesting are refused without big allocations", "[transport][hostile]") {
+TEST_CASE("transport: hostile length fields and nesting are refused without big allocations",
+          "[transport][hostile]") {
   State b;
   auto msg = [](std::string body) { return std::string("\xB7\x01\x00\x01", 4) + body; };
   CHECK_THROWS_WITH(parlab::lua::decode_values(b.L, "\xB7\x01\x00\x05\x05\xFF\xFF\xFF\xFF\x0F", 10),
                     Catch::Contains("string longer than the buffer"));
   CHECK_FALSE(b.try_decode(msg(std::string("\x05\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x01", 11))));
-  CHECK_FALSE(b.try_decode(msg(std::string("\x06\xFF\xFF\xFF\xFF\x00", 6))));                 // hash count
+  CHECK_FALSE(b.try_decode(msg(std::string("\x06\xFF\xFF\xFF\xFF\x00", 6))));                   // hash count
   CHECK_FALSE(b.try_decode(msg(std::string("\x06\x00\x00\x00\x00\xFF\xFF\xFF\xFF\x0F", 10))));  // array count
   CHECK_FALSE(b.try_decode(msg(std::string("\x03\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x7F", 11))));  // varint
   std::string deep;
@@ -233,12 +237,12 @@ TEST_CASE("transport: kinds registered from C++ travel as handles", "[transport]
   // Any change to a message with a handle is refused before the kind sees it (handles are signed).
   std::string bad = bytes;
   bad[bad.size() - 9] ^= 1;
-  CHECK_THROWS_WITH(parlab::lua::decode_values(b.L, bad.data(), bad.size()), Catch::Contains("key check failed"));
+  CHECK_THROWS_WITH(parlab::lua::decode_values(b.L, bad.data(), bad.size()),
+                    Catch::Contains("key check failed"));
   // A kind's decode that fails becomes a parlab::Error naming the kind, with the stack clean.
   State failing;
-  parlab::lua::register_kind(failing.L, "test.Box", cxx_test, cxx_encode, [](lua_State*) -> int {
-    throw parlab::Error("test.Box: refused");
-  });
+  parlab::lua::register_kind(failing.L, "test.Box", cxx_test, cxx_encode,
+                             [](lua_State*) -> int { throw parlab::Error("test.Box: refused"); });
   CHECK_THROWS_WITH(parlab::lua::decode_values(failing.L, bytes.data(), bytes.size()),
                     Catch::Contains("decoding a 'test.Box'") && Catch::Contains("test.Box: refused"));
   CHECK(lua_gettop(failing.L) == 0);
@@ -257,8 +261,9 @@ TEST_CASE("transport: many threads encode and decode at once", "[transport][thre
       for (int i = 0; i < kMessages; ++i) {
         lua_pushinteger(s.L, t * 100000 + i);
         lua_setglobal(s.L, "n");
-        out[t].push_back(s.encode("local k = n; function twice(x) return 2 * x end\n"
-                                  "local t = {k = k}; t.self = t; return function() return twice(k) end, t"));
+        out[t].push_back(
+            s.encode("local k = n; function twice(x) return 2 * x end\n"
+                     "local t = {k = k}; t.self = t; return function() return twice(k) end, t"));
       }
     });
   for (auto& th : threads) th.join();

@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/kernels/array.hpp"
-#include "engine/core/error.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/core/error.hpp"
+#include "engine/kernels/array.hpp"
 
 using parlab::Array;
 using parlab::DType;
@@ -92,10 +92,14 @@ TEST_CASE("a handle attaches to the same memory and refuses stale or bad geometr
   CHECK(a.storage_refs() == 3);
   CHECK_THROWS_WITH(Array::attach(a.storage_offset(), a.storage_serial() + 1, DType::I64, 0, 100, 0, 1),
                     Catch::Contains("freed"));
-  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::F64, 0, 100, 0, 1), parlab::Error);
-  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, 50, 51, 0, 1), parlab::Error);
-  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, 0, 11, 10, 2), parlab::Error);
-  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, -1, 1, 0, 1), parlab::Error);
+  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::F64, 0, 100, 0, 1),
+                  parlab::Error);
+  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, 50, 51, 0, 1),
+                  parlab::Error);
+  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, 0, 11, 10, 2),
+                  parlab::Error);
+  CHECK_THROWS_AS(Array::attach(a.storage_offset(), a.storage_serial(), DType::I64, -1, 1, 0, 1),
+                  parlab::Error);
   CHECK_THROWS_AS(Array::attach(a.storage_offset() + 8, 0, DType::I64, 0, 1, 0, 1), parlab::Error);
   auto offset = a.storage_offset();
   auto serial = a.storage_serial();

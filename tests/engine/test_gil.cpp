@@ -185,7 +185,11 @@ TEST_CASE("GIL: a waiter asks the holder through its drop notifier, every interv
   calls = 0;
   asked = false;
   gil::acquire();
-  gil::set_drop_notifier([](void*, bool arm) { if (arm) ++calls, asked = true; }, nullptr);
+  gil::set_drop_notifier(
+      [](void*, bool arm) {
+        if (arm) ++calls, asked = true;
+      },
+      nullptr);
   std::thread w([] {
     gil::acquire();
     gil::release();
@@ -194,7 +198,7 @@ TEST_CASE("GIL: a waiter asks the holder through its drop notifier, every interv
   for (double end = clock_seconds() + 10; !asked && clock_seconds() < end;) sleep_seconds(0.001);
   sleep_seconds(0.01);
   CHECK(calls.load() >= 2);  // asked again at later intervals, in case a one-shot hook was missed
-  CHECK(gil::on_hook());  // the hook's entry: disarm, then drop and take back
+  CHECK(gil::on_hook());     // the hook's entry: disarm, then drop and take back
   gil::set_drop_notifier(nullptr, nullptr);
   w.join();
 }

@@ -14,13 +14,13 @@
 
 // One type from a primitive of each folder: a public header that stopped including it fails to compile.
 TEST_CASE("each subsystem header brings its primitives", "[headers]") {
-  CHECK(parlab::deadline_after(-1) < 0);  // core
+  CHECK(parlab::deadline_after(-1) < 0);                             // core
   static_assert(sizeof(parlab::shm::Ref<parlab::shm::Header>) > 0);  // arena
   static_assert(sizeof(parlab::sync::LockObject) > 0);
   static_assert(sizeof(parlab::queue::Queue) > 0);
   static_assert(sizeof(parlab::pool::Message) > 0);  // exec
-  static_assert(sizeof(parlab::ArrayStorage) > 0);  // kernels
-  static_assert(sizeof(parlab::wire::Writer) > 0);  // transport
+  static_assert(sizeof(parlab::ArrayStorage) > 0);   // kernels
+  static_assert(sizeof(parlab::wire::Writer) > 0);   // transport
   static_assert(sizeof(parlab::gpu::Status) > 0);
   static_assert(sizeof(parlab::mpi::Status) > 0);
 }

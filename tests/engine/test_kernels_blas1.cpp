@@ -1,11 +1,11 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <algorithm>
 #include <cstring>
 
 #include "engine/core/error.hpp"
-#include "engine/kernels/dispatch.hpp"
 #include "engine/kernels/blas1.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "tests/engine/test_kernels_util.hpp"
 
 using parlab::Array;
@@ -32,9 +32,12 @@ static void check_elementwise(DType t) {
       std::copy(x0.begin(), x0.end(), k::data_as<T>(x.span()));
       std::copy(y0.begin(), y0.end(), k::data_as<T>(y.span()));
       k::axpy(x.span(), y.span(), 3, threads);
-      REQUIRE(all_of(n, [&](std::int64_t i) { return k::data_as<T>(y.span())[i] == T(T(3) * x0[i] + y0[i]); }));
+      REQUIRE(
+          all_of(n, [&](std::int64_t i) { return k::data_as<T>(y.span())[i] == T(T(3) * x0[i] + y0[i]); }));
       k::triad(z.span(), x.span(), y.span(), 2, threads);
-      REQUIRE(all_of(n, [&](std::int64_t i) { return k::data_as<T>(z.span())[i] == T(x0[i] + T(2) * k::data_as<T>(y.span())[i]); }));
+      REQUIRE(all_of(n, [&](std::int64_t i) {
+        return k::data_as<T>(z.span())[i] == T(x0[i] + T(2) * k::data_as<T>(y.span())[i]);
+      }));
       k::scale(x.span(), 2, threads);
       REQUIRE(all_of(n, [&](std::int64_t i) { return k::data_as<T>(x.span())[i] == T(T(2) * x0[i]); }));
       k::copy(x.span(), y.span(), threads);
@@ -62,11 +65,15 @@ TEST_CASE("copy between overlapping views of one storage behaves like memmove", 
 
 TEST_CASE("level-1 kernels refuse mismatched arrays and scalars an integer type cannot hold", "[kernels]") {
   Array f = Array::create(DType::F64, 4), g = Array::create(DType::F32, 4), h = Array::create(DType::F64, 5);
-  Array i32 = Array::create(DType::I32, 4), u8 = Array::create(DType::U8, 4), i64 = Array::create(DType::I64, 4);
-  CHECK_THROWS_WITH(k::axpy(f.span(), g.span(), 1, 1), Catch::Contains("kernels.axpy: type mismatch: x is f64, y is f32"));
+  Array i32 = Array::create(DType::I32, 4), u8 = Array::create(DType::U8, 4),
+        i64 = Array::create(DType::I64, 4);
+  CHECK_THROWS_WITH(k::axpy(f.span(), g.span(), 1, 1),
+                    Catch::Contains("kernels.axpy: type mismatch: x is f64, y is f32"));
   CHECK_THROWS_WITH(k::copy(f.span(), h.span(), 1), Catch::Contains("kernels.copy: length mismatch"));
-  CHECK_THROWS_WITH(k::triad(f.span(), f.span(), h.span(), 1, 1), Catch::Contains("kernels.triad: length mismatch"));
-  CHECK_THROWS_WITH(k::triad(f.span(), g.span(), f.span(), 1, 1), Catch::Contains("kernels.triad: type mismatch"));
+  CHECK_THROWS_WITH(k::triad(f.span(), f.span(), h.span(), 1, 1),
+                    Catch::Contains("kernels.triad: length mismatch"));
+  CHECK_THROWS_WITH(k::triad(f.span(), g.span(), f.span(), 1, 1),
+                    Catch::Contains("kernels.triad: type mismatch"));
   CHECK_THROWS_WITH(k::fill(i32.span(), 1.5, 1), Catch::Contains("kernels.fill: value 1.5 does not fit"));
   CHECK_THROWS_WITH(k::fill(u8.span(), 256, 1), Catch::Contains("does not fit"));
   CHECK_THROWS_WITH(k::fill(u8.span(), -1, 1), Catch::Contains("does not fit"));
@@ -80,7 +87,8 @@ TEST_CASE("level-1 kernels refuse mismatched arrays and scalars an integer type 
 
 TEST_CASE("the streaming f64 triad of large, misaligned views matches the serial expression", "[kernels]") {
   const std::int64_t n = (std::int64_t(1) << 21) + 3;
-  Array a = Array::create(DType::F64, n + 1), b = kt::random_array(DType::F64, n, 1), c = kt::random_array(DType::F64, n, 2);
+  Array a = Array::create(DType::F64, n + 1), b = kt::random_array(DType::F64, n, 1),
+        c = kt::random_array(DType::F64, n, 2);
   for (int threads = 1; threads <= 3; ++threads) {
     Array view = a.slice(1, n + 1);  // 8 bytes past a 16-byte boundary
     k::triad(view.span(), b.span(), c.span(), 1.5, threads);

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "engine/core/error.hpp"
-#include "engine/kernels/dispatch.hpp"
 #include "engine/kernels/blas1.hpp"
+#include "engine/kernels/dispatch.hpp"
 #include "engine/kernels/integrate.hpp"
 #include "engine/kernels/matmul.hpp"
 #include "engine/kernels/stencil.hpp"
@@ -21,10 +21,8 @@ TEST_CASE("trapz of the built-in integrands is within the trapezoid error bound"
     std::vector<double> c;
     double a, b, exact, f2max;
   } cases[] = {
-      {k::Integrand::Square, {}, 0, 100, 1e6 / 3, 2},
-      {k::Integrand::Sin, {}, 0, M_PI, 2, 1},
-      {k::Integrand::Exp, {}, 0, 1, M_E - 1, M_E},
-      {k::Integrand::Polynomial, {1, 2, 3}, 0, 2, 14, 6},
+      {k::Integrand::Square, {}, 0, 100, 1e6 / 3, 2}, {k::Integrand::Sin, {}, 0, M_PI, 2, 1},
+      {k::Integrand::Exp, {}, 0, 1, M_E - 1, M_E},    {k::Integrand::Polynomial, {1, 2, 3}, 0, 2, 14, 6},
       {k::Integrand::Polynomial, {5}, -1, 1, 10, 0},
   };
   for (const Case& c : cases) {
@@ -47,7 +45,8 @@ TEST_CASE("the lecture's integral of x*x on [0, 100] with n = 4e6 is 333333.33",
 
 template <class T>
 static void check_jacobi(std::int64_t rows, std::int64_t cols, DType t) {
-  Array u = rows == 0 ? kt::random_array(t, cols, 3) : kt::random_array(t, rows * cols, 3).reshape(rows, cols);
+  Array u =
+      rows == 0 ? kt::random_array(t, cols, 3) : kt::random_array(t, rows * cols, 3).reshape(rows, cols);
   Array v = rows == 0 ? Array::create(t, cols) : Array::create(t, rows, cols);
   const T* a = k::data_as<T>(u.span());
   double want = 0;
@@ -55,9 +54,12 @@ static void check_jacobi(std::int64_t rows, std::int64_t cols, DType t) {
   for (std::int64_t i = 0; i < u.size(); ++i) {
     std::int64_t r = rows == 0 ? 0 : i / cols, c = rows == 0 ? i : i % cols;
     bool edge = rows == 0 ? (c == 0 || c == cols - 1) : (r == 0 || r == rows - 1 || c == 0 || c == cols - 1);
-    if (edge) ref[std::size_t(i)] = a[i];
-    else if (rows == 0) ref[std::size_t(i)] = T(0.5) * (a[i - 1] + a[i + 1]);
-    else ref[std::size_t(i)] = T(0.25) * (a[i - 1] + a[i + 1] + a[i - cols] + a[i + cols]);
+    if (edge)
+      ref[std::size_t(i)] = a[i];
+    else if (rows == 0)
+      ref[std::size_t(i)] = T(0.5) * (a[i - 1] + a[i + 1]);
+    else
+      ref[std::size_t(i)] = T(0.25) * (a[i - 1] + a[i + 1] + a[i - cols] + a[i + cols]);
     if (!edge) want = std::max(want, double(std::fabs(ref[std::size_t(i)] - a[i])));
   }
   for (int threads = 1; threads <= 4; ++threads) {
@@ -73,7 +75,8 @@ TEST_CASE("a jacobi step matches the serial stencil in 1-D and 2-D", "[kernels]"
     check_jacobi<double>(r, c, DType::F64);
     check_jacobi<float>(r, c, DType::F32);
   }
-  Array u = Array::create(DType::F64, 4, 4), w = Array::create(DType::F64, 2, 8), i = Array::create(DType::I32, 16);
+  Array u = Array::create(DType::F64, 4, 4), w = Array::create(DType::F64, 2, 8),
+        i = Array::create(DType::I32, 16);
   CHECK_THROWS_WITH(k::jacobi(u.span(), w.span(), 1), Catch::Contains("shape mismatch"));
   CHECK_THROWS_WITH(k::jacobi(u.span(), u.span(), 1), Catch::Contains("share memory"));
   CHECK_THROWS_WITH(k::jacobi(i.span(), i.span(), 1), Catch::Contains("must be an f64 or f32 array"));
@@ -114,10 +117,13 @@ TEST_CASE("matmul through BLAS and the naive loop match a long double reference"
 }
 
 TEST_CASE("matmul refuses bad shapes, types and aliasing", "[kernels]") {
-  Array a = Array::create(DType::F64, 2, 3), b = Array::create(DType::F64, 3, 4), c = Array::create(DType::F64, 2, 4);
-  Array bad = Array::create(DType::F64, 4, 4), f = Array::create(DType::F32, 3, 4), v = Array::create(DType::F64, 12);
+  Array a = Array::create(DType::F64, 2, 3), b = Array::create(DType::F64, 3, 4),
+        c = Array::create(DType::F64, 2, 4);
+  Array bad = Array::create(DType::F64, 4, 4), f = Array::create(DType::F32, 3, 4),
+        v = Array::create(DType::F64, 12);
   Array i = Array::create(DType::I64, 2, 3);
-  CHECK_THROWS_WITH(k::matmul(a.span(), bad.span(), c.span(), 0), Catch::Contains("shape mismatch: a is 2x3, b is 4x4"));
+  CHECK_THROWS_WITH(k::matmul(a.span(), bad.span(), c.span(), 0),
+                    Catch::Contains("shape mismatch: a is 2x3, b is 4x4"));
   CHECK_THROWS_WITH(k::matmul(a.span(), f.span(), c.span(), 0), Catch::Contains("type mismatch"));
   CHECK_THROWS_WITH(k::matmul_naive(a.span(), v.span(), c.span(), 1), Catch::Contains("matrices"));
   CHECK_THROWS_WITH(k::matmul(i.span(), b.span(), c.span(), 0), Catch::Contains("f64 or f32"));

@@ -23,7 +23,8 @@ TEST_CASE("thread counts: default, set, resolve and BLAS following", "[kernels]"
   CHECK(omp::threads() == 3);
   CHECK(omp::resolve(0, "kernels.sum") == 3);
   CHECK(omp::resolve(2, "kernels.sum") == 2);
-  CHECK_THROWS_WITH(omp::resolve(-1, "kernels.sum"), Catch::Contains("kernels.sum: thread count must be between 1 and"));
+  CHECK_THROWS_WITH(omp::resolve(-1, "kernels.sum"),
+                    Catch::Contains("kernels.sum: thread count must be between 1 and"));
   CHECK_THROWS_WITH(omp::set_threads(0), Catch::Contains("omp.set_threads"));
   CHECK_THROWS_AS(omp::set_threads(omp::kMaxThreads + 1), parlab::Error);
   if (omp::blas_follows()) CHECK(omp::blas_threads() == 3);

@@ -29,8 +29,10 @@ TEST_CASE("sum matches a long double reference for every type, size and thread c
       for (int threads = 1; threads <= 4; ++threads) {
         INFO("type " << parlab::dtype_name(t) << " n " << n << " threads " << threads);
         double s = k::sum(a.span(), threads);
-        if (t == DType::F64 || t == DType::F32) CHECK(std::fabs(s - double(ref)) <= sum_bound(n, abs));
-        else CHECK(s == double(ref));  // integers add exactly
+        if (t == DType::F64 || t == DType::F32)
+          CHECK(std::fabs(s - double(ref)) <= sum_bound(n, abs));
+        else
+          CHECK(s == double(ref));  // integers add exactly
       }
     }
   }
@@ -49,16 +51,20 @@ TEST_CASE("dot matches a long double reference", "[kernels]") {
       for (int threads = 1; threads <= 4; ++threads) {
         INFO("type " << parlab::dtype_name(t) << " n " << n << " threads " << threads);
         double s = k::dot(a.span(), b.span(), threads);
-        if (t == DType::F64 || t == DType::F32) CHECK(std::fabs(s - double(ref)) <= 2 * sum_bound(n, abs));
-        else CHECK(s == double(ref));
+        if (t == DType::F64 || t == DType::F32)
+          CHECK(std::fabs(s - double(ref)) <= 2 * sum_bound(n, abs));
+        else
+          CHECK(s == double(ref));
       }
     }
   }
 }
 
 TEST_CASE("dot refuses mismatched types and lengths", "[kernels]") {
-  Array a = Array::create(DType::F64, 10), b = Array::create(DType::F32, 10), c = Array::create(DType::F64, 11);
-  CHECK_THROWS_WITH(k::dot(a.span(), b.span(), 1), Catch::Contains("kernels.dot: type mismatch: a is f64, b is f32"));
+  Array a = Array::create(DType::F64, 10), b = Array::create(DType::F32, 10),
+        c = Array::create(DType::F64, 11);
+  CHECK_THROWS_WITH(k::dot(a.span(), b.span(), 1),
+                    Catch::Contains("kernels.dot: type mismatch: a is f64, b is f32"));
   CHECK_THROWS_WITH(k::dot(a.span(), c.span(), 1),
                     Catch::Contains("kernels.dot: length mismatch: a has 10 elements, b has 11"));
 }
@@ -120,7 +126,8 @@ TEST_CASE("histogram drops values outside the range and NaN, and checks its argu
   CHECK(c[0] == 1);
   CHECK(c[1] == 2);
   Array wrong = Array::create(DType::I32, 2), none = Array::create(DType::I64, 0);
-  CHECK_THROWS_WITH(k::histogram(a.span(), wrong.span(), 0, 1, 1), Catch::Contains("counts must be an i64 array"));
+  CHECK_THROWS_WITH(k::histogram(a.span(), wrong.span(), 0, 1, 1),
+                    Catch::Contains("counts must be an i64 array"));
   CHECK_THROWS_WITH(k::histogram(a.span(), none.span(), 0, 1, 1), Catch::Contains("at least one bin"));
   CHECK_THROWS_WITH(k::histogram(a.span(), counts.span(), 1, 1, 1), Catch::Contains("lo < hi"));
   CHECK_THROWS_WITH(k::histogram(counts.span(), counts.span(), 0, 1, 1), Catch::Contains("overlaps"));

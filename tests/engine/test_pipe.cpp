@@ -8,9 +8,9 @@
 #include <string>
 #include <thread>
 
+#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/queues/pipe.hpp"
-#include "engine/arena/shm.hpp"
 
 namespace shm = parlab::shm;
 using parlab::queue::Message;

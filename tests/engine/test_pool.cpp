@@ -117,7 +117,8 @@ TEST_CASE("pool: hammer from many submitting threads gives exact totals", "[pool
   std::vector<std::thread> ts;
   for (int p = 0; p < kProducers; ++p)
     ts.emplace_back([&, p] {
-      for (int i = 1; i <= kEach; ++i) ch->push(std::uint64_t(p) * kEach + i, pool::kTask, -1, std::to_string(i));
+      for (int i = 1; i <= kEach; ++i)
+        ch->push(std::uint64_t(p) * kEach + i, pool::kTask, -1, std::to_string(i));
     });
   for (int c = 0; c < kConsumers; ++c)
     ts.emplace_back([&] {

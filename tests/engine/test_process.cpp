@@ -82,7 +82,12 @@ TEST_CASE("a fork child returns its code and a signal gives -N and wait times ou
   CHECK(c->exitcode() == 7);
   CHECK(c->how() == "exit status 7");
 
-  auto s = process::start_fork([] { pause(); return 0; }, with(process::Method::Fork));
+  auto s = process::start_fork(
+      [] {
+        pause();
+        return 0;
+      },
+      with(process::Method::Fork));
   CHECK_FALSE(s->wait(0.05));
   CHECK_FALSE(s->poll());
   s->signal(SIGTERM);

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/queues/queue.hpp"
-#include "engine/arena/shm.hpp"
 
 namespace shm = parlab::shm;
 using parlab::queue::Fifo;

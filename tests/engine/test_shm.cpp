@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "engine/core/error.hpp"
 #include "engine/arena/shared_object.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/core/error.hpp"
 
 namespace shm = parlab::shm;
 

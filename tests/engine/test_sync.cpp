@@ -8,12 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include "engine/arena/shared_object.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/sync/event.hpp"
 #include "engine/sync/lock.hpp"
 #include "engine/sync/semaphore.hpp"
-#include "engine/arena/shared_object.hpp"
 
 using namespace parlab;
 using sync::EventObject;
@@ -198,7 +198,8 @@ TEST_CASE("Semaphore hammer: never more than n inside, from threads and processe
       s->acquire();
       long now = __atomic_add_fetch(&inside->value, 1, __ATOMIC_SEQ_CST);
       long w = __atomic_load_n(&worst->value, __ATOMIC_SEQ_CST);
-      while (now > w && !__atomic_compare_exchange_n(&worst->value, &w, now, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+      while (now > w && !__atomic_compare_exchange_n(&worst->value, &w, now, false, __ATOMIC_SEQ_CST,
+                                                     __ATOMIC_SEQ_CST)) {
       }
       __atomic_sub_fetch(&inside->value, 1, __ATOMIC_SEQ_CST);
       s->release();
@@ -268,7 +269,8 @@ TEST_CASE("Lock: a waiter is told when the holder process ended without releasin
       lk->acquire();
       _exit(0);  // dies holding it
     }
-    if (reaped) waitpid(pid, nullptr, 0);
+    if (reaped)
+      waitpid(pid, nullptr, 0);
     else
       while (!lk->locked()) sleep_seconds(0.001);  // a zombie until the end of this case
     std::string err;
@@ -277,7 +279,8 @@ TEST_CASE("Lock: a waiter is told when the holder process ended without releasin
     } catch (const Error& e) {
       err = e.what();
     }
-    CHECK(err.find("holder (process " + std::to_string(pid) + ") ended without releasing it") != std::string::npos);
+    CHECK(err.find("holder (process " + std::to_string(pid) + ") ended without releasing it") !=
+          std::string::npos);
     CHECK_FALSE(lk->acquire(true, 0.01));  // still locked: the error does not take the lock over
     if (!reaped) waitpid(pid, nullptr, 0);
   }

@@ -7,11 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include "engine/sync/barrier.hpp"
 #include "engine/core/clock.hpp"
-#include "engine/sync/condition.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/sync/barrier.hpp"
+#include "engine/sync/condition.hpp"
 
 using namespace parlab;
 using sync::BarrierObject;
@@ -184,12 +184,16 @@ TEST_CASE("Barrier: a timeout breaks it, abort breaks it, reset mends it") {
   CHECK_FALSE(bar->broken.load());
   std::thread v([&] {
     auto x = bar->arrive();
-    if (!x.last) bar->wait_round(x.round, 10);
-    else bar->finish_round(x.round);
+    if (!x.last)
+      bar->wait_round(x.round, 10);
+    else
+      bar->finish_round(x.round);
   });
   auto y = bar->arrive();
-  if (!y.last) bar->wait_round(y.round, 10);
-  else bar->finish_round(y.round);
+  if (!y.last)
+    bar->wait_round(y.round, 10);
+  else
+    bar->finish_round(y.round);
   v.join();
   CHECK_FALSE(bar->broken.load());
 }
@@ -201,8 +205,10 @@ TEST_CASE("Barrier across 3 forked processes and the parent, 50 rounds") {
     for (int r = 0; r < 50; ++r) {
       __atomic_add_fetch(&box->sum, 1, __ATOMIC_SEQ_CST);
       auto a = bar->arrive();
-      if (a.last) bar->finish_round(a.round);
-      else bar->wait_round(a.round, -1);
+      if (a.last)
+        bar->finish_round(a.round);
+      else
+        bar->wait_round(a.round, -1);
       if (__atomic_load_n(&box->sum, __ATOMIC_SEQ_CST) < 4L * (r + 1)) return false;
     }
     return true;
@@ -257,7 +263,8 @@ TEST_CASE("Ctrl-C reaches blocked waits and a Condition wait takes its lock back
   });
   sleep_seconds(0.05);
   interrupt::raise();
-  for (double end = clock_seconds() + 10; interrupted.load() < 2 && clock_seconds() < end;) sleep_seconds(0.005);
+  for (double end = clock_seconds() + 10; interrupted.load() < 2 && clock_seconds() < end;)
+    sleep_seconds(0.005);
   interrupt::clear();
   a.join();
   b.join();

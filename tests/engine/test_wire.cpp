@@ -96,6 +96,8 @@ TEST_CASE("wire: a truncated or garbage process job is refused") {
   // Every cut inside the name or target fields is refused (a cut in the args is just shorter args).
   for (size_t n = 0; n < job.size(); ++n)
     CHECK_THROWS_WITH(wire::read_process_job(job.substr(0, n)), Contains("process job:"));
-  CHECK_THROWS_WITH(wire::read_process_job("P\x7f" "short"), Contains("truncated"));
+  CHECK_THROWS_WITH(wire::read_process_job("P\x7f"
+                                           "short"),
+                    Contains("truncated"));
   CHECK_THROWS_WITH(wire::read_process_job(wire::write_pool_job({1, 1})), Contains("wrong first byte"));
 }

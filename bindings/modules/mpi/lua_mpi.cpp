@@ -10,8 +10,8 @@
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
-#include "bindings/modules/mpi/lua_mpi.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/modules/mpi/lua_mpi.hpp"
 #include "engine/mpi/mpi.hpp"
 
 namespace parlab::lua {
@@ -20,7 +20,8 @@ namespace {
 // An optional rank/tag argument: nil means "any" (or the default), otherwise a whole number.
 int opt_int(lua_State* L, int idx, int dflt, const char* fn, const char* name) {
   if (lua_isnoneornil(L, idx)) return dflt;
-  if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: %s must be a number, got %s", fn, name, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: %s must be a number, got %s", fn, name, luaL_typename(L, idx));
   lua_Number n = lua_tonumber(L, idx);
   // Range first: converting 2^63, inf or nan to int is undefined (on x86 it gave INT_MIN).
   if (n != std::floor(n) || std::isinf(n)) fail("%s: %s must be a whole number, got %g", fn, name, n);
@@ -65,8 +66,10 @@ void raise_failed(const char* fn, const std::string& own, const std::vector<std:
 // Pushes the single value a message holds (nil for an empty message).
 void push_decoded(lua_State* L, const std::string& bytes) {
   int n = decode_values(L, bytes.data(), bytes.size());
-  if (n == 0) lua_pushnil(L);
-  else if (n > 1) lua_pop(L, n - 1);
+  if (n == 0)
+    lua_pushnil(L);
+  else if (n > 1)
+    lua_pop(L, n - 1);
 }
 
 int l_world(lua_State* L) {
@@ -201,7 +204,8 @@ int l_allgather(lua_State* L) {
 // failed part for every rank (so that every rank learns of it), with `failure` set.
 std::vector<std::string> scatter_parts(lua_State* L, int size, std::string& failure) {
   if (!lua_istable(L, 1)) {
-    failure = std::string("mpi.scatter: the root needs a list of one item per rank, got ") + luaL_typename(L, 1);
+    failure =
+        std::string("mpi.scatter: the root needs a list of one item per rank, got ") + luaL_typename(L, 1);
   } else if (int n = int(lua_objlen(L, 1)); n != size) {
     failure = "mpi.scatter: the root needs one item per rank: got " + std::to_string(n) + " for " +
               std::to_string(size) + " ranks";
@@ -234,16 +238,15 @@ int l_scatter(lua_State* L) {
   return 1;
 }
 
-int l_abort(lua_State* L) {
-  mpi::abort(opt_int(L, 1, 1, "mpi.Abort", "errorcode"));
-}
+int l_abort(lua_State* L) { mpi::abort(opt_int(L, 1, 1, "mpi.Abort", "errorcode")); }
 
 const Function functions[] = {
-    {"_world", l_world},     {"_init", l_init},       {"initialized", l_initialized}, {"wtime", l_wtime},
-    {"wtick", l_wtick},      {"send", l_send},        {"recv", l_recv},               {"iprobe", l_iprobe},
-    {"isend", l_isend},      {"irecv", l_irecv},      {"barrier", l_barrier},         {"bcast", l_bcast},
-    {"gather", l_gather},    {"allgather", l_allgather}, {"scatter", l_scatter},      {"Abort", l_abort},
-    {nullptr, nullptr}};
+    {"_world", l_world},  {"_init", l_init},          {"initialized", l_initialized},
+    {"wtime", l_wtime},   {"wtick", l_wtick},         {"send", l_send},
+    {"recv", l_recv},     {"iprobe", l_iprobe},       {"isend", l_isend},
+    {"irecv", l_irecv},   {"barrier", l_barrier},     {"bcast", l_bcast},
+    {"gather", l_gather}, {"allgather", l_allgather}, {"scatter", l_scatter},
+    {"Abort", l_abort},   {nullptr, nullptr}};
 
 void open_mpi(lua_State* L) {
   lua_newtable(L);

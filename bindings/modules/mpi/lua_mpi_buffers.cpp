@@ -46,7 +46,8 @@ int int_arg(lua_State* L, int idx, const char* fn) {
 
 DType dtype_arg(lua_State* L, int idx) {
   DType t;
-  if (!dtype_from_name(luaL_checkstring(L, idx), t)) fail("mpi: unknown element type '%s'", lua_tostring(L, idx));
+  if (!dtype_from_name(luaL_checkstring(L, idx), t))
+    fail("mpi: unknown element type '%s'", lua_tostring(L, idx));
   return t;
 }
 
@@ -80,16 +81,18 @@ int l_recv(lua_State* L) {
 // _Isend(addr, bytes, dest, tag, array) / _Irecv(addr, capacity, source, tag, array)
 int l_isend(lua_State* L) {
   size_t n = bytes_arg(L, 2, "mpi.Isend");
-  push_request(L, mpi::isend_buffer(buffer_arg(L, 1, n, "mpi.Isend"), n, int_arg(L, 3, "mpi.Isend"),
-                                    int_arg(L, 4, "mpi.Isend")),
+  push_request(L,
+               mpi::isend_buffer(buffer_arg(L, 1, n, "mpi.Isend"), n, int_arg(L, 3, "mpi.Isend"),
+                                 int_arg(L, 4, "mpi.Isend")),
                RequestKind::send, 5);
   return 1;
 }
 
 int l_irecv(lua_State* L) {
   size_t n = bytes_arg(L, 2, "mpi.Irecv");
-  push_request(L, mpi::irecv_buffer(buffer_arg(L, 1, n, "mpi.Irecv"), n, int_arg(L, 3, "mpi.Irecv"),
-                                    int_arg(L, 4, "mpi.Irecv")),
+  push_request(L,
+               mpi::irecv_buffer(buffer_arg(L, 1, n, "mpi.Irecv"), n, int_arg(L, 3, "mpi.Irecv"),
+                                 int_arg(L, 4, "mpi.Irecv")),
                RequestKind::recv_buffer, 5);
   return 1;
 }
@@ -145,8 +148,8 @@ int l_scatter(lua_State* L) {
   return 0;
 }
 
-const Function functions[] = {{"_Send", l_send},     {"_Recv", l_recv},           {"_Isend", l_isend},
-                              {"_Irecv", l_irecv},   {"_Bcast", l_bcast},         {"_Reduce", l_reduce},
+const Function functions[] = {{"_Send", l_send},           {"_Recv", l_recv},     {"_Isend", l_isend},
+                              {"_Irecv", l_irecv},         {"_Bcast", l_bcast},   {"_Reduce", l_reduce},
                               {"_Allreduce", l_allreduce}, {"_Gather", l_gather}, {"_Scatter", l_scatter},
                               {nullptr, nullptr}};
 

@@ -6,8 +6,8 @@
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
-#include "bindings/modules/mpi/lua_mpi.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/modules/mpi/lua_mpi.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -22,7 +22,8 @@ struct LuaRequest {
 
 LuaRequest* check_request(lua_State* L, const char* fn) {
   auto* r = static_cast<LuaRequest*>(luaL_testudata(L, 1, kRequestMeta));
-  if (!r) fail("%s: expected a Request (use req:%s(), with a colon), got %s", fn, fn + 12, luaL_typename(L, 1));
+  if (!r)
+    fail("%s: expected a Request (use req:%s(), with a colon), got %s", fn, fn + 12, luaL_typename(L, 1));
   if (!r->request) fail("%s: this Request was finalized (its __gc ran)", fn);
   return r;
 }
@@ -36,8 +37,10 @@ int push_result(lua_State* L, LuaRequest* r) {
   r->delivered = true;
   std::string bytes = r->request->take_bytes();
   int n = decode_values(L, bytes.data(), bytes.size());
-  if (n == 0) lua_pushnil(L);
-  else if (n > 1) lua_pop(L, n - 1);
+  if (n == 0)
+    lua_pushnil(L);
+  else if (n > 1)
+    lua_pop(L, n - 1);
   return 1;
 }
 
@@ -73,7 +76,8 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-const Function methods[] = {{"wait", l_wait}, {"test", l_test}, {"Wait", l_wait}, {"Test", l_test}, {nullptr, nullptr}};
+const Function methods[] = {
+    {"wait", l_wait}, {"test", l_test}, {"Wait", l_wait}, {"Test", l_test}, {nullptr, nullptr}};
 const Function metamethods[] = {{"__gc", l_gc}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
 }  // namespace
