@@ -20,6 +20,18 @@ end
 
 function Future:cancelled() return self._cancelled end
 
+-- Marks a future whose task was taken out of the queue as cancelled and runs its done callbacks (once).
+local function set_cancelled(self)
+  local r = self._r
+  local pool = r._pool
+  pool._owners[r._id], pool._args[r._id] = nil, nil
+  self._cancelled = true
+  r._ready, r._ok, r._err = true, false, "the future was cancelled"
+  local cbs = r._callbacks
+  r._callbacks = nil
+  if cbs then for i = 1, #cbs do cbs[i](self) end end
+end
+
 -- Cancels the task if no worker has taken it yet; true when it will never run.
 function Future:cancel()
   if self._cancelled then return true end
@@ -27,11 +39,7 @@ function Future:cancel()
   if r._ready then return false end
   local pool = r._pool
   if pool._state == "terminated" or not pool._core:cancel(r._id) then return false end
-  pool._owners[r._id], pool._args[r._id] = nil, nil
-  self._cancelled = true
-  r._ready, r._ok, r._err = true, false, "the future was cancelled"
-  local cbs = r._callbacks
-  if cbs then for i = 1, #cbs do cbs[i](self) end end
+  set_cancelled(self)
   return true
 end
 
@@ -77,33 +85,70 @@ function Executor:submit(fn, ...)
   if getmetatable(self) ~= Executor then error("submit: call it as executor:submit(fn, ...)", 2) end
   if self._shutdown then error(self._name .. ".submit: cannot submit after shutdown()", 2) end
   if type(fn) ~= "function" then error(format("%s.submit: expected a function, got %s", self._name, type(fn)), 2) end
-  return setmetatable({ _r = self._pool:apply_async(fn, ...), _cancelled = false }, Future)
+  local f = setmetatable({ _r = self._pool:apply_async(fn, ...), _cancelled = false }, Future)
+  f._r._future = f  -- shutdown(wait, true) finds the futures to cancel through the pool's queue
+  return f
 end
 
--- Results in order as a table (Python returns an iterator; pool:imap streams).
-function Executor:map(fn, list, chunksize)
+-- Results in order as a table (Python returns an iterator; pool:imap streams). opts: {timeout = s,
+-- chunksize = n} (a number is the chunksize). timeout counts from the call: when the results are not all in
+-- by then, the tasks not started are cancelled and map raises "<name>.map: timed out after <s> s".
+function Executor:map(fn, list, opts)
   if getmetatable(self) ~= Executor then error("map: call it as executor:map(fn, list)", 2) end
-  if self._shutdown then error(self._name .. ".map: cannot submit after shutdown()", 2) end
-  if type(fn) ~= "function" then error(format("%s.map: expected a function, got %s", self._name, type(fn)), 2) end
-  if type(list) ~= "table" then
-    error(format("%s.map: expected a table of items, got %s", self._name, type(list)), 2)
+  local what = self._name .. ".map"
+  if self._shutdown then error(what .. ": cannot submit after shutdown()", 2) end
+  if type(fn) ~= "function" then error(format("%s: expected a function, got %s", what, type(fn)), 2) end
+  if type(list) ~= "table" then error(format("%s: expected a table of items, got %s", what, type(list)), 2) end
+  local timeout, chunksize
+  if type(opts) == "number" then
+    chunksize = opts
+  elseif type(opts) == "table" then
+    timeout, chunksize = opts.timeout, opts.chunksize
+  elseif opts ~= nil then
+    error(format("%s: options must be a table {timeout = s, chunksize = n}, got %s", what, type(opts)), 2)
   end
-  return self._pool:map(fn, list, chunksize or 1)
+  if timeout ~= nil and type(timeout) ~= "number" then
+    error(format("%s: timeout must be a number of seconds, got %s", what, type(timeout)), 2)
+  end
+  if chunksize ~= nil and (type(chunksize) ~= "number" or chunksize < 1 or chunksize ~= math.floor(chunksize)) then
+    error(format("%s: chunksize must be a positive integer, got %s", what, tostring(chunksize)), 2)
+  end
+  local pool = self._pool
+  if timeout == nil then return pool:map(fn, list, chunksize or 1) end
+  local start = clock()
+  local r = pool:map_async(fn, list, chunksize or 1)
+  r._what = pool._name .. ".map"  -- a task's error reads as it does without a timeout
+  if not front().wait_for(r, timeout - (clock() - start)) then
+    for id, owner in pairs(pool._owners) do  -- as Python's iterator cancels the rest when it gives up
+      if owner == r and pool._core:cancel(id) then pool._owners[id], pool._args[id] = nil, nil end
+    end
+    error(format("%s: timed out after %g s", what, timeout), 2)
+  end
+  return r:get()
 end
 
--- Stops taking work; wait = true (default) waits for submitted tasks; cancel_futures drops queued ones.
+-- Stops taking work; wait = true (default) waits for submitted tasks; cancel_futures cancels queued ones as
+-- Future:cancel does (cancelled() and done() are true, their done callbacks run).
 function Executor:shutdown(wait, cancel_futures)
   if self._shutdown then return end
   self._shutdown = true
   if cancel_futures then
-    local pool = self._pool
-    for id in pairs(pool._owners) do
-      if pool._core:cancel(id) then
-        local r = pool._owners[id]
-        pool._owners[id], pool._args[id] = nil, nil
-        r._ready, r._ok, r._err = true, false, "the future was cancelled"
+    local pool, ids = self._pool, {}
+    for id in pairs(pool._owners) do ids[#ids + 1] = id end
+    table.sort(ids)  -- in the order they were submitted, as Python cancels its queue
+    local dropped = {}
+    for _, id in ipairs(ids) do
+      local r = pool._owners[id]
+      if r and pool._core:cancel(id) then
+        if r._future then
+          dropped[#dropped + 1] = r._future
+        else
+          pool._owners[id], pool._args[id] = nil, nil
+          r._ready, r._ok, r._err = true, false, "the future was cancelled"
+        end
       end
     end
+    for i = 1, #dropped do set_cancelled(dropped[i]) end  -- callbacks run once the queue is settled
   end
   self._pool:close()
   if wait ~= false then self._pool:join() end
@@ -148,9 +193,20 @@ local function pump(fs, slice)
   end
 end
 
--- for f in parlab.as_completed(futures [, timeout]) do ... end: each future once, as it finishes.
+-- The futures of fs, each once, in the order first seen (Python takes a set of them).
+local function distinct(fs)
+  local seen, out = {}, {}
+  for i = 1, #fs do
+    local f = fs[i]
+    if not seen[f] then seen[f], out[#out + 1] = true, f end
+  end
+  return out
+end
+
+-- for f in parlab.as_completed(futures [, timeout]) do ... end: each distinct future once, as it finishes.
 function parlab.as_completed(fs, timeout)
   check_futures("as_completed", fs)
+  fs = distinct(fs)
   local deadline = timeout and clock() + timeout
   local yielded, left = {}, #fs
   return function()
@@ -171,9 +227,10 @@ function parlab.as_completed(fs, timeout)
   end
 end
 
--- done, not_done = parlab.wait(futures [, timeout [, return_when]])
+-- done, not_done = parlab.wait(futures [, timeout [, return_when]]): two lists, each future in one of them once.
 function parlab.wait(fs, timeout, return_when)
   check_futures("wait", fs)
+  fs = distinct(fs)
   return_when = return_when or "ALL_COMPLETED"
   if return_when ~= "ALL_COMPLETED" and return_when ~= "FIRST_COMPLETED" and return_when ~= "FIRST_EXCEPTION" then
     error("wait: return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got "

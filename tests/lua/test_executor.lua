@@ -91,6 +91,86 @@ T.test("wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeout", functio
   ex:shutdown()
 end)
 
+T.test("as_completed yields a future listed twice once, then stops", function()
+  local ex = parlab.ThreadPoolExecutor(2)
+  local f = ex:submit(function() return 1 end)
+  local g = ex:submit(function() parlab.sleep(0.05) return 2 end)
+  local seen = {}
+  for h in parlab.as_completed({ f, f, g, f }, 5) do seen[#seen + 1] = h end
+  T.eq(#seen, 2)
+  T.ok(seen[1] == f and seen[2] == g)
+  local slow = ex:submit(function() parlab.sleep(0.5) end)
+  T.raises("as_completed: 1 of 1 futures unfinished", function()
+    for _ in parlab.as_completed({ slow, slow }, 0.05) do end
+  end)
+  ex:shutdown()
+end)
+
+T.test("wait lists a future given twice once", function()
+  local ex = parlab.ThreadPoolExecutor(2)
+  local f = ex:submit(function() return 1 end)
+  local slow = ex:submit(function() parlab.sleep(0.3) return 2 end)
+  local done, not_done = parlab.wait({ f, f }, 5)
+  T.eq(#done, 1)
+  T.ok(done[1] == f)
+  T.eq(#not_done, 0)
+  done, not_done = parlab.wait({ slow, f, slow, f }, 0.01)
+  T.eq(#done, 1)
+  T.eq(#not_done, 1)
+  T.ok(done[1] == f and not_done[1] == slow)
+  done, not_done = parlab.wait({ slow, slow }, 5)
+  T.eq(#done, 1)
+  T.eq(#not_done, 0)
+  ex:shutdown()
+end)
+
+T.test("shutdown(true, true) cancels the queued futures as cancel() does", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local running = ex:submit(function() parlab.sleep(0.2) return 1 end)
+  parlab.sleep(0.05)
+  local calls = {}
+  local queued = {}
+  for i = 1, 3 do
+    queued[i] = ex:submit(function() return i end)
+    queued[i]:add_done_callback(function(f) calls[#calls + 1] = { i, f == queued[i], f:cancelled() } end)
+  end
+  ex:shutdown(true, true)
+  T.eq(running:result(1), 1)
+  for i = 1, 3 do
+    local f = queued[i]
+    T.eq(f:cancelled(), true)
+    T.eq(f:done(), true)
+    T.raises("cancelled", f.result, f, 1)
+    T.raises("cancelled", f.exception, f, 1)
+    T.eq(f:cancel(), true)
+  end
+  T.eq(calls, { { 1, true, true }, { 2, true, true }, { 3, true, true } })
+  T.eq(running:cancelled(), false)
+  T.eq(tostring(queued[1]), "Future(cancelled)")
+end)
+
+T.test("map with {timeout = s} raises once the next result is late", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local t0 = parlab.clock()
+  local e = T.raises("ThreadPoolExecutor.map: timed out after 0.1 s", ex.map, ex,
+    function(d) parlab.sleep(d) return d end, { 0.01, 0.5, 3, 3 }, { timeout = 0.1 })
+  T.ok(parlab.clock() - t0 < 0.4, "map waited " .. (parlab.clock() - t0) .. " s")
+  T.ok(not e:find("a task raised", 1, true), e)
+  T.eq(ex:map(function(x) return x + 1 end, { 1, 2, 3 }, { timeout = 5, chunksize = 2 }), { 2, 3, 4 })
+  T.eq(ex:map(function(x) return x + 1 end, { 1, 2, 3 }, 2), { 2, 3, 4 })
+  T.eq(ex:map(function(x) return x end, {}, { timeout = 0 }), {})
+  T.raises("ThreadPool.map: a task raised an error", ex.map, ex, function() error("boom") end, { 1 },
+    { timeout = 5 })
+  T.raises("ThreadPoolExecutor.map: timeout must be a number of seconds, got string", ex.map, ex, print, {},
+    { timeout = "1" })
+  T.raises("ThreadPoolExecutor.map: chunksize must be a positive integer, got 0", ex.map, ex, print, {},
+    { chunksize = 0 })
+  T.raises("ThreadPoolExecutor.map: options must be a table", ex.map, ex, print, {}, "x")
+  local t1 = parlab.clock()
+  ex:shutdown(true)  -- the two 3 s tasks not started were cancelled when map timed out
+  T.ok(parlab.clock() - t1 < 2, "shutdown waited " .. (parlab.clock() - t1) .. " s")
+end)
+
 T.test("done callbacks run when the result is pulled in", function()
   local ex = parlab.ThreadPoolExecutor(1)
   local seen = {}
