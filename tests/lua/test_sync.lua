@@ -25,7 +25,21 @@ T.test("Lock: errors name the method and the problem", function()
   T.raises("block must be a boolean", l.acquire, l, "yes")
   T.raises("timeout must be a non-negative number", l.acquire, l, true, -2)
   T.raises("timeout must be a number", l.acquire, l, true, "soon")
-  T.raises("can't specify a timeout for a non-blocking call", l.acquire, l, false, 1)
+end)
+
+T.test("acquire(false, timeout) ignores the timeout and returns false at once (multiprocessing's rule)", function()
+  local objs = { parlab.Lock(), parlab.RLock(), parlab.Semaphore(1), parlab.BoundedSemaphore(1), parlab.Condition() }
+  for _, o in ipairs(objs) do
+    T.eq(o:acquire(false, 1.0), true, tostring(o) .. " free: taken")
+    if o.locked then T.eq(o:locked(), true) end
+  end
+  local l = objs[1]
+  local t0 = parlab.clock()
+  T.eq(l:acquire(false, 1.0), false)
+  T.eq(objs[3]:acquire(false, 1.0), false)
+  T.ok(parlab.clock() - t0 < 0.5, "returned at once")
+  T.raises("Lock.acquire: timeout must be a non-negative number", l.acquire, l, false, -2)
+  for _, o in ipairs(objs) do o:release() end
 end)
 
 T.test("with: releases on success and on error, returns results, re-raises", function()
