@@ -75,12 +75,14 @@ ValueObject& value_arg(lua_State* L, const char* m) { return check<ValueObject>(
 
 int value_get(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.get");
+  max_args(L, 0, "Value.get");
   push_element(L, v.type, shared::load(v.type, v.data));
   return 1;
 }
 
 int value_set(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.set");
+  max_args(L, 1, "Value.set", "value");
   shared::store(v.type, v.data, to_element(L, 2, v.type, "Value.set"));
   return 0;
 }

@@ -55,6 +55,14 @@ T.test("Value: '?' (ctypes c_bool) takes true/false and 0/1, reads back a boolea
   T.eq(parlab.Array("?", { 1, false, true, 0 }):totable(), { true, false, true, false })
 end)
 
+T.test("Value: get and set refuse extra arguments", function()
+  local v = parlab.Value("i32", 1)
+  T.raises("Value.get: takes no arguments, got 1", v.get, v, 2)
+  T.raises("Value.set: takes at most 1 argument (value), got 2", v.set, v, 2, 3)
+  v:set(5)
+  T.eq(v:get(), 5)
+end)
+
 T.test("Value: get_lock is an RLock shared by every handle", function()
   local v = parlab.Value("i64", 0)
   local l = v:get_lock()
