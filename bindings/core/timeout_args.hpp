@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "bindings/core/arg_count.hpp"
 #include "bindings/core/errors.hpp"
 
 namespace parlab::lua {

@@ -134,6 +134,7 @@ void send_raw(lua_State* L, ConnBox& c, const char* method, const char* data, si
 // send(v)
 int l_send(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.send", true);
+  max_args(L, 1, "Connection.send", "obj");
   if (lua_gettop(L) < 2) fail("Connection.send: expected a value to send");
   std::string bytes;
   try {
@@ -148,6 +149,7 @@ int l_send(lua_State* L) {
 // send_bytes(s [, offset [, size]]): offset and size in bytes, as Python's (offset counts from 0).
 int l_send_bytes(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.send_bytes", true);
+  max_args(L, 3, "Connection.send_bytes", "buf, offset, size");
   if (lua_type(L, 2) != LUA_TSTRING)
     fail("Connection.send_bytes: expected a string, got %s", luaL_typename(L, 2));
   size_t n = 0;
@@ -165,6 +167,7 @@ int l_send_bytes(lua_State* L) {
 // recv([timeout]) -> the value
 int l_recv(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.recv", false);
+  max_args(L, 1, "Connection.recv", "timeout");
   double timeout = opt_timeout(L, 2, "Connection.recv");
   Message m;
   PipeStatus s = c.ref->recv(c.end, m, timeout);
@@ -180,6 +183,7 @@ int l_recv(lua_State* L) {
 // recv_bytes([maxlength [, timeout]]) -> string
 int l_recv_bytes(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.recv_bytes", false);
+  max_args(L, 2, "Connection.recv_bytes", "maxlength, timeout");
   lua_Number maxlength = -1;
   if (!lua_isnoneornil(L, 2)) {
     maxlength = luaL_checknumber(L, 2);
@@ -199,6 +203,7 @@ int l_recv_bytes(lua_State* L) {
 // poll([timeout]) -> true when recv would not block (a message, or EOF). timeout nil/0: look only.
 int l_poll(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.poll", false);
+  max_args(L, 1, "Connection.poll", "timeout");
   double timeout = lua_isnoneornil(L, 2) ? 0 : opt_timeout(L, 2, "Connection.poll");
   lua_pushboolean(L, c.ref->poll(c.end, timeout) != PipeStatus::timeout);
   return 1;

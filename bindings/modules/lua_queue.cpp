@@ -95,21 +95,33 @@ int do_get(lua_State* L, const char* method, bool block, double timeout) {
 int l_put(lua_State* L) {
   bool block;
   double timeout;
+  max_args(L, 3, "Queue.put", "item, block, timeout");
   block_and_timeout(L, 3, "Queue.put", block, timeout);
   return do_put(L, "Queue.put", block, timeout);
 }
-int l_put_nowait(lua_State* L) { return do_put(L, "Queue.put_nowait", false, -1); }
-int l_simple_put(lua_State* L) { return do_put(L, "SimpleQueue.put", true, -1); }
+int l_put_nowait(lua_State* L) {
+  max_args(L, 1, "Queue.put_nowait", "item");
+  return do_put(L, "Queue.put_nowait", false, -1);
+}
+int l_simple_put(lua_State* L) {
+  max_args(L, 1, "SimpleQueue.put", "item");
+  return do_put(L, "SimpleQueue.put", true, -1);
+}
 
 // get([block [, timeout]]) / get(timeout)
 int l_get(lua_State* L) {
   bool block;
   double timeout;
+  max_args(L, 2, "Queue.get", "block, timeout");
   block_and_timeout(L, 2, "Queue.get", block, timeout);
   return do_get(L, "Queue.get", block, timeout);
 }
-int l_get_nowait(lua_State* L) { return do_get(L, "Queue.get_nowait", false, -1); }
+int l_get_nowait(lua_State* L) {
+  max_args(L, 0, "Queue.get_nowait");
+  return do_get(L, "Queue.get_nowait", false, -1);
+}
 int l_simple_get(lua_State* L) {
+  max_args(L, 1, "SimpleQueue.get", "timeout");
   return do_get(L, "SimpleQueue.get", true, opt_timeout(L, 2, "SimpleQueue.get"));
 }
 

@@ -64,13 +64,17 @@ int lock_acquire(lua_State* L) {
   LockObject& lk = lock_arg(L, "Lock.acquire");
   bool block;
   double timeout;
-  acquire_block_and_timeout(L, 2, lk.recursive ? "RLock.acquire" : "Lock.acquire", block, timeout);
+  const char* method = lk.recursive ? "RLock.acquire" : "Lock.acquire";
+  max_args(L, 2, method, "block, timeout");
+  acquire_block_and_timeout(L, 2, method, block, timeout);
   lua_pushboolean(L, lk.acquire(block, timeout));
   return 1;
 }
 
 int lock_release(lua_State* L) {
-  lock_arg(L, "Lock.release").release();
+  LockObject& lk = lock_arg(L, "Lock.release");
+  max_args(L, 0, lk.recursive ? "RLock.release" : "Lock.release");
+  lk.release();
   return 0;
 }
 
@@ -113,6 +117,7 @@ int sema_acquire(lua_State* L) {
   SemaphoreObject& s = sema_arg(L, "Semaphore.acquire");
   bool block;
   double timeout;
+  max_args(L, 2, "Semaphore.acquire", "block, timeout");
   acquire_block_and_timeout(L, 2, "Semaphore.acquire", block, timeout);
   lua_pushboolean(L, s.acquire(block, timeout));
   return 1;
@@ -120,6 +125,7 @@ int sema_acquire(lua_State* L) {
 
 int sema_release(lua_State* L) {
   SemaphoreObject& s = sema_arg(L, "Semaphore.release");
+  max_args(L, 1, "Semaphore.release", "n");
   int n = read_count(L, 2, "Semaphore.release");
   if (n < 1) fail("%s.release: n must be at least 1", s.type_name());
   s.release(std::uint32_t(n));
@@ -147,7 +153,9 @@ int new_event(lua_State* L) {
 EventObject& event_arg(lua_State* L, const char* m) { return check<EventObject>(L, 1, kEvent, m); }
 
 int event_set(lua_State* L) {
-  event_arg(L, "Event.set").set();
+  EventObject& e = event_arg(L, "Event.set");
+  max_args(L, 0, "Event.set");
+  e.set();
   return 0;
 }
 int event_clear(lua_State* L) {
@@ -160,6 +168,7 @@ int event_is_set(lua_State* L) {
 }
 int event_wait(lua_State* L) {
   EventObject& e = event_arg(L, "Event.wait");
+  max_args(L, 1, "Event.wait", "timeout");
   lua_pushboolean(L, e.wait(opt_timeout(L, 2, "Event.wait")));
   return 1;
 }

@@ -52,18 +52,22 @@ int cond_acquire(lua_State* L) {
   ConditionObject& c = cond_arg(L, "Condition.acquire");
   bool block;
   double timeout;
+  max_args(L, 2, "Condition.acquire", "block, timeout");
   acquire_block_and_timeout(L, 2, "Condition.acquire", block, timeout);
   lua_pushboolean(L, c.lock->acquire(block, timeout));
   return 1;
 }
 
 int cond_release(lua_State* L) {
-  cond_arg(L, "Condition.release").lock->release();
+  ConditionObject& c = cond_arg(L, "Condition.release");
+  max_args(L, 0, "Condition.release");
+  c.lock->release();
   return 0;
 }
 
 int cond_wait(lua_State* L) {
   ConditionObject& c = cond_arg(L, "Condition.wait");
+  max_args(L, 1, "Condition.wait", "timeout");
   lua_pushboolean(L, c.wait(opt_timeout(L, 2, "Condition.wait")));
   return 1;
 }

@@ -39,11 +39,16 @@ Type check_type(lua_State* L, int idx, const char* what) {
   return t;
 }
 
-// A Lua value as an element of type t, checked.
+// A Lua value as an element of type t, checked. A bool ("?", ctypes' c_bool) takes true/false or 0/1
+// and reads back as a Lua boolean.
 double to_element(lua_State* L, int idx, Type t, const char* what) {
   if (t == Type::Bool) {
     if (lua_isboolean(L, idx)) return lua_toboolean(L, idx) ? 1 : 0;
-    fail("%s: expected a boolean, got %s", what, luaL_typename(L, idx));
+    double x = lua_tonumber(L, idx);
+    if (lua_type(L, idx) == LUA_TNUMBER && (x == 0 || x == 1)) return x;
+    if (lua_type(L, idx) == LUA_TNUMBER)
+      fail("%s: a bool takes true/false or 0/1, got %s", what, lua_tostring(L, idx));
+    fail("%s: expected a boolean or 0/1, got %s", what, luaL_typename(L, idx));
   }
   if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: expected a number, got %s", what, luaL_typename(L, idx));
   double x = lua_tonumber(L, idx);
@@ -70,12 +75,14 @@ ValueObject& value_arg(lua_State* L, const char* m) { return check<ValueObject>(
 
 int value_get(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.get");
+  max_args(L, 0, "Value.get");
   push_element(L, v.type, shared::load(v.type, v.data));
   return 1;
 }
 
 int value_set(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.set");
+  max_args(L, 1, "Value.set", "value");
   shared::store(v.type, v.data, to_element(L, 2, v.type, "Value.set"));
   return 0;
 }

@@ -61,7 +61,10 @@ function parlab.Barrier(parties, action, timeout)
 end
 
 local arrive, finish_round, wait_round, info = S.barrier_arrive, S.barrier_finish, S.barrier_wait_round, S.barrier_info
-function M.Barrier.wait(self, timeout)
+function M.Barrier.wait(self, ...)
+  local nargs = select("#", ...)
+  if nargs > 1 then error(("Barrier.wait: takes at most 1 argument (timeout), got %d"):format(nargs), 2) end
+  local timeout = ...
   local index, round, last = arrive(self)
   if last then
     local action = actions[self]

@@ -68,12 +68,14 @@ inline shm::Header* header_of(lua_State* L, int idx) {
 
 using parlab::lua::opt_timeout;
 
-// acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair; as in Python, a
-// timeout with block = false is an error for locks and semaphores (queues ignore it).
+// acquire([block [, timeout]]) or acquire(timeout): Python's blocking/timeout pair, read as
+// multiprocessing.synchronize reads it: with block = false the timeout is ignored and acquire returns false
+// at once when the object is taken (threading would raise "can't specify a timeout for a non-blocking
+// call"; docs/sync.md).
 inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method, bool& block,
                                       double& timeout) {
   parlab::lua::block_and_timeout(L, idx, method, block, timeout);
-  if (!block && timeout >= 0) fail("%s: can't specify a timeout for a non-blocking call", method);
+  if (!block) timeout = 0;
 }
 
 // The handle payload (decimal offset) and back.

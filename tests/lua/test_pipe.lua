@@ -49,6 +49,22 @@ T.test("poll looks or waits; recv with a timeout raises Timeout", function()
   T.raises("Connection.recv: timeout must be a non-negative number", b.recv, b, -2)
 end)
 
+T.test("extra arguments are refused, naming the method and how many it takes", function()
+  local a, b = parlab.Pipe()
+  T.raises("Connection.send: takes at most 1 argument (obj), got 3", a.send, a, 1, 2, 3)
+  T.raises("Connection.send_bytes: takes at most 3 arguments (buf, offset, size), got 4", a.send_bytes, a,
+    "abc", 0, 1, 2)
+  T.raises("Connection.recv: takes at most 1 argument (timeout), got 2", b.recv, b, 1, 2)
+  T.raises("Connection.recv_bytes: takes at most 2 arguments (maxlength, timeout), got 3", b.recv_bytes, b,
+    10, 1, 2)
+  T.raises("Connection.poll: takes at most 1 argument (timeout), got 2", b.poll, b, 0, 1)
+  T.eq(b:poll(), false, "a refused send sends nothing")
+  a:send(nil)
+  T.eq(b:recv(nil), nil)
+  a:close()
+  b:close()
+end)
+
 T.test("a one-way pipe: Pipe(false) gives reader, writer", function()
   local r, w = parlab.Pipe(false)
   T.ok(r.readable and not r.writable)
