@@ -21,11 +21,18 @@ inline double opt_timeout(lua_State* L, int idx, const char* method) {
   return t;
 }
 
-// Python's (block=True, timeout=None) pair; a number in the block position is taken as the timeout.
+// Python's (block=True, timeout=None) pair; a number in the block position is taken as the timeout
+// (q:get(0.5)), and then nothing may follow it: q:put(x, 2, 3) would otherwise read 2 as the timeout and
+// drop 3, where Python reads block=2, timeout=3.
 inline void block_and_timeout(lua_State* L, int idx, const char* method, bool& block, double& timeout) {
   block = true;
   timeout = -1;
   if (lua_type(L, idx) == LUA_TNUMBER) {
+    if (!lua_isnoneornil(L, idx + 1))
+      fail(
+          "%s: a number in the block position is the timeout; give block as a boolean when a timeout "
+          "follows, got a %s after it",
+          method, luaL_typename(L, idx + 1));
     timeout = opt_timeout(L, idx, method);
     return;
   }
