@@ -9,3 +9,4 @@
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/liveness.hpp"

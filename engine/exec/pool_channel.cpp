@@ -1,13 +1,12 @@
 #include "engine/exec/pool_channel.hpp"
 
 #include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 #include "engine/core/futex.hpp"
+#include "engine/core/liveness.hpp"
 
 namespace parlab::pool {
 
@@ -44,16 +43,27 @@ std::uint32_t my_pid() {
   return p;
 }
 
-bool process_gone(std::uint32_t pid) { return pid != 0 && kill(pid_t(pid), 0) == -1 && errno == ESRCH; }
+// Sleeps of about a millisecond between looks at the holder: a dead holder is noticed within ~0.1 s.
+constexpr int kSpins = 200;
+constexpr int kSleepsPerHolderCheck = 100;
+
+void fill(Node* node, std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes) noexcept {
+  node->next = nullptr;
+  node->id = id;
+  node->tag = tag;
+  node->worker = worker;
+  node->size = std::uint32_t(bytes.size());
+  if (!bytes.empty()) std::memcpy(node->bytes(), bytes.data(), bytes.size());
+}
 
 }  // namespace
 
-void SharedMutex::lock() noexcept {
+bool SharedMutex::lock() noexcept {
   const std::uint32_t me = my_pid();
   for (int spins = 0;; ++spins) {
     std::uint32_t expected = 0;
-    if (word_.compare_exchange_weak(expected, me, std::memory_order_acquire)) return;
-    if (spins < 200) {
+    if (word_.compare_exchange_weak(expected, me, std::memory_order_acquire)) return false;
+    if (spins < kSpins) {
       futex::cpu_relax();
       continue;
     }
@@ -61,16 +71,36 @@ void SharedMutex::lock() noexcept {
       futex::Sleeping counted(waiters_);
       futex::sleep_once(word_, expected, 0.001);
     }
-    // After a long wait, a holder process that no longer exists cannot unlock: take the lock over.
-    if (spins % 1000 == 999 && expected != 0 && process_gone(expected) &&
+    // A holder process that no longer exists (SIGKILLed inside the section) cannot unlock: take over.
+    if ((spins - kSpins) % kSleepsPerHolderCheck == kSleepsPerHolderCheck - 1 && expected != 0 &&
+        process_gone(pid_t(expected)) &&
         word_.compare_exchange_strong(expected, me, std::memory_order_acquire))
-      return;
+      return true;
   }
 }
 
 void SharedMutex::unlock() noexcept {
   word_.store(0, std::memory_order_release);
   if (waiters_.load() > 0) futex::wake(word_, 1);
+}
+
+void Channel::lock() noexcept {
+  if (mu_.lock()) repair_locked();
+}
+
+// After a takeover from a dead holder. Every section below writes the list so that the links from head_
+// are always whole: a push dies before or after linking its node (a node not yet linked is lost with the
+// process that was sending it), a pop after unlinking. Only tail_ and the count can be stale, and both
+// follow from the links. A small node the dead process held outside the list is not returned (256 bytes).
+void Channel::repair_locked() noexcept {
+  Node* last = nullptr;
+  std::size_t count = 0;
+  for (Node* n = head_; n; n = n->next) {
+    last = n;
+    ++count;
+  }
+  tail_ = last;
+  size_.store(count, std::memory_order_relaxed);
 }
 
 Channel::~Channel() {
@@ -107,11 +137,12 @@ Node* Channel::take_small_locked() {
 void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes) {
   const bool small = bytes.size() <= kSmall;
   Node* node = nullptr;
-  if (!small) {
+  if (!small) {  // filled outside the lock: a large copy is long, and a sender may die during it
     node = static_cast<Node*>(shm::allocate(sizeof(Node) + bytes.size(), 64));
     node->capacity = std::uint32_t(bytes.size());
+    fill(node, id, tag, worker, bytes);
   }
-  mu_.lock();
+  lock();
   if (small) {
     try {
       node = take_small_locked();
@@ -119,13 +150,8 @@ void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_v
       mu_.unlock();
       throw;
     }
+    fill(node, id, tag, worker, bytes);
   }
-  node->next = nullptr;
-  node->id = id;
-  node->tag = tag;
-  node->worker = worker;
-  node->size = std::uint32_t(bytes.size());
-  if (!bytes.empty()) std::memcpy(node->bytes(), bytes.data(), bytes.size());
   if (tail_)
     tail_->next = node;
   else
@@ -139,16 +165,18 @@ void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_v
 
 bool Channel::pop(Message& out, std::atomic<std::uint64_t>* inflight) {
   if (size_.load(std::memory_order_acquire) == 0) return false;
-  mu_.lock();
+  lock();
   Node* node = head_;
   if (!node) {
     mu_.unlock();
     return false;
   }
+  // On record before it leaves the list: a worker that dies in between has its task failed (and a copy
+  // may still run elsewhere), never silently dropped.
+  if (inflight) inflight->store(node->tag == kTask ? node->id : 0, std::memory_order_release);
   head_ = node->next;
   if (!head_) tail_ = nullptr;
   size_.fetch_sub(1, std::memory_order_relaxed);
-  if (inflight) inflight->store(node->tag == kTask ? node->id : 0, std::memory_order_release);
   mu_.unlock();
   out.id = node->id;
   out.tag = Tag(node->tag);
@@ -159,7 +187,7 @@ bool Channel::pop(Message& out, std::atomic<std::uint64_t>* inflight) {
 }
 
 bool Channel::remove(std::uint64_t id) {
-  mu_.lock();
+  lock();
   Node* prev = nullptr;
   Node* node = head_;
   while (node && node->id != id) {
@@ -181,7 +209,7 @@ void Channel::release(Node* node) noexcept {
     shm::deallocate(node);
     return;
   }
-  mu_.lock();
+  lock();
   node->next = free_;
   free_ = node;
   mu_.unlock();

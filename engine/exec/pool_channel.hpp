@@ -14,10 +14,12 @@
 namespace parlab::pool {
 
 // A mutex in shared memory that does not die with its holder: the word holds the holder's pid, and a
-// waiter that has slept long on it takes it over when that process no longer exists.
+// waiter that has slept on it for a tenth of a second takes it over when that process no longer exists
+// (a zombie counts: the waiter may be the parent that would reap it). lock() returns true after such a
+// takeover, when what the lock guards may be half-updated and needs repair.
 class SharedMutex {
  public:
-  void lock() noexcept;
+  [[nodiscard]] bool lock() noexcept;
   void unlock() noexcept;
 
  private:
@@ -52,6 +54,8 @@ class Channel {
 
  private:
   void wake_one() noexcept;
+  void lock() noexcept;
+  void repair_locked() noexcept;
   Node* take_small_locked();
   void release(Node* node) noexcept;
 

@@ -12,6 +12,7 @@
 #include "engine/core/clock.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
+#include "engine/core/liveness.hpp"
 
 namespace parlab::sync {
 
@@ -55,21 +56,6 @@ std::uint64_t self_id() noexcept {
 }
 
 namespace {
-
-// A process that exited (or is a zombie nobody reaped yet) cannot release what it holds.
-bool process_gone(pid_t pid) {
-  if (pid <= 0 || pid == getpid()) return false;
-  if (kill(pid, 0) != 0) return errno == ESRCH;
-  char path[64], buf[256];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
-  FILE* f = std::fopen(path, "r");
-  if (!f) return false;
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = 0;
-  const char* close = std::strrchr(buf, ')');  // the state follows "pid (name) "
-  return close && close[1] == ' ' && (close[2] == 'Z' || close[2] == 'X');
-}
 
 constexpr double kHolderCheckSeconds = 0.1;
 
