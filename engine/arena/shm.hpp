@@ -29,6 +29,8 @@ bool contains(const void* p, std::size_t bytes = 0) noexcept;
 
 // Bytes the arena could still hand out, and bytes in use (for tests and leak checks).
 std::size_t free_bytes();
+// How many times this process took the allocator's lock over from a process that died holding it.
+std::uint64_t recoveries() noexcept;
 std::size_t used_bytes();
 
 // Maps the arena now if it is not mapped yet. Call before starting any child process or thread that
