@@ -8,7 +8,7 @@
 #include <csignal>
 #include <ctime>
 
-#include "cli/jitprobe.hpp"
+#include "bindings/core/jitprobe.hpp"
 #include "engine/core/interrupt.hpp"
 
 namespace parlab::cli::sigint {
@@ -112,7 +112,7 @@ void stop_hook(lua_State* L, lua_Debug* ar) {
 // Leaves a JIT-compiled loop, which never reaches the hook, once Ctrl-C was pressed often enough;
 // before that, says once how to force it.
 void maybe_escape(const void* ucontext) {
-  if (!running || !in_anonymous_code(interrupted_pc(ucontext))) return;
+  if (!running || !lua::in_anonymous_code(lua::interrupted_pc(ucontext))) return;
   if (press_count >= escape_after) {
     running = 0;
     set_timer(0, 0);

@@ -128,7 +128,9 @@ function Executor:map(fn, list, opts)
 end
 
 -- Stops taking work; wait = true (default) waits for submitted tasks; cancel_futures cancels queued ones as
--- Future:cancel does (cancelled() and done() are true, their done callbacks run).
+-- Future:cancel does (cancelled() and done() are true, their done callbacks run). shutdown(false, true) also
+-- stops the running ones (their futures fail with "the pool was terminated"), where Python leaves them
+-- running, so a task that never ends (a spinning loop, even JIT-compiled) cannot keep the program alive.
 function Executor:shutdown(wait, cancel_futures)
   if self._shutdown then return end
   self._shutdown = true
@@ -150,7 +152,11 @@ function Executor:shutdown(wait, cancel_futures)
     end
     for i = 1, #dropped do set_cancelled(dropped[i]) end  -- callbacks run once the queue is settled
   end
-  self._pool:close()
+  if cancel_futures and wait == false then
+    self._pool:terminate()
+  else
+    self._pool:close()
+  end
   if wait ~= false then self._pool:join() end
 end
 

@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "bindings/core/arg_count.hpp"
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/worker/thread_stop.hpp"
 #include "bindings/worker/worker.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
@@ -39,6 +41,7 @@ struct Record {
   bool observed = false;  // join saw the outcome
   bool orphaned = false;  // the Thread object is gone: the thread reports its own error
   bool reported = false;
+  StopPoint stop;  // terminate() asks the thread to stop through it (bindings/worker/thread_stop.hpp)
 };
 using RecordPtr = std::shared_ptr<Record>;
 
@@ -61,6 +64,9 @@ struct Handle {
 
 std::atomic<int> thread_counter{0};
 
+constexpr double kTerminateSeconds = 1.0;  // how long terminate() keeps trying
+constexpr double kResendSeconds = 0.01;    // between two stop signals
+
 // A thread stopped by Ctrl-C is not news: the main thread got the same interrupt.
 // Its message's first line is "interrupted", after the position of the call that was interrupted.
 bool interrupted(const Record& r) {
@@ -70,9 +76,11 @@ bool interrupted(const Record& r) {
   return first.size() >= word.size() && first.compare(first.size() - word.size(), word.size(), word) == 0;
 }
 
+bool terminated(const Record& r) { return r.stop.requested.load(std::memory_order_acquire); }
+
 // Called with r.mu held.
 void report_locked(Record& r) {
-  if (r.ok || r.observed || r.reported || !r.thread->finished() || interrupted(r)) return;
+  if (r.ok || terminated(r) || r.observed || r.reported || !r.thread->finished() || interrupted(r)) return;
   r.reported = true;
   std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", r.name.c_str(),
                r.output.c_str());
@@ -81,11 +89,11 @@ void report_locked(Record& r) {
 
 // The thread's whole life; the Record outlives it (its Thread member joins on destruction).
 void thread_body(Record* rec) {
-  FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str());
+  FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str(), &rec->stop);
   std::lock_guard<std::mutex> hold(rec->mu);
-  rec->ok = run.ok;
+  rec->ok = run.ok && !terminated(*rec);
   rec->output = std::move(run.output);
-  if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec)) {
+  if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec) && !terminated(*rec)) {
     rec->reported = true;
     std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(),
                  rec->output.c_str());
@@ -150,6 +158,7 @@ int l_new(lua_State* L) {
   auto rec = std::make_shared<Record>();
   rec->name = lua_isnil(L, 1) ? "Thread-" + std::to_string(++thread_counter) : luaL_checkstring(L, 1);
   rec->input = encode_values(L, 2, lua_gettop(L) - 1, "args");
+  rec->stop.message = "thread '" + rec->name + "' was terminated";
   Record* raw = rec.get();
   rec->thread = std::make_unique<Thread>([raw] { thread_body(raw); });
   auto* h = static_cast<Handle*>(lua_newuserdata(L, sizeof(Handle)));
@@ -183,9 +192,27 @@ int l_join(lua_State* L) {
     ok = r.ok;
     output = r.output;
   }
+  if (terminated(r)) fail("Thread.join: thread '%s' was terminated", r.name.c_str());
   if (!ok) fail("Thread.join: thread '%s' raised an error:\n%s", r.name.c_str(), output.c_str());
   lua_settop(L, 0);
   return decode_values(L, output.data(), output.size());
+}
+
+// t:terminate() -> true once the thread has stopped (within about a second), false when it did not
+// (stuck in C code that never returns). Stops interpreted code, engine waits and JIT-compiled loops.
+int l_terminate(lua_State* L) {
+  Record& r = check_thread(L, "terminate");
+  max_args(L, 0, "Thread.terminate");
+  if (!r.thread->started()) fail("Thread.terminate: thread '%s' was never started", r.name.c_str());
+  if (!r.thread->here())
+    fail("Thread.terminate: thread '%s' runs in the parent process, not in this fork child", r.name.c_str());
+  const double deadline = clock_seconds() + kTerminateSeconds;
+  while (!r.thread->finished()) {
+    request_stop(r.stop);  // again each round: a thread between two compiled loops may have missed it
+    if (r.thread->join(kResendSeconds) || clock_seconds() > deadline) break;
+  }
+  lua_pushboolean(L, r.thread->finished());
+  return 1;
 }
 
 int l_is_alive(lua_State* L) {
@@ -234,8 +261,11 @@ int l_ident(lua_State* L) {
   return 1;
 }
 
-const Function methods[] = {
-    {"start", l_start}, {"join", l_join}, {"is_alive", l_is_alive}, {nullptr, nullptr}};
+const Function methods[] = {{"start", l_start},
+                            {"join", l_join},
+                            {"is_alive", l_is_alive},
+                            {"terminate", l_terminate},
+                            {nullptr, nullptr}};
 
 const Function metamethods[] = {{"__tostring", l_tostring}, {"__gc", l_gc}, {nullptr, nullptr}};
 const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};

@@ -1,19 +1,22 @@
 // The "thread" pool backend: each worker is an engine Thread running run_pool_worker with its own Lua
-// state. terminate() interrupts a running task with a hook on the worker's state (interpreted code only:
-// LuaJIT's compiled traces never run hooks, so such a task runs to its end).
+// state. terminate() stops a running task through the worker's StopPoint (thread_stop.hpp): a hook for
+// interpreted code, the stop flag for engine waits, a signal for JIT-compiled loops (whose state is then
+// abandoned).
 #include <lua.hpp>
 
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "bindings/worker/thread_stop.hpp"
 #include "bindings/worker/worker.hpp"
+#include "engine/core/clock.hpp"
 #include "engine/exec/thread.hpp"
 
 namespace parlab::lua {
 namespace {
 
-void terminate_hook(lua_State* L, lua_Debug*) { luaL_error(L, "the pool was terminated"); }
+constexpr double kResendSeconds = 0.01;  // between two stop signals while waiting for a stopped worker
 
 class ThreadLauncher final : public pool::Launcher {
  public:
@@ -23,13 +26,9 @@ class ThreadLauncher final : public pool::Launcher {
     if (slot >= int(workers_.size())) workers_.resize(slot + 1);
     auto w = std::make_unique<Worker>();
     Worker* raw = w.get();
-    w->thread = std::make_unique<Thread>([raw, pool, slot] {
-      run_pool_worker(pool, slot, [raw](lua_State* L) {
-        std::lock_guard<std::mutex> hold(raw->mu);
-        if (!L && raw->L) lua_sethook(raw->L, nullptr, 0, 0);
-        raw->L = L;
-      });
-    });
+    w->stop.message = "the pool was terminated";
+    w->thread =
+        std::make_unique<Thread>([raw, pool, slot] { run_pool_worker(pool, slot, {}, nullptr, &raw->stop); });
     w->thread->start();
     workers_[slot] = std::move(w);
   }
@@ -45,7 +44,12 @@ class ThreadLauncher final : public pool::Launcher {
   bool wait(int slot, double timeout, std::string& how) override {
     Worker* w = workers_[slot].get();
     if (!w) return true;
-    if (!w->thread->join(timeout)) return false;
+    // A stopped worker may have missed the signal (in C code at that moment, then in a compiled loop).
+    const double deadline = deadline_after(timeout);
+    while (!w->thread->join(w->stop.requested ? next_slice(deadline, kResendSeconds) : timeout)) {
+      if (seconds_left(deadline) == 0) return false;
+      request_stop(w->stop);
+    }
     how = "its thread returned";
     return true;
   }
@@ -53,15 +57,13 @@ class ThreadLauncher final : public pool::Launcher {
   void kill(int slot) override {
     Worker* w = workers_[slot].get();
     if (!w) return;
-    std::lock_guard<std::mutex> hold(w->mu);
-    if (w->L) lua_sethook(w->L, terminate_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 100);
+    request_stop(w->stop);
   }
 
  private:
   struct Worker {
     std::unique_ptr<Thread> thread;
-    std::mutex mu;  // guards L against the worker closing it while kill() sets a hook
-    lua_State* L = nullptr;
+    StopPoint stop;
   };
   std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -259,7 +259,7 @@ std::map<std::string, LauncherFactory>& backends() {
 }  // namespace
 
 void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state,
-                     lua_State* ready) {
+                     lua_State* ready, StopPoint* stop) {
   try {
     pool::WorkerEndpoint ep(pool, slot);
     lua_State* L = ready ? ready : new_state();
@@ -280,7 +280,17 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
     }
     lua_settop(L, 0);
     if (on_state) on_state(L);
+    if (stop) {
+      stop_attach(*stop, L);
+      if (sigsetjmp(stop->escape, 1)) {  // out of a compiled loop: the state is abandoned
+        stop_detach(*stop);
+        if (on_state) on_state(nullptr);
+        return;
+      }
+      stop_arm(*stop);
+    }
     serve(L, ep);
+    if (stop) stop_detach(*stop);
     if (on_state) on_state(nullptr);
     if (!ready) {
       lua_close(L);
@@ -291,7 +301,14 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
   }
 }
 
-FreshRun run_in_fresh_state(const std::string& input, const char* name) {
+// A stop signal took the thread out of a JIT-compiled loop: the state stopped in the middle of a trace
+// and is left as it is (see thread_stop.hpp).
+FreshRun abandoned(StopPoint& stop) {
+  stop_detach(stop);
+  return FreshRun{false, stop.message};
+}
+
+FreshRun run_in_fresh_state(const std::string& input, const char* name, StopPoint* stop) {
   FreshRun result;
   lua_State* L = new_state();
   if (!L) {
@@ -304,10 +321,16 @@ FreshRun run_in_fresh_state(const std::string& input, const char* name) {
   run.name = name;
   lua_pushcfunction(L, fresh_body);  // raw: a body run at once by lua_pcall
   lua_pushlightuserdata(L, &run);
+  if (stop) {
+    stop_attach(*stop, L);
+    if (sigsetjmp(stop->escape, 1)) return abandoned(*stop);
+    stop_arm(*stop);
+  }
   if (lua_pcall(L, 1, 0, 0) != 0) {
     run.ok = false;
     run.out = error_text(L, -1);
   }
+  if (stop) stop_detach(*stop);
   lua_close(L);
   if (run.entered) gil_leave_state(L);
   result.ok = run.ok;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "bindings/worker/thread_stop.hpp"
 #include "engine/arena/shm.hpp"
 #include "engine/exec/pool.hpp"
 
@@ -21,18 +22,20 @@ namespace parlab::lua {
 // backend uses it to interrupt a running task on terminate).
 // `ready`, when given, is a state already opened with open_state (a fork server's, inherited by this
 // child process): the worker uses it instead of opening one, and leaves it open (the process exits).
+// `stop`, when given, lets another thread stop the worker's task, also in a JIT-compiled loop
+// (thread_stop.hpp); a worker taken out of compiled code returns at once, abandoning its state.
 void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state = {},
-                     lua_State* ready = nullptr);
+                     lua_State* ready = nullptr, StopPoint* stop = nullptr);
 
 // Runs encoded (fn, args...) in a fresh state opened with open_state in the calling thread, then closes
 // the state (which waits for threads it started). ok: output is the encoded results; otherwise output is
 // the error message with the traceback of the thread. Never throws. `name` is the thread's name for the
-// GIL's statistics.
+// GIL's statistics. `stop`: as for run_pool_worker; a stopped run fails with stop->message.
 struct FreshRun {
   bool ok = false;
   std::string output;
 };
-FreshRun run_in_fresh_state(const std::string& input, const char* name = nullptr);
+FreshRun run_in_fresh_state(const std::string& input, const char* name = nullptr, StopPoint* stop = nullptr);
 
 // Backends by name ("thread", "fork", "spawn", "forkserver"). The factory reads its options from the
 // table at stack index `opts` (may be nil) and returns a launcher; it may throw parlab::Error.

@@ -1,5 +1,6 @@
-// Reads /proc/self/maps with raw system calls only, so the SIGINT handler may call it.
-#include "cli/jitprobe.hpp"
+// Reads /proc/self/maps with raw system calls only, so signal handlers (the CLI's SIGINT, a thread's
+// stop signal) may call it.
+#include "bindings/core/jitprobe.hpp"
 
 #include <fcntl.h>
 #include <ucontext.h>
@@ -8,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace parlab::cli {
+namespace parlab::lua {
 namespace {
 
 const char* parse_hex(const char* p, const char* end, std::uintptr_t& value) {
@@ -47,7 +48,7 @@ bool in_anonymous_code(std::uintptr_t pc) noexcept {
   if (pc == 0) return false;
   int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  static char buf[16384];  // only the main thread's SIGINT handler uses it, never re-entered
+  char buf[4096];  // on the stack: handlers of several threads may probe at once
   std::size_t have = 0;
   int verdict = -1;
   while (verdict < 0) {
@@ -80,4 +81,4 @@ std::uintptr_t interrupted_pc(const void* ucontext) noexcept {
 #endif
 }
 
-}  // namespace parlab::cli
+}  // namespace parlab::lua
