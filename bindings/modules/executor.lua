@@ -249,7 +249,7 @@ function parlab.wait(fs, timeout, return_when)
       local f = fs[i]
       if f:done() then
         done[#done + 1] = f
-        failed = failed or not f._r._ok
+        failed = failed or (not f._cancelled and not f._r._ok)  -- a cancelled future raised nothing
       else
         not_done[#not_done + 1] = f
       end

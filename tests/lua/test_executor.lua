@@ -91,6 +91,21 @@ T.test("wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeout", functio
   ex:shutdown()
 end)
 
+T.test("wait(FIRST_EXCEPTION): a cancelled future raised nothing, so it does not end the wait", function()
+  local ex = parlab.ThreadPoolExecutor(1)
+  local long = ex:submit(function() parlab.sleep(0.4) return 1 end)
+  local queued = ex:submit(function() return 2 end)
+  T.eq(queued:cancel(), true)
+  local done, not_done = parlab.wait({ queued, long }, 0.1, parlab.FIRST_EXCEPTION)
+  T.eq(#done, 1)  -- the timeout ended it, as in Python
+  T.ok(done[1] == queued)
+  T.eq(#not_done, 1)
+  done, not_done = parlab.wait({ queued, long }, nil, parlab.FIRST_EXCEPTION)
+  T.eq(#done, 2)  -- no exception: it waits for all, as ALL_COMPLETED
+  T.eq(#not_done, 0)
+  ex:shutdown()
+end)
+
 T.test("as_completed yields a future listed twice once, then stops", function()
   local ex = parlab.ThreadPoolExecutor(2)
   local f = ex:submit(function() return 1 end)
