@@ -4,6 +4,7 @@
 // and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
 // collected, when the thread ends after that, or when the state that started it closes (closing waits for
 // its unfinished threads first, as Python waits for its threads at exit).
+#include <unistd.h>
 #include <lua.hpp>
 
 #include <atomic>
@@ -41,7 +42,8 @@ struct Record {
   bool observed = false;  // join saw the outcome
   bool orphaned = false;  // the Thread object is gone: the thread reports its own error
   bool reported = false;
-  StopPoint stop;  // terminate() asks the thread to stop through it (bindings/worker/thread_stop.hpp)
+  bool daemon = false;  // the program's end stops it instead of waiting for it
+  StopPoint stop;       // terminate() asks the thread to stop through it (bindings/worker/thread_stop.hpp)
 };
 using RecordPtr = std::shared_ptr<Record>;
 
@@ -101,7 +103,47 @@ void thread_body(Record* rec) {
   }
 }
 
-// Waits for every unfinished child: the state is closing (the script ended, or a thread returned).
+// Daemon threads whose starting state closed before the program's end; never freed (a Record's
+// destructor would join a thread that may still run while the process exits).
+std::mutex daemons_mu;
+std::vector<RecordPtr>& daemons() {
+  static auto* list = new std::vector<RecordPtr>;
+  return *list;
+}
+
+// The main thread's state is closing: the program ends. Daemon threads are stopped (Python abandons them
+// to the process's exit; stopping them first means none runs while the process tears down), each for at
+// most about a second; one stuck in C code is left to the exit.
+void stop_daemons(std::vector<RecordPtr> list) {
+  for (auto& r : list) {
+    if (!r->thread->started() || !r->thread->here()) continue;
+    const double deadline = clock_seconds() + 1.0;
+    while (!r->thread->finished() && clock_seconds() < deadline) {
+      request_stop(r->stop);
+      try {
+        r->thread->join(0.01);
+      } catch (const std::exception&) {  // Ctrl-C while closing: keep stopping
+      }
+    }
+  }
+}
+
+void join_child(const RecordPtr& r) {
+  if (!r->thread->started() || !r->thread->here()) return;  // a fork child: the parent's thread
+  for (;;) {
+    try {
+      r->thread->join();
+      break;
+    } catch (const std::exception&) {  // Ctrl-C while closing: keep waiting, the thread must end first
+      sleep_seconds(interrupt::kPollSeconds);
+    }
+  }
+  std::lock_guard<std::mutex> hold(r->mu);
+  report_locked(*r);
+}
+
+// The state is closing (the script ended, or a thread returned): waits for every unfinished non-daemon
+// child; daemon children are handed to the process-wide list, and stopped when the main thread's closes.
 int l_children_gc(lua_State* L) {
   auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, 1, kChildrenMeta));
   if (!c || !*c) return 0;
@@ -112,17 +154,20 @@ int l_children_gc(lua_State* L) {
     list.swap(children->list);
   }
   for (auto& r : list) {
-    if (!r->thread->started() || !r->thread->here()) continue;  // a fork child: the parent's thread
-    for (;;) {
-      try {
-        r->thread->join();
-        break;
-      } catch (const std::exception&) {  // Ctrl-C while closing: keep waiting, the thread must end first
-        sleep_seconds(interrupt::kPollSeconds);
-      }
+    if (r->daemon) {
+      std::lock_guard<std::mutex> hold(daemons_mu);
+      daemons().push_back(r);
+    } else {
+      join_child(r);
     }
-    std::lock_guard<std::mutex> hold(r->mu);
-    report_locked(*r);
+  }
+  if (current_thread_ident() == std::uint64_t(getpid())) {  // the main thread: the program ends
+    std::vector<RecordPtr> all;
+    {
+      std::lock_guard<std::mutex> hold(daemons_mu);
+      all = daemons();
+    }
+    stop_daemons(std::move(all));
   }
   return 0;
 }
@@ -227,7 +272,7 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-// t.name, t.ident, t.native_id (TypeSpec::properties).
+// t.name, t.ident, t.native_id, t.daemon (TypeSpec::properties).
 int l_index(lua_State* L) {
   Record& r = check_thread(L, "index");
   const char* key = lua_tostring(L, 2);
@@ -240,6 +285,23 @@ int l_index(lua_State* L) {
     lua_pushstring(L, r.name.c_str());
     return 1;
   }
+  if (key && std::strcmp(key, "daemon") == 0) {
+    lua_pushboolean(L, r.daemon);
+    return 1;
+  }
+  return 0;
+}
+
+// t.daemon = true|false, before start (as Python's Thread.daemon).
+int l_newindex(lua_State* L) {
+  Record& r = check_thread(L, "newindex");
+  const char* key = lua_tostring(L, 2);
+  if (!key || std::strcmp(key, "daemon") != 0)
+    fail("Thread: cannot set field '%s' (only daemon can be set)", key ? key : luaL_typename(L, 2));
+  if (!lua_isboolean(L, 3)) fail("Thread.daemon: expected a boolean, got %s", luaL_typename(L, 3));
+  if (r.thread->started())
+    fail("Thread.daemon: cannot set daemon status of active thread '%s'", r.name.c_str());
+  r.daemon = lua_toboolean(L, 3) != 0;
   return 0;
 }
 
@@ -267,7 +329,8 @@ const Function methods[] = {{"start", l_start},
                             {"terminate", l_terminate},
                             {nullptr, nullptr}};
 
-const Function metamethods[] = {{"__tostring", l_tostring}, {"__gc", l_gc}, {nullptr, nullptr}};
+const Function metamethods[] = {
+    {"__tostring", l_tostring}, {"__gc", l_gc}, {"__newindex", l_newindex}, {nullptr, nullptr}};
 const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};
 const Function functions[] = {{"_thread_new", l_new}, {"_thread_ident", l_ident}, {nullptr, nullptr}};
 

@@ -5,7 +5,7 @@ local parlab = ...
 local new, ident = parlab._thread_new, parlab._thread_ident
 local type, select, unpack, getmetatable = type, select, unpack, getmetatable
 
--- parlab.Thread(fn, ...) or parlab.Thread{target = fn, args = {...}, name = "worker-1"}
+-- parlab.Thread(fn, ...) or parlab.Thread{target = fn, args = {...}, name = "worker-1", daemon = true}
 function parlab.Thread(a, ...)
   if type(a) == "table" and getmetatable(a) == nil and select("#", ...) == 0 then
     local args = a.args or {}
@@ -18,7 +18,11 @@ function parlab.Thread(a, ...)
     if type(a.target) ~= "function" then
       error("Thread: expected a function to run (target), got " .. type(a.target), 2)
     end
+    if a.daemon ~= nil and type(a.daemon) ~= "boolean" then
+      error("Thread: daemon must be a boolean, got " .. type(a.daemon), 2)
+    end
     local t = new(a.name, a.target, unpack(args, 1, args.n or #args))
+    if a.daemon then t.daemon = true end
     return t
   end
   if type(a) ~= "function" then error("Thread: expected a function to run, got " .. type(a), 2) end
