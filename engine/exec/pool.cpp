@@ -237,6 +237,10 @@ void Pool::reap_slot(int i, const std::string& how) {
     return;
   }
   ++deaths_;
+  // A worker that died after attaching (kRunning) never ran its endpoint's destructor: give its
+  // reference on the shared block back for it, or every killed or terminated worker leaks the block.
+  if (state == kRunning) shared_->refs.fetch_sub(1, std::memory_order_acq_rel);
+  slot.state.store(kExited, std::memory_order_release);
   // After terminate() the front fails every pending task with "the pool was terminated".
   if (terminated_) return;
   std::uint64_t id = slot.inflight.exchange(0);

@@ -1,0 +1,106 @@
+-- Leak loops: make and close many of each object; open descriptors, threads, child processes and the
+-- shared arena's use come back to a bound of their baseline. The bounds are generous on purpose (a
+-- first use may allocate once: slabs, the fork server); a leak per object would exceed them by far.
+local T = require "check"
+local ffi = require "ffi"
+ffi.cdef "int getpid(void);"
+local pid = ffi.C.getpid()
+
+local function count(cmd)
+  local n = 0
+  local p = io.popen(cmd)
+  for _ in p:lines() do n = n + 1 end
+  p:close()
+  return n
+end
+
+local function facts()
+  collectgarbage()
+  collectgarbage()
+  return {
+    fds = count("ls /proc/" .. pid .. "/fd"),
+    tasks = count("ls /proc/" .. pid .. "/task"),
+    children = count("pgrep -P " .. pid),
+    arena = parlab._queue.arena_used(),
+  }
+end
+
+-- Runs make() n times (each result dropped at once), after a warm-up round.
+local function loop(what, n, make, arena_bound)
+  T.test(what .. " x" .. n .. ": descriptors, threads, children and arena back to baseline", function()
+    for _ = 1, 3 do make() end
+    local before = facts()
+    for _ = 1, n do make() end
+    local after = facts()
+    T.ok(after.fds <= before.fds + 2, "fds " .. before.fds .. " -> " .. after.fds)
+    T.ok(after.tasks <= before.tasks, "threads " .. before.tasks .. " -> " .. after.tasks)
+    T.ok(after.children <= before.children + 1, "children " .. before.children .. " -> " .. after.children)
+    local grew = after.arena - before.arena
+    T.ok(grew <= arena_bound, string.format("arena grew by %d bytes (bound %d)", grew, arena_bound))
+  end)
+end
+
+loop("Queue put/get/close", 1000, function()
+  local q = parlab.Queue()
+  q:put({ 1, "two" })
+  q:get()
+  q:close()
+end, 64 * 1024)
+
+loop("Pipe send/recv/close", 1000, function()
+  local a, b = parlab.Pipe()
+  a:send("x")
+  b:recv()
+  a:close()
+  b:close()
+end, 64 * 1024)
+
+loop("Lock, RLock, Event, Value", 1000, function()
+  local l, r, e, v = parlab.Lock(), parlab.RLock(), parlab.Event(), parlab.Value("d", 1)
+  l:acquire() l:release() r:acquire() r:release() e:set() v.value = 2
+end, 64 * 1024)
+
+loop("Thread start/join", 300, function()
+  parlab.Thread(function() return 1 end):start():join()
+end, 64 * 1024)
+
+loop("Thread terminated in a compiled loop", 100, function()
+  local t = parlab.Thread(function() local x = 0 while true do x = x + 1 end end):start()
+  t:terminate()
+end, 256 * 1024)
+
+loop("Process start/join (forkserver)", 100, function()
+  local p = parlab.Process(function() end)
+  p:start()
+  p:join()
+end, 64 * 1024)
+
+loop("ThreadPool map/close/join", 100, function()
+  local pool = parlab.ThreadPool(2)
+  pool:map(function(x) return x end, { 1, 2, 3 })
+  pool:close()
+  pool:join()
+end, 256 * 1024)
+
+loop("Pool(2) map/close/join", 30, function()
+  local pool = parlab.Pool(2)
+  pool:map(function(x) return x end, { 1, 2, 3 })
+  pool:close()
+  pool:join()
+end, 256 * 1024)
+
+loop("Pool(2) terminate (workers killed, not joined)", 30, function()
+  local pool = parlab.Pool(2)
+  pool:map(function(x) return x end, { 1, 2, 3 })
+  pool:terminate()
+  pool:join()
+end, 256 * 1024)
+
+loop("ThreadPool terminate", 100, function()
+  local pool = parlab.ThreadPool(2)
+  pool:map(function(x) return x end, { 1, 2, 3 })
+  pool:terminate()
+  pool:join()
+end, 256 * 1024)
+
+T.done()
