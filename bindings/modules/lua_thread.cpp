@@ -18,6 +18,7 @@
 #include "bindings/core/arg_count.hpp"
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
+#include "bindings/core/timeout_args.hpp"
 #include "bindings/core/transport.hpp"
 #include "bindings/worker/thread_stop.hpp"
 #include "bindings/worker/worker.hpp"
@@ -214,6 +215,8 @@ int l_new(lua_State* L) {
 
 int l_start(lua_State* L) {
   Record& r = check_thread(L, "start");
+  max_args(L, 0, "Thread.start");
+  if (r.thread->started()) fail("Thread.start: thread '%s' can only be started once", r.name.c_str());
   ChildrenPtr children = state_children(L);
   r.thread->start();
   children->add(static_cast<Handle*>(lua_touserdata(L, 1))->rec);
@@ -224,7 +227,8 @@ int l_start(lua_State* L) {
 // t:join([timeout]) -> fn's results; nothing when the timeout passed first (check t:is_alive()).
 int l_join(lua_State* L) {
   Record& r = check_thread(L, "join");
-  double timeout = luaL_optnumber(L, 2, -1);
+  max_args(L, 1, "Thread.join", "timeout");
+  double timeout = opt_timeout(L, 2, "Thread.join");
   if (!r.thread->started()) fail("Thread.join: thread '%s' was never started", r.name.c_str());
   if (!r.thread->here())  // its results would never come, and r.mu may be a copy its thread held at the fork
     fail("Thread.join: thread '%s' runs in the parent process, not in this fork child", r.name.c_str());

@@ -56,6 +56,8 @@ T.test("terminate before start is an error; after the end it does nothing", func
   T.eq(t:terminate(), true)
   T.eq(t:join(), 1)  -- a finished thread keeps its results
   T.raises("Thread.terminate: takes no arguments, got 1", t.terminate, t, 1)
+  T.raises("can only be started once", t.start, t)
+  T.raises("Thread.join", t.join, t, 0 / 0)  -- a NaN timeout is refused, naming the method
 end)
 
 T.test("ThreadPool:terminate() returns while tasks spin in compiled loops; their results fail", function()

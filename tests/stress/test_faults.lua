@@ -1,0 +1,96 @@
+-- Faults at random moments (seeded: the seed is printed, PARLAB_STRESS_SEED replays it): pool workers
+-- SIGKILLed while busy with small tasks, the fork server killed, and whole programs stopped by SIGTERM and
+-- SIGINT while their pools are busy. After each: the right error, the pool usable, no process left.
+local T = require "check"
+local ffi = require "ffi"
+ffi.cdef "int kill(int pid, int sig); int usleep(unsigned usec); int getpid(void);"
+
+local seed = tonumber(os.getenv("PARLAB_STRESS_SEED")) or os.time()
+math.randomseed(seed)
+print("seed " .. seed .. " (PARLAB_STRESS_SEED=" .. seed .. " replays it)")
+
+local function lines(cmd)
+  local out, p = {}, io.popen(cmd)
+  for l in p:lines() do out[#out + 1] = l end
+  p:close()
+  return out
+end
+
+T.test("Pool(3): workers killed at random during 300 small tasks; every task answers, the pool goes on", function()
+  local pool = parlab.Pool(3)
+  local pids = parlab.Array("i", 3)
+  local function task(p, i)
+    local f = require "ffi"
+    pcall(f.cdef, "int getpid(void); int usleep(unsigned usec);")
+    p[i % 3] = f.C.getpid()
+    f.C.usleep(2000)
+    return i * 2
+  end
+  local rs = {}
+  for i = 1, 300 do rs[i] = pool:apply_async(task, pids, i) end
+  local kills = 0
+  for _ = 1, 6 do
+    ffi.C.usleep(math.random(10000, 60000))
+    local victim = pids[math.random(0, 2)]
+    if victim > 0 and ffi.C.kill(victim, 9) == 0 then kills = kills + 1 end
+  end
+  local died = 0
+  for i = 1, 300 do
+    local ok, v = pcall(rs[i].get, rs[i], 60)
+    if ok then
+      T.eq(v, i * 2)
+    else
+      T.ok(tostring(v):find("died while running this task: signal 9 %(SIGKILL%)"), tostring(v))
+      died = died + 1
+    end
+  end
+  T.ok(died <= kills, died .. " tasks failed for " .. kills .. " kills")
+  T.eq(pool:map(function(x) return x + 1 end, { 1, 2 }), { 2, 3 })
+  pool:close()
+  T.ok(pool:join(30))
+end)
+
+T.test("the fork server killed: the next process start gets a new one", function()
+  parlab.set_start_method("forkserver")
+  local server = parlab._forkserver_start()
+  T.ok(server > 0)
+  T.eq(ffi.C.kill(server, 9), 0)
+  ffi.C.usleep(50000)
+  local p = parlab.Process(function() os.exit(7) end)
+  p:start()
+  T.ok(p:join(30))
+  T.eq(p.exitcode, 7)
+  T.ok(parlab._forkserver_start() ~= server, "a new server")
+end)
+
+-- A script that keeps a process pool busy; killed from outside by `sig` after a random delay.
+local function stop_program(sig, want_status)
+  local marker = "parlab-stress-" .. ffi.C.getpid() .. "-" .. math.random(1e6)
+  local path = os.tmpname() .. "-" .. marker .. ".lua"  -- the marker in every command line of the program
+  local f = assert(io.open(path, "w"))
+  f:write([[
+    local pool = parlab.Pool(2)
+    print("busy")
+    io.stdout:flush()
+    pool:map(function(x) parlab.sleep(0.05) return x end, (function() local t = {} for i = 1, 10000 do t[i] = i end return t end)())
+  ]])
+  f:close()
+  local delay = 0.3 + math.random() * 0.5
+  local status = lines(string.format("(%s %s & pid=$!; sleep %.2f; kill -%s $pid; wait $pid; echo $?) 2>&1",
+    arg[-1], path, delay, sig))
+  os.remove(path)
+  T.eq(status[#status], tostring(want_status), table.concat(status, "\n"))
+  ffi.C.usleep(300000)
+  -- "[p]": the pattern does not match the command line of the shell that runs pgrep
+  T.eq(#lines("pgrep -f '[p]" .. marker:sub(2) .. "'"), 0, "no process of the stopped program is left")
+end
+
+T.test("SIGTERM of a whole program with a busy pool: exit status 143, no process left", function()
+  stop_program("TERM", 143)
+end)
+
+T.test("SIGINT of a whole program with a busy pool: exit status 130, no process left", function()
+  stop_program("INT", 130)
+end)
+
+T.done()
