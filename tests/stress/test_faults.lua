@@ -66,19 +66,33 @@ end)
 -- A script that keeps a process pool busy; killed from outside by `sig` after a random delay.
 local function stop_program(sig, want_status)
   local marker = "parlab-stress-" .. ffi.C.getpid() .. "-" .. math.random(1e6)
-  local path = os.tmpname() .. "-" .. marker .. ".lua"  -- the marker in every command line of the program
+  local base = os.tmpname()  -- made (empty) by os.tmpname: removed below with the others
+  local path = base .. "-" .. marker .. ".lua"  -- the marker in every command line of the program
   local f = assert(io.open(path, "w"))
   f:write([[
     local pool = parlab.Pool(2)
     print("busy")
     io.stdout:flush()
-    pool:map(function(x) parlab.sleep(0.05) return x end, (function() local t = {} for i = 1, 10000 do t[i] = i end return t end)())
+    local items = {}
+    for i = 1, 2000 do items[i] = i end
+    pool:map(function(x) parlab.sleep(0.05) return x end, items)
   ]])
   f:close()
   local delay = 0.3 + math.random() * 0.5
-  local status = lines(string.format("(%s %s & pid=$!; sleep %.2f; kill -%s $pid; wait $pid; echo $?) 2>&1",
-    arg[-1], path, delay, sig))
+  -- Started by python3, not by sh: sh starts a background command with SIGINT ignored.
+  local launcher = "import signal, subprocess, sys, time\n"
+    .. "p = subprocess.Popen(sys.argv[1:3])\n"
+    .. "time.sleep(float(sys.argv[3])); p.send_signal(getattr(signal, 'SIG' + sys.argv[4]))\n"
+    .. "try:\n    rc = p.wait(timeout=60)\nexcept subprocess.TimeoutExpired:\n    p.kill(); rc = 'hung'\n"
+    .. "print(128 - rc if isinstance(rc, int) and rc < 0 else rc)\n"
+  local py = path .. ".py"
+  local g = assert(io.open(py, "w"))
+  g:write(launcher)
+  g:close()
+  local status = lines(string.format("python3 %s %s %s %.2f %s 2>&1", py, arg[-1], path, delay, sig))
+  os.remove(py)
   os.remove(path)
+  os.remove(base)
   T.eq(status[#status], tostring(want_status), table.concat(status, "\n"))
   ffi.C.usleep(300000)
   -- "[p]": the pattern does not match the command line of the shell that runs pgrep
