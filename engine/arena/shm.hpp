@@ -29,9 +29,13 @@ bool contains(const void* p, std::size_t bytes = 0) noexcept;
 
 // Bytes the arena could still hand out, and bytes in use (for tests and leak checks).
 std::size_t free_bytes();
+std::size_t used_bytes();
 // How many times this process took the allocator's lock over from a process that died holding it.
 std::uint64_t recoveries() noexcept;
-std::size_t used_bytes();
+// The most memory this run may fill: the machine's RAM, or the cgroup's limit (memory.max) when lower.
+// The arena reserves twice the RAM (sparse), so memory that is filled at once (a zeroed array) is checked
+// against this instead, before it is touched.
+std::size_t memory_limit();
 
 // Maps the arena now if it is not mapped yet. Call before starting any child process or thread that
 // must see objects created later (a pool created before the arrays it will be handed).

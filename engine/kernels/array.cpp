@@ -73,6 +73,11 @@ bool dtype_from_name(std::string_view name, DType& out) noexcept {
 ArrayStorage::ArrayStorage(DType t, std::int64_t n) : type(t), count(n), data(nullptr), serial(new_serial()) {
   check_count(n, t);
   std::size_t bytes = std::size_t(n) * dtype_size(t);
+  // Zeroing touches every page: an array larger than memory would fill it and get the run OOM-killed.
+  if (bytes > shm::memory_limit())
+    throw Error(
+        fmt::format("array: {} elements of {} ({:.1f} GiB) do not fit in this machine's memory ({:.1f} GiB)",
+                    n, dtype_name(t), double(bytes) / (1 << 30), double(shm::memory_limit()) / (1 << 30)));
   data = shm::allocate(bytes == 0 ? 1 : bytes, bytes >= (1 << 20) ? 4096 : 64);
   zero_fill(data, bytes);
 }

@@ -45,7 +45,7 @@ T.test("bad types and sizes are refused with named errors", function()
   T.raises("expected a length, {rows, cols} or a table of values, got string", parlab.array, "f64", "3")
   T.raises("too large", parlab.array, "f64", 2 ^ 62)
   T.raises("length 1e+300 is too large", parlab.array, "f64", 1e300)
-  T.raises("shared memory exhausted", parlab.array, "u8", 2 ^ 50)
+  T.raises("do not fit in this machine's memory", parlab.array, "u8", 2 ^ 50)
 end)
 
 T.test("FFI and boxed access agree, both 0-based", function()
@@ -201,6 +201,18 @@ T.test("an array of more than 2^31 elements", function()
   T.eq(tail:totable(), { 0, 3, 0, 0, 0, 0, 0, 200 })
   a, tail = nil, nil  -- luacheck: ignore 311
   collectgarbage()
+end)
+
+T.test("an array larger than memory is refused before it fills RAM, and the program goes on", function()
+  local f = assert(io.open("/proc/meminfo"))
+  local kib = tonumber(f:read("*a"):match("MemTotal:%s*(%d+)"))
+  f:close()
+  local too_big = kib * 1024 * 2
+  T.raises("do not fit in this machine's memory", parlab.array, "u8", too_big)
+  T.raises("do not fit in this machine's memory", parlab.array, "f64", too_big / 8)
+  local a = parlab.array("f64", 1000)
+  a[0] = 1
+  T.eq(a[0], 1)
 end)
 
 -- os.exit skips finalizers: collect now, so a leak checker sees every view released.
