@@ -115,18 +115,24 @@ std::vector<RecordPtr>& daemons() {
 // The main thread's state is closing: the program ends. Daemon threads are stopped (Python abandons them
 // to the process's exit; stopping them first means none runs while the process tears down), each for at
 // most about a second; one stuck in C code is left to the exit.
-void stop_daemons(std::vector<RecordPtr> list) {
-  for (auto& r : list) {
-    if (!r->thread->started() || !r->thread->here()) continue;
-    const double deadline = clock_seconds() + 1.0;
-    while (!r->thread->finished() && clock_seconds() < deadline) {
-      request_stop(r->stop);
-      try {
-        r->thread->join(0.01);
-      } catch (const std::exception&) {  // Ctrl-C while closing: keep stopping
-      }
+// Asks r's thread to stop, again every kResendSeconds (a thread between two compiled loops may have
+// missed the signal), for at most kTerminateSeconds. While a state closes (`closing`), Ctrl-C does not
+// cut the stop short; otherwise it propagates.
+void stop_thread(Record& r, bool closing) {
+  const double deadline = clock_seconds() + kTerminateSeconds;
+  while (!r.thread->finished() && clock_seconds() < deadline) {
+    request_stop(r.stop);
+    try {
+      r.thread->join(kResendSeconds);
+    } catch (const std::exception&) {
+      if (!closing) throw;
     }
   }
+}
+
+void stop_daemons(std::vector<RecordPtr> list) {
+  for (auto& r : list)
+    if (r->thread->started() && r->thread->here()) stop_thread(*r, true);
 }
 
 void join_child(const RecordPtr& r) {
@@ -255,11 +261,7 @@ int l_terminate(lua_State* L) {
   if (!r.thread->started()) fail("Thread.terminate: thread '%s' was never started", r.name.c_str());
   if (!r.thread->here())
     fail("Thread.terminate: thread '%s' runs in the parent process, not in this fork child", r.name.c_str());
-  const double deadline = clock_seconds() + kTerminateSeconds;
-  while (!r.thread->finished()) {
-    request_stop(r.stop);  // again each round: a thread between two compiled loops may have missed it
-    if (r.thread->join(kResendSeconds) || clock_seconds() > deadline) break;
-  }
+  stop_thread(r, false);
   lua_pushboolean(L, r.thread->finished());
   return 1;
 }
