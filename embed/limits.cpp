@@ -5,7 +5,6 @@
 // instruction, so a script that catches the error (pcall, coroutine.resume) fails again at its next
 // instruction and the error reaches the host. Hooks do not run in JIT-compiled code, so a time limit
 // turns the JIT off for the state (and Options forbids the jit library with it).
-#include <luajit.h>
 #include <lua.hpp>
 
 #include <chrono>

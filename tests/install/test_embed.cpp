@@ -6,6 +6,7 @@
 #include <parlab/parlab.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 #include <vector>
