@@ -11,10 +11,31 @@
 include(CMakePackageConfigHelpers)
 set(PARLAB_LIBDIR lib)
 
+# A LuaRocks build (parlab-*.rockspec) names the rock's folders: the module goes to its lib folder and the
+# executable to its bin folder, which LuaRocks deploys as TREE/lib/lua/5.1/parlab.so and TREE/bin/parlab
+# (so the module still finds ../../../bin/parlab); the scripts and docs stay in the rock's own folder.
+set(PARLAB_ROCK_LIBDIR "" CACHE PATH "LuaRocks build: where the Lua module goes (the rock's LIBDIR)")
+set(PARLAB_ROCK_BINDIR "" CACHE PATH "LuaRocks build: where the executable goes (the rock's BINDIR)")
+if(PARLAB_ROCK_LIBDIR)
+  install(TARGETS parlab_lua_module LIBRARY DESTINATION ${PARLAB_ROCK_LIBDIR})
+  install(TARGETS parlab RUNTIME DESTINATION ${PARLAB_ROCK_BINDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/scripts/ DESTINATION share/parlab/scripts USE_SOURCE_PERMISSIONS)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION share/parlab/docs)
+  return()
+endif()
+
 install(TARGETS parlab RUNTIME DESTINATION bin)
 install(TARGETS parlab_shared EXPORT parlabTargets LIBRARY DESTINATION ${PARLAB_LIBDIR}
         INCLUDES DESTINATION include)
 install(TARGETS parlab_lua_module LIBRARY DESTINATION ${PARLAB_LIBDIR}/lua/5.1)
+# Debian's luajit searches lib/<multiarch>/lua/5.1 (not lib/lua/5.1) under /usr: a relative link there
+# lets the package's module load with no LUA_CPATH. The module resolves links before it looks for
+# ../../../bin/parlab, so the link changes nothing else.
+if(CMAKE_LIBRARY_ARCHITECTURE)
+  set(multiarch_lua ${PARLAB_LIBDIR}/${CMAKE_LIBRARY_ARCHITECTURE}/lua/5.1)
+  file(CREATE_LINK ../../../lua/5.1/parlab.so ${PROJECT_BINARY_DIR}/multiarch-parlab.so SYMBOLIC)
+  install(FILES ${PROJECT_BINARY_DIR}/multiarch-parlab.so DESTINATION ${multiarch_lua} RENAME parlab.so)
+endif()
 install(FILES ${PARLAB_EMBED_HEADERS} DESTINATION include/parlab)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scripts/ DESTINATION share/parlab/scripts USE_SOURCE_PERMISSIONS)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION share/parlab/docs)
