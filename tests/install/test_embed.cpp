@@ -189,3 +189,21 @@ TEST_CASE("the memory limit refuses the script, not the host") {
   std::vector<double> big(100000, 1.0);
   CHECK(box.call_with("select", "#", big)[0].as_number() == 1);  // the host's own values are not refused
 }
+
+TEST_CASE("scripts in an embedding program start processes with every start method") {
+  Interpreter in;
+  Array a = in.new_array(3);
+  in.run_string(R"(
+    function fill(a)
+      for i, m in ipairs({ "fork", "spawn", "forkserver" }) do
+        local p = parlab.Process { target = function(arr, k) arr[k] = 10 * k end, args = { a, i - 1 },
+                                   start_method = m }
+        p:start()
+        assert(p:join() and p.exitcode == 0, m)
+      end
+    end)");
+  in.call_with("fill", a);
+  CHECK(a[0] == 0);
+  CHECK(a[1] == 10);
+  CHECK(a[2] == 20);
+}
