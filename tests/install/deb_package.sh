@@ -19,8 +19,8 @@ for f in ./usr/bin/parlab ./usr/lib/libparlab.so.0 ./usr/lib/lua/5.1/parlab.so .
   ./usr/lib/pkgconfig/parlab.pc ./usr/share/parlab/scripts/tour.lua ./usr/share/man/man1/parlab.1; do
   grep -q " $f" "$work/files" || { echo "the package lacks $f" >&2; exit 1; }
 done
-dpkg-deb -x "$deb" "$work/root"
-p=$work/root/usr
+dpkg-deb -x "$deb" "$work/unpacked"
+p=$work/unpacked/usr
 [ "$("$p/bin/parlab" -e 'io.write(type(parlab.version) == "string" and "yes" or "no")')" = yes ]
 if command -v luajit >/dev/null 2>&1; then
   multiarch=$(find "$p/lib" -path '*/lua/5.1/parlab.so' | head -n 1)
