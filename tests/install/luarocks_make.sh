@@ -10,7 +10,11 @@ command -v luarocks >/dev/null 2>&1 || { echo "skipped: luarocks is not installe
 command -v luajit >/dev/null 2>&1 || { echo "skipped: luajit is not installed"; exit 77; }
 rm -rf "$work"
 mkdir -p "$work/src"
-(cd "$src" && git ls-files -z | xargs -0 cp --parents -t "$work/src")
+if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$src" && git ls-files -z | xargs -0 cp --parents -t "$work/src")
+else  # a checkout without .git: everything but the top-level build folders
+  (cd "$src" && tar --exclude='./build*' -cf - .) | tar -xf - -C "$work/src"
+fi
 cd "$work/src"
 luarocks --lua-version 5.1 make --tree "$work/tree" parlab-*.rockspec >"$work/luarocks.log" 2>&1 ||
   { tail -n 40 "$work/luarocks.log" >&2; exit 1; }
