@@ -62,7 +62,8 @@ void apply_jit_mode(Shared& s) {
 
 void arm_time_limit(Shared& s) {
   double seconds = s.options.limits.seconds;
-  if (seconds <= 0) return;
+  if (seconds <= 0 || s.depth++ > 0)
+    return;  // a nested call (a host function calling back) keeps the deadline
   s.expired = false;
   s.deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -71,7 +72,7 @@ void arm_time_limit(Shared& s) {
 }
 
 void disarm_time_limit(Shared& s) {
-  if (s.options.limits.seconds > 0) lua_sethook(s.L, nullptr, 0, 0);
+  if (s.options.limits.seconds > 0 && --s.depth == 0) lua_sethook(s.L, nullptr, 0, 0);
 }
 
 }  // namespace parlab::embed::detail

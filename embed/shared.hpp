@@ -24,6 +24,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   std::size_t used = 0;  // bytes the allocator holds for L
   std::chrono::steady_clock::time_point deadline;
   bool expired = false;  // the running call passed its deadline
+  int depth = 0;         // calls from C++ into Lua now running (one, or more when a host function calls back)
   int host_side = 0;     // > 0: the host is pushing or reading values; the memory limit is for scripts
 
   // The Shared of a state made by make_state (the allocator's user data).

@@ -207,3 +207,13 @@ TEST_CASE("scripts in an embedding program start processes with every start meth
   CHECK(a[1] == 10);
   CHECK(a[2] == 20);
 }
+
+TEST_CASE("a host function that calls back into the interpreter does not reset or lift the time limit") {
+  Interpreter box(Options::sandbox(0.3));
+  Interpreter* self = &box;
+  box.register_function("callback", [self](const Values&) { return self->call("inner"); });
+  box.run_string("function inner() return 1 end");
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(kind_of_failure(box, "while true do callback() end") == ErrorKind::TimeLimit);
+  CHECK(seconds_since(t0) < 5.0);
+}
