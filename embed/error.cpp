@@ -1,4 +1,4 @@
-// parlab::Error: splits "file:line: message" into its location for hosts that report it separately.
+// parlab::embed::Error: splits "file:line: message" into its location for hosts that report it apart.
 #include "parlab/error.hpp"
 
 #include <cctype>

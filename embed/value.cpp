@@ -1,4 +1,4 @@
-// Value's checked accessors and the Lua state lifetime that Arrays share with their Interpreter.
+// Value's checked accessors (the wrong kind is a std::invalid_argument naming both kinds).
 #include "parlab/value.hpp"
 
 #include <stdexcept>

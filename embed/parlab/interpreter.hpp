@@ -21,8 +21,9 @@ class Interpreter {
  public:
   using Function = std::function<Values(const Values&)>;
 
-  // Throws std::invalid_argument for options that cannot hold (a time limit with the jit or ffi
-  // library on: compiled code never reads the clock) and std::bad_alloc when the state cannot be made.
+  // Throws std::invalid_argument for options that cannot hold (a time limit with the jit library on:
+  // compiled code never reads the clock; bytecode off with io on), std::bad_alloc when the state cannot
+  // be made, and parlab::embed::Error when opening the libraries fails.
   explicit Interpreter(const Options& options = Options::trusted());
   ~Interpreter();
   Interpreter(const Interpreter&) = delete;
