@@ -5,7 +5,7 @@ BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build lab test bench clean
+.PHONY: all deps build lab test bench clean install
 
 all: lab
 
@@ -29,3 +29,9 @@ bench: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# `make install PREFIX=/opt/parlab`: the relocatable layout of docs/install.md.
+PREFIX ?= /usr/local
+.PHONY: install
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

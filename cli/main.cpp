@@ -45,10 +45,27 @@ int run_args(lua_State* L, char** argv, int stop) {
   return 0;
 }
 
+// -b[opt] args...: require("jit.bcsave").start("-opt", args...), as luajit.c's dobytecode.
+int dobytecode(lua_State* L, char** argv) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "jit.bcsave");
+  if (report(L, docall(L, 1, 1)) != 0) return 1;
+  lua_getfield(L, -1, "start");
+  lua_remove(L, -2);
+  int n = 0;
+  if (argv[0][2] != '\0') {  // "-bl": the saver's own "-l"
+    lua_pushfstring(L, "-%s", argv[0] + 2);
+    ++n;
+  }
+  for (char** a = argv + 1; *a; ++a, ++n) lua_pushstring(L, *a);
+  return report(L, docall(L, n, 0));
+}
+
 int run(lua_State*& L, const CommandLine& cl) {
   const Options& o = cl.opts;
   if (o.version) print_version();
   int status = o.no_env ? 0 : handle_luainit(L);
+  if (o.bytecode) return status != 0 ? status : dobytecode(L, cl.argv + o.bytecode);
   if (status == 0) status = run_args(L, cl.argv, o.script ? o.script : cl.argc);
   if (status == 0 && o.script) status = handle_script(L, cl.argv, o.script);
   if (status != 0) return status;
@@ -108,8 +125,9 @@ int main(int argc, char** argv) {
   std::string tour;
   if (!expand_lab(args, tour)) return 1;
   CommandLine cl{argc, args.data(), {}};
+  set_progname(argv[0]);  // messages start with the name as invoked, as luajit's do
   if (!parse_options(cl.argc, cl.argv, cl.opts)) {
-    std::fputs("parlab: ", stderr);
+    std::fprintf(stderr, "%s: ", progname());
     std::fprintf(stderr, cl.opts.problem, cl.opts.bad);  // NOLINT: the formats are ours
     std::fputs("\n", stderr);
     print_usage(true);

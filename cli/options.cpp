@@ -37,6 +37,10 @@ bool parse_options(int argc, char** argv, Options& opts) {
       if (!parse_long(a, opts)) return false;
       continue;
     }
+    if (a[1] == 'b') {  // luajit's -b: the saver takes every later argument; it must come first
+      if (i != 1) return fail(opts, a, "'%s' must be the first option (it takes the rest of the line)");
+      return opts.bytecode = i, true;
+    }
     if (takes_value(a[1])) {
       if (a[1] == 'e') opts.execute = true;
       if (a[2] == '\0' && ++i >= argc) return fail(opts, a, "'%s' needs an argument");
@@ -48,6 +52,7 @@ bool parse_options(int argc, char** argv, Options& opts) {
       case 'i': opts.interactive = opts.version = true; break;
       case 'v': opts.version = true; break;
       case 'E': opts.no_env = true; break;
+      case 'h': opts.help = true; break;
       default: return fail(opts, a, "unrecognized option '%s'");
     }
   }
@@ -62,13 +67,14 @@ void print_usage(bool to_stderr) {
       "Available options are:\n"
       "  -e chunk  Execute string 'chunk'.\n"
       "  -l name   Require library 'name' into global 'name'.\n"
+      "  -b ...    Save or list bytecode (luajit -b; parlab -b alone lists its options).\n"
       "  -j cmd    Perform LuaJIT control command (-j off, -j on, -j flush, -jv, ...).\n"
       "  -O[opt]   Control LuaJIT optimizations.\n"
       "  -i        Enter interactive mode after executing 'script'.\n"
       "  -v        Show version information.\n"
       "  -E        Ignore environment variables (LUA_INIT, LUA_PATH, LUA_CPATH).\n"
       "  --gil     Run with a global interpreter lock, as CPython does (sets PARLAB_GIL=1).\n"
-      "  --help    Show this help.\n"
+      "  -h        Show this help (also --help).\n"
       "  --        Stop handling options.\n"
       "  -         Execute stdin and stop handling options.\n"
       "With no script, parlab opens the REPL on a terminal and reads the script from stdin otherwise.\n",

@@ -10,8 +10,9 @@ struct Options {
   bool version = false;           // -v (also implied by -i)
   bool execute = false;           // some -e was given
   bool no_env = false;            // -E
-  bool help = false;              // --help
+  bool help = false;              // --help, -h
   bool gil = false;               // --gil
+  int bytecode = 0;               // argv index of -b (luajit's bytecode saver gets the rest); 0: none
   const char* bad = nullptr;      // the offending argument when parsing failed
   const char* problem = nullptr;  // why it failed: a format with one %s for bad
 };

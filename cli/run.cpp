@@ -25,9 +25,18 @@ int pushargs(lua_State* L, char** argv, int script) {
 
 }  // namespace
 
+namespace {
+const char* program_name = "parlab";
+}
+
+void set_progname(const char* name) {
+  if (name && *name) program_name = name;
+}
+const char* progname() { return program_name; }
+
 void l_message(const char* msg) {
   std::fflush(stdout);
-  std::fprintf(stderr, "parlab: %s\n", msg);
+  std::fprintf(stderr, "%s: %s\n", program_name, msg);
   std::fflush(stderr);
 }
 

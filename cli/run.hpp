@@ -9,7 +9,12 @@ namespace parlab::cli {
 // inconsistent and must be abandoned (never closed, never called again).
 constexpr int kStateLost = -1;
 
-// Prints "parlab: msg" on stderr.
+// The prefix of every message: argv[0] as invoked ("parlab", "build/parlab"), as luajit prints its
+// own; "parlab" until set or when argv[0] is empty.
+void set_progname(const char* name);
+const char* progname();
+
+// Prints "PROGNAME: msg" on stderr.
 void l_message(const char* msg);
 
 // Prints the error at the top of the stack (popping it) when status is an error; returns status.

@@ -39,12 +39,16 @@ int run_target(lua_State* L, int nargs, const char* name) {
     lua_setfield(L, -2, "exit");
   }
   lua_pop(L, 1);
-  lua_getglobal(L, "parlab");
+  // The module table (package.loaded.parlab), not the global: a fork child of a Lua host that did
+  // `local parlab = require "parlab"` runs in the host's state, which has no global parlab.
+  int top = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) lua_getfield(L, -1, "parlab");
   if (lua_istable(L, -1)) {
     lua_pushstring(L, name);
     lua_setfield(L, -2, "_process_name");
   }
-  lua_pop(L, 1);
+  lua_settop(L, top);
   int fn = lua_gettop(L) - nargs;
   lua_pushcfunction(L, message_handler);  // raw: the message handler of the target's lua_pcall
   lua_insert(L, fn);

@@ -24,6 +24,14 @@ namespace {
 constexpr const char* kJobEnv = "PARLAB_JOB";            // offset:len:parent pid:ignore_sigint
 constexpr const char* kServerEnv = "PARLAB_FORKSERVER";  // fd:parent pid
 
+// The program a spawn runs: /proc/self/exe in the parlab executable; a library host (a Lua module in
+// luajit, an embedding program) sets the installed parlab instead, as its own executable cannot run jobs.
+std::string& executable_path() {
+  static std::string path =
+      "/proc/self/exe";  // function-local: set_executable may run in a static initializer
+  return path;
+}
+
 // posix_spawn uses vfork semantics: no copy of a large parent's page tables, unlike fork.
 pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<int>& keep_fds) {
   std::vector<std::string> env = {};
@@ -46,14 +54,21 @@ pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<in
   char arg0[] = "parlab", arg1[] = "-e", arg2[] = "parlab._process_child()";
   char* argv[] = {arg0, arg1, arg2, nullptr};
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, "/proc/self/exe", &fa, nullptr, argv, envp.data());
+  const std::string& exe = executable_path();
+  int rc = exe.empty() ? ENOENT : posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0)
-    throw Error(fmt::format("Process.start: spawn of /proc/self/exe failed: {}", std::strerror(rc)));
+  if (exe.empty())
+    throw Error(
+        "Process.start: the spawn start method runs the parlab executable, which was not found next to "
+        "the parlab library; set PARLAB_EXECUTABLE to its path");
+  if (rc != 0) throw Error(fmt::format("Process.start: spawn of {} failed: {}", exe, std::strerror(rc)));
   return pid;
 }
 
 }  // namespace
+
+void set_executable(const std::string& path) { executable_path() = path; }
+const std::string& executable() { return executable_path(); }
 
 pid_t start(shm::Offset job, std::size_t len, bool ignore_sigint) {
   return spawn_self({fmt::format("{}={}:{}:{}:{}", kJobEnv, job, len, getpid(), ignore_sigint ? 1 : 0)}, {});

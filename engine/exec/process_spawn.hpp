@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string>
 
 #include "engine/arena/shm.hpp"
 
@@ -15,6 +16,12 @@ namespace parlab::process::spawn {
 pid_t start(shm::Offset job, std::size_t len, bool ignore_sigint);
 // Starts `parlab -e "parlab._process_child()"` as a fork server listening on socket `fd`.
 pid_t start_forkserver(int fd);
+
+// The program spawn runs: "/proc/self/exe" by default (right in the parlab executable). A library host sets
+// the installed parlab executable's path (bindings/library/locate.cpp); "" means none was found, and a
+// start then fails with a message that says so.
+void set_executable(const std::string& path);
+const std::string& executable();
 
 // In a parlab process started by one of the above: runs the job (or the fork server) named by the
 // environment and exits. Returns (doing nothing) when the environment names neither.
