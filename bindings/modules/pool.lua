@@ -6,7 +6,7 @@ local parlab = ...
 local core_new = parlab._pool_core
 local clock = parlab.clock
 local type, select, unpack, error, setmetatable, pcall = type, select, unpack, error, setmetatable, pcall
-local getmetatable, pairs, tostring = getmetatable, pairs, tostring
+local getmetatable, pairs, ipairs, tostring, next, xpcall = getmetatable, pairs, ipairs, tostring, next, xpcall
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local format = string.format
 
@@ -20,6 +20,35 @@ end
 local AsyncResult = {}
 AsyncResult.__index = AsyncResult
 
+-- Runs one callback for the pool's owner thread; an error in it is reported on stderr with its traceback
+-- and counted in pool:info().callback_errors, never raised into the wait that happened to run it (which
+-- would lose it, or break the pool as an exception does in Python's result-handler thread).
+local function run_callback(r, fn, ...)
+  local ok, err = xpcall(fn, debug.traceback, ...)
+  if not ok then
+    err = tostring(err):gsub("\n\t%[C%]: in function 'xpcall'.*", "")  -- the callback's frames only
+    local pool = r._pool
+    pool._callback_errors = (pool._callback_errors or 0) + 1
+    io.stderr:write(format("parlab: a callback of %s raised an error (the pool goes on):\n%s\n", r._what, err))
+  end
+end
+
+-- Once a result is ready: its callback or error_callback (apply_async/map_async options), then the done
+-- callbacks (Future:add_done_callback), all in the thread that pumped the answer in, in completion order.
+local function finish(r)
+  if r._finished then return end
+  r._finished = true
+  if r._ok and r._on_ok then
+    run_callback(r, r._on_ok, unpack(r._value, 1, r._value.n))
+  elseif not r._ok and r._on_err then
+    run_callback(r, r._on_err, r._err)
+  end
+  local cbs = r._callbacks
+  if cbs then
+    for i = 1, #cbs do run_callback(r, cbs[i], r) end
+  end
+end
+
 function AsyncResult:_deliver(_, status, ...)
   if self._ready then return end
   self._ready = true
@@ -28,10 +57,7 @@ function AsyncResult:_deliver(_, status, ...)
   else
     self._ok, self._err = false, (...)
   end
-  local cbs = self._callbacks
-  if cbs then
-    for i = 1, #cbs do cbs[i](self) end
-  end
+  finish(self)
 end
 
 -- The items of a map/starmap/imap, arriving chunk by chunk (ready once every chunk is in, or one failed).
@@ -60,6 +86,7 @@ function MapResult:_deliver(start, status, results)
     self._ready = true
     self._ok = not self._err
     self._value = { n = 1, self._results }
+    finish(self)
   end
 end
 
@@ -208,13 +235,42 @@ local function check_map_args(self, what, fn, list, chunksize)
   check_chunksize(what, chunksize, 4)
 end
 
-function Pool._map_async(self, what, mode, fn, list, chunksize, track)
+-- callback and error_callback of an options table (Python's keyword arguments), checked at the call.
+local function check_callbacks(what, opts, allowed, names, level)
+  for k in pairs(opts) do
+    if type(k) == "number" and not allowed[k] then
+      error(format("%s: extra item %d in the call table: pass the function's arguments as args = {...}", what, k),
+        level + 1)
+    elseif not allowed[k] then
+      error(format("%s: unknown option %s (it takes %s)", what, tostring(k), names), level + 1)
+    end
+  end
+  for _, k in ipairs { "callback", "error_callback" } do
+    if opts[k] ~= nil and type(opts[k]) ~= "function" then
+      error(format("%s: %s must be a function, got %s", what, k, type(opts[k])), level + 1)
+    end
+  end
+  return opts.callback, opts.error_callback
+end
+
+local MAP_OPTIONS = { chunksize = true, callback = true, error_callback = true }
+
+-- The third argument of map_async/starmap_async: a chunksize, or {chunksize =, callback =, error_callback =}.
+local function map_options(what, opts)
+  if type(opts) ~= "table" then return opts end
+  local on_ok, on_err = check_callbacks(what, opts, MAP_OPTIONS, "chunksize, callback, error_callback", 4)
+  return opts.chunksize, on_ok, on_err
+end
+
+function Pool._map_async(self, what, mode, fn, list, opts, track)
   if getmetatable(self) ~= Pool then error(format("%s: call it as pool:%s(fn, list)", what, what), 3) end
-  check_map_args(self, self._name .. "." .. what, fn, list, chunksize)
+  local full = self._name .. "." .. what
+  local chunksize, on_ok, on_err = map_options(full, opts)
+  check_map_args(self, full, fn, list, chunksize)
   local n = list.n or #list
-  local r = setmetatable({ _pool = self, _what = self._name .. "." .. what, _results = {},
+  local r = setmetatable({ _pool = self, _what = full, _results = { n = n },
     _have = track == "have" and {} or nil, _arrived = track == "arrived" and {} or nil,
-    _errs = {}, _counts = {}, _n = n, _left = 0 }, MapResult)
+    _errs = {}, _counts = {}, _n = n, _left = 0, _on_ok = on_ok, _on_err = on_err }, MapResult)
   local chunks = self:_plan(n, chunksize or self._chunksize)
   r._left = #chunks
   for i = 1, #chunks do
@@ -222,15 +278,18 @@ function Pool._map_async(self, what, mode, fn, list, chunksize, track)
     r._counts[c[1]] = c[2]
     self:_submit(r, c[1], mode, c[3], fn, list, c[1], c[1] + c[2] - 1)
   end
-  if n == 0 then r._ready, r._ok, r._value = true, true, { n = 1, r._results } end
+  if n == 0 then
+    r._ready, r._ok, r._value = true, true, { n = 1, r._results }
+    finish(r)
+  end
   return r
 end
 
-function Pool:map_async(fn, list, chunksize)
-  return Pool._map_async(self, "map_async", "map", fn, list, chunksize)
+function Pool:map_async(fn, list, opts)
+  return Pool._map_async(self, "map_async", "map", fn, list, opts)
 end
-function Pool:starmap_async(fn, list, chunksize)
-  return Pool._map_async(self, "starmap_async", "starmap", fn, list, chunksize)
+function Pool:starmap_async(fn, list, opts)
+  return Pool._map_async(self, "starmap_async", "starmap", fn, list, opts)
 end
 
 function Pool:map(fn, list, chunksize)
@@ -271,14 +330,35 @@ function Pool:imap_unordered(fn, list, chunksize)
   end
 end
 
+local APPLY_OPTIONS = { [1] = true, args = true, callback = true, error_callback = true }
+
+-- pool:apply_async{fn, args = {...}, callback = f, error_callback = g}: Python's keyword form, line for line.
+local function apply_call(self, call)
+  local what = self._name .. ".apply_async"
+  if call.kwds ~= nil then
+    error(what .. ": kwds: Lua functions take no keyword arguments; pass a table in args", 3)
+  end
+  local on_ok, on_err = check_callbacks(what, call, APPLY_OPTIONS, "args, callback, error_callback", 3)
+  local args = call.args or {}
+  if type(args) ~= "table" then error(format("%s: args must be a table, got %s", what, type(args)), 3) end
+  return call[1], on_ok, on_err, args
+end
+
 function Pool:apply_async(fn, ...)
   if getmetatable(self) ~= Pool then error("apply_async: call it as pool:apply_async(fn, ...)", 2) end
   self:_check_running("apply_async", 2)
+  local on_ok, on_err, args
+  if type(fn) == "table" and select("#", ...) == 0 then fn, on_ok, on_err, args = apply_call(self, fn) end
   if type(fn) ~= "function" then
     error(format("%s.apply_async: expected a function, got %s", self._name, type(fn)), 2)
   end
-  local r = setmetatable({ _pool = self, _what = self._name .. ".apply_async" }, AsyncResult)
-  r._id = self:_submit(r, nil, "apply", -1, fn, ...)
+  local r = setmetatable({ _pool = self, _what = self._name .. ".apply_async", _on_ok = on_ok, _on_err = on_err },
+    AsyncResult)
+  if args then
+    r._id = self:_submit(r, nil, "apply", -1, fn, unpack(args, 1, args.n or #args))
+  else
+    r._id = self:_submit(r, nil, "apply", -1, fn, ...)
+  end
   return r
 end
 
@@ -298,11 +378,20 @@ function Pool:close()
   end
 end
 
+-- Waits for the workers to end; answers still out are pumped in first, so every callback has run when
+-- join returns true (Python's result handler runs them before join returns).
 function Pool:join(timeout)
   if self._state == "running" then error(self._name .. ".join: call close() or terminate() first", 2) end
   check_number(self._name .. ".join", timeout)
   if self._state == "broken" then return true end
-  return self._core:join(timeout)
+  local deadline = timeout and clock() + timeout
+  while next(self._owners) do
+    local left = deadline and deadline - clock()
+    if left and left <= 0 then return false end
+    self:_pump(left)
+    if self._state == "broken" then return true end
+  end
+  return self._core:join(deadline and max(0, deadline - clock()))
 end
 
 -- Stops the workers now; tasks not finished fail with "the pool was terminated".
@@ -326,7 +415,7 @@ end
 
 function Pool:info()
   local t = self._core:info()
-  t.state, t.pending = self._state, 0
+  t.state, t.pending, t.callback_errors = self._state, 0, self._callback_errors or 0
   for _ in pairs(self._owners) do t.pending = t.pending + 1 end
   return t
 end

@@ -39,6 +39,24 @@ function T.eq(got, want, msg)
   end
 end
 
+-- A result list of map/starmap (and Executor:map): the items of want, and n (their count, table.pack's
+-- rule, so that nil results are counted), nothing else.
+function T.list(got, want, msg)
+  local n = want.n or #want
+  if type(got) ~= "table" or got.n ~= n then
+    error(string.format("%sexpected a result list with n = %d, got %s", msg and (msg .. ": ") or "", n, show(got)), 2)
+  end
+  local items = {}
+  for k, v in pairs(got) do
+    if k ~= "n" then items[k] = v end
+  end
+  local plain = {}
+  for i = 1, n do plain[i] = want[i] end
+  if not deep_eq(items, plain) then
+    error(string.format("%sexpected %s, got %s", msg and (msg .. ": ") or "", show(want), show(got)), 2)
+  end
+end
+
 function T.near(got, want, tol, msg)
   if type(got) ~= "number" or math.abs(got - want) > tol then
     error(string.format("%sexpected %s within %g, got %s", msg and (msg .. ": ") or "", show(want), tol,

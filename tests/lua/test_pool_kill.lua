@@ -26,7 +26,11 @@ for _, method in ipairs { "fork", "forkserver" } do
     local pool = parlab.Pool(2, { start_method = method })
     local big = ("x"):rep(ARG)
     local died = 0
-    for round = 1, 8 do
+    local round = 0
+    -- At least 8 rounds; more (up to 20) while no kill has yet landed on a running task: a kill can land
+    -- between tasks on a loaded machine, and then no task fails.
+    while round < 8 or (died == 0 and round < 20) do
+      round = round + 1
       local rs = {}
       for i = 1, 4 do rs[i] = pool:apply_async(work, pids, (i - 1) % 2, big) end
       ffi.C.usleep(math.random(0, 150000))
@@ -45,7 +49,7 @@ for _, method in ipairs { "fork", "forkserver" } do
       end
     end
     T.ok(died > 0, "at least one task failed by a kill")
-    T.eq(pool:map(function(x) return x * 2 end, { 1, 2, 3 }), { 2, 4, 6 }, "the pool goes on")
+    T.list(pool:map(function(x) return x * 2 end, { 1, 2, 3 }), { 2, 4, 6 }, "the pool goes on")
     pool:close()
     T.ok(pool:join(30), "the pool joins")
   end)

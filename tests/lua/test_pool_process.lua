@@ -19,9 +19,9 @@ for _, m in ipairs(methods) do
   T.test(m .. ": map, starmap, imap, imap_unordered, apply, apply_async", function()
     local pool = parlab.Pool(2, { start_method = m })
     local sq = function(x) return x * x end
-    T.eq(pool:map(sq, range(100)), squares(100))
-    T.eq(pool:map(sq, range(100), 7), squares(100))
-    T.eq(pool:starmap(function(a, b) return a * b end, { { 1, 2 }, { 3, 4 } }), { 2, 12 })
+    T.list(pool:map(sq, range(100)), squares(100))
+    T.list(pool:map(sq, range(100), 7), squares(100))
+    T.list(pool:starmap(function(a, b) return a * b end, { { 1, 2 }, { 3, 4 } }), { 2, 12 })
     local got = {}
     for i, v in pool:imap(sq, range(20)) do got[i] = v end
     T.eq(got, squares(20))
@@ -49,7 +49,7 @@ for _, m in ipairs(methods) do
       return x
     end, range(5))
     T.ok(err:find("three is bad", 1, true), err)
-    T.eq(pool:map(function(x) return x + 1 end, { 1, 2 }), { 2, 3 })
+    T.list(pool:map(function(x) return x + 1 end, { 1, 2 }), { 2, 3 })
     pool:close()
     pool:join()
   end)
@@ -78,7 +78,7 @@ for _, m in ipairs(methods) do
         end
       end
       T.eq(failed, 1)
-      T.eq(pool:map(function(x) return x end, range(10)), range(10))
+      T.list(pool:map(function(x) return x end, range(10)), range(10))
       T.eq(pool:info().deaths, 1)
       pool:close()
       pool:join()
@@ -101,7 +101,7 @@ for _, m in ipairs(methods) do
       or err:find("died while running this task: exit status 1", 1, true)
       or err:find("died while running this task: exit status 66", 1, true)), tostring(err))
     T.eq(c:get(), "fine")
-    T.eq(pool:map(function(x) return -x end, { 1, 2, 3 }), { -1, -2, -3 })
+    T.list(pool:map(function(x) return -x end, { 1, 2, 3 }), { -1, -2, -3 })
     pool:terminate()
     pool:join()
   end)
@@ -129,7 +129,7 @@ T.test("initializer runs once in each worker process", function()
   local pool = parlab.Pool(2, { initializer = function(path)
     local f = io.open(path, "a"); f:write(parlab._getpid(), "\n"); f:close()
   end, initargs = { log } })
-  T.eq(pool:map(function(x) return x * 3 end, { 1, 2, 3 }), { 3, 6, 9 })
+  T.list(pool:map(function(x) return x * 3 end, { 1, 2, 3 }), { 3, 6, 9 })
   pool:close()
   pool:join()
   local n, seen = 0, {}

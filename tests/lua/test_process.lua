@@ -245,7 +245,7 @@ for _, m in ipairs(methods) do
       for i = q * n, (q + 1) * n - 1 do a[i] = -i end
       return n
     end, { 0, 1, 2, 3 }, 1)
-    T.eq(counts, { 250, 250, 250, 250 })
+    T.list(counts, { 250, 250, 250, 250 })
     local ok = 0
     for i = 0, 999 do if a[i] == -i then ok = ok + 1 end end
     T.eq(ok, 1000)

@@ -20,15 +20,15 @@ local sq = function(x) return x * x end
 local pool = parlab.ThreadPool(2)
 
 T.test("map keeps order for every chunk size and scheduling", function()
-  T.eq(pool:map(sq, range(100)), squares(100))
+  T.list(pool:map(sq, range(100)), squares(100))
   for _, cs in ipairs { 1, 3, 100, 1000 } do
-    T.eq(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs)
+    T.list(pool:map(sq, range(100), cs), squares(100), "chunksize " .. cs)
   end
   for _, sched in ipairs { "static", "dynamic", "guided" } do
     local p = parlab.ThreadPool(2, { scheduling = sched })
-    T.eq(p:map(sq, range(37)), squares(37), sched)
-    T.eq(p:map(sq, range(37), 4), squares(37), sched .. " chunk 4")
-    T.eq(p:map(sq, {}), {}, sched .. " empty")
+    T.list(p:map(sq, range(37)), squares(37), sched)
+    T.list(p:map(sq, range(37), 4), squares(37), sched .. " chunk 4")
+    T.list(p:map(sq, {}), {}, sched .. " empty")
     p:close()
     p:join()
   end
@@ -44,18 +44,18 @@ T.test("static scheduling gives each worker one contiguous block", function()
 end)
 
 T.test("starmap, apply, apply_async, map_async", function()
-  T.eq(pool:starmap(function(a, b) return a * b end, { { 1, 2 }, { 3, 4 }, { 5, 6 } }), { 2, 12, 30 })
+  T.list(pool:starmap(function(a, b) return a * b end, { { 1, 2 }, { 3, 4 }, { 5, 6 } }), { 2, 12, 30 })
   T.eq({ pool:apply(function(a, b) return a + b, a - b end, 5, 3) }, { 8, 2 })
   local r = pool:apply_async(function(t) return #t, t.k end, { 1, 2, 3, k = "v" })
   T.eq({ r:get(5) }, { 3, "v" })
   T.ok(r:ready() and r:successful())
-  T.eq(pool:map_async(sq, range(5)):get(), squares(5))
+  T.list(pool:map_async(sq, range(5)):get(), squares(5))
 end)
 
 T.test("functions with upvalues and globals travel", function()
   local k = 10
   helper_global = function(x) return x + 1 end
-  T.eq(pool:map(function(x) return helper_global(x) * k end, { 1, 2 }), { 20, 30 })
+  T.list(pool:map(function(x) return helper_global(x) * k end, { 1, 2 }), { 20, 30 })
   T.eq(pool:info().functions, 0, "function bytes freed once no task uses them")
 end)
 
@@ -64,7 +64,7 @@ T.test("a function is sent once per batch and cached in the worker", function()
   local p = parlab.ThreadPool(1)
   local calls = 0
   local count = function() calls = calls + 1 return calls end
-  T.eq(p:map(count, range(10), 1), range(10))
+  T.list(p:map(count, range(10), 1), range(10))
   T.eq(calls, 0, "the caller's upvalue is untouched")
   p:close()
   p:join()
@@ -75,7 +75,7 @@ T.test("defaults: n is parlab.cpus(), opts.chunksize applies to every map", func
   T.eq(p:info().size, (parlab.cpus()))
   p:terminate()
   local q = parlab.ThreadPool(2, { chunksize = 4 })
-  T.eq(q:map(sq, range(9)), squares(9))
+  T.list(q:map(sq, range(9)), squares(9))
   T.eq(#q:_plan(9, q._chunksize), 3)
   q:close()
   q:join()
@@ -103,7 +103,7 @@ T.test("errors come back through every method, with the worker's traceback", fun
   T.raises("three is bad", function() for _ in pool:imap(bad, range(5)) do end end)
   T.raises("three is bad", function() for _ in pool:imap_unordered(bad, range(5)) do end end)
   T.raises("cannot send", pool.apply, pool, function() return coroutine.create(print) end)
-  T.eq(pool:map(sq, { 2 }), { 4 }, "the pool goes on")
+  T.list(pool:map(sq, { 2 }), { 4 }, "the pool goes on")
 end)
 
 T.test("timeouts: get and wait", function()
@@ -179,7 +179,7 @@ end)
 
 T.test("initializer runs once per worker before tasks; its failure breaks the pool", function()
   local p = parlab.ThreadPool(2, { initializer = function(base) offset = base end, initargs = { 100 } })
-  T.eq(p:map(function(x) return x + offset end, { 1, 2, 3 }), { 101, 102, 103 })
+  T.list(p:map(function(x) return x + offset end, { 1, 2, 3 }), { 101, 102, 103 })
   p:close()
   p:join()
   local b = parlab.ThreadPool(2, { initializer = function() error("no database") end })
@@ -195,7 +195,7 @@ T.test("parlab.with closes on success and terminates on error", function()
     p2 = p
     return p:map(sq, { 1, 2 })
   end)
-  T.eq(got, { 1, 4 })
+  T.list(got, { 1, 4 })
   T.eq(p2:info().state, "closed")
   T.raises("inside with", parlab.with, parlab.ThreadPool(1), function(p)
     p2 = p
@@ -262,7 +262,7 @@ pool:join()
 T.test("globals set by the initializer are seen by later tasks (threads and processes)", function()
   for _, make in ipairs { parlab.ThreadPool, parlab.Pool } do
     local p = make(2, { initializer = function(k) POOL_FACTOR = k end, initargs = { 10 } })
-    T.eq(p:map(function(x) return x * POOL_FACTOR end, { 1, 2, 3 }), { 10, 20, 30 })
+    T.list(p:map(function(x) return x * POOL_FACTOR end, { 1, 2, 3 }), { 10, 20, 30 })
     p:close()
     p:join()
   end

@@ -73,7 +73,7 @@ T.test("after a __gc called by hand, a second __gc does nothing and a use raises
   raises_here("Process: expected a child handle as self, got number", function() local _ = c.pid(1) end)
 
   local pool = parlab.ThreadPool(1)
-  T.eq(pool:map(function(x) return x + 1 end, { 1 }), { 2 })
+  T.list(pool:map(function(x) return x + 1 end, { 1 }), { 2 })
   local core = pool._core
   getmetatable(core).__gc(core)
   getmetatable(core).__gc(core)

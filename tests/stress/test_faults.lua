@@ -45,7 +45,7 @@ T.test("Pool(3): workers killed at random during 300 small tasks; every task ans
     end
   end
   T.ok(died <= kills, died .. " tasks failed for " .. kills .. " kills")
-  T.eq(pool:map(function(x) return x + 1 end, { 1, 2 }), { 2, 3 })
+  T.list(pool:map(function(x) return x + 1 end, { 1, 2 }), { 2, 3 })
   pool:close()
   T.ok(pool:join(30))
 end)
