@@ -30,26 +30,43 @@ Type check_type(lua_State* L, int idx, const char* what) {
   const char* name = lua_tostring(L, idx);
   if (lua_type(L, idx) != LUA_TSTRING || !shared::parse_type(name, t))
     fail(
-        "%s: unknown type %s%s%s (expected \"f64\", \"f32\", \"i64\", \"i32\", \"u8\", \"bool\" or a ctypes "
-        "code "
-        "\"d\", \"f\", \"q\", \"i\", \"B\", \"?\")",
+        "%s: unknown type %s%s%s (expected \"f64\", \"f32\", \"i64\", \"i32\", \"i16\", \"i8\", \"u64\", "
+        "\"u32\", \"u16\", \"u8\", \"bool\", \"char\" or a ctypes code \"d\", \"f\", \"q\", \"l\", "
+        "\"i\", \"h\", \"b\", \"Q\", \"L\", \"I\", \"H\", \"B\", \"?\", \"c\")",
         what, lua_type(L, idx) == LUA_TSTRING ? "'" : "a ",
         lua_type(L, idx) == LUA_TSTRING ? name : luaL_typename(L, idx),
         lua_type(L, idx) == LUA_TSTRING ? "'" : "");
   return t;
 }
 
-// A Lua value as an element of type t, checked. A bool ("?", ctypes' c_bool) takes true/false or 0/1
-// and reads back as a Lua boolean.
-double to_element(lua_State* L, int idx, Type t, const char* what) {
-  if (t == Type::Bool) {
-    if (lua_isboolean(L, idx)) return lua_toboolean(L, idx) ? 1 : 0;
-    double x = lua_tonumber(L, idx);
-    if (lua_type(L, idx) == LUA_TNUMBER && (x == 0 || x == 1)) return x;
-    if (lua_type(L, idx) == LUA_TNUMBER)
-      fail("%s: a bool takes true/false or 0/1, got %s", what, lua_tostring(L, idx));
-    fail("%s: expected a boolean or 0/1, got %s", what, luaL_typename(L, idx));
+// A bool ("?", ctypes' c_bool) takes true/false or 0/1, as Python's does.
+double to_bool(lua_State* L, int idx, const char* what) {
+  if (lua_isboolean(L, idx)) return lua_toboolean(L, idx) ? 1 : 0;
+  double x = lua_tonumber(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER && (x == 0 || x == 1)) return x;
+  if (lua_type(L, idx) == LUA_TNUMBER) fail("%s: a bool takes true/false or 0/1, got %s", what, lua_tostring(L, idx));
+  fail("%s: expected a boolean or 0/1, got %s", what, luaL_typename(L, idx));
+}
+
+// A char ("c", ctypes' c_char) takes a 1-byte string or a byte value 0..255, as Python's takes b"x" or 120.
+double to_char(lua_State* L, int idx, const char* what) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    std::size_t len;
+    const char* s = lua_tolstring(L, idx, &len);
+    if (len != 1) fail("%s: a char takes a string of one byte, got %zu bytes", what, len);
+    return static_cast<unsigned char>(s[0]);
   }
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    fail("%s: expected a one-byte string or a byte value, got %s", what, luaL_typename(L, idx));
+  double x = lua_tonumber(L, idx);
+  shared::check_fits(Type::Char, x, what);
+  return x;
+}
+
+// A Lua value as an element of type t, checked. Bools read back as Lua booleans, chars as 1-byte strings.
+double to_element(lua_State* L, int idx, Type t, const char* what) {
+  if (t == Type::Bool) return to_bool(L, idx, what);
+  if (t == Type::Char) return to_char(L, idx, what);
   if (lua_type(L, idx) != LUA_TNUMBER) fail("%s: expected a number, got %s", what, luaL_typename(L, idx));
   double x = lua_tonumber(L, idx);
   shared::check_fits(t, x, what);
@@ -57,10 +74,14 @@ double to_element(lua_State* L, int idx, Type t, const char* what) {
 }
 
 void push_element(lua_State* L, Type t, double x) {
-  if (t == Type::Bool)
+  if (t == Type::Bool) {
     lua_pushboolean(L, x != 0);
-  else
+  } else if (t == Type::Char) {
+    char c = static_cast<char>(static_cast<unsigned char>(x));
+    lua_pushlstring(L, &c, 1);
+  } else {
     lua_pushnumber(L, x);
+  }
 }
 
 // ---- Value ----
@@ -90,7 +111,8 @@ int value_set(lua_State* L) {
 // v:add(x): atomic v = v + x, returns the new value.
 int value_add(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.add");
-  if (v.type == Type::Bool) fail("Value.add: a bool Value cannot be added to");
+  if (v.type == Type::Bool || v.type == Type::Char)
+    fail("Value.add: a %s Value cannot be added to", shared::type_name(v.type));
   if (lua_type(L, 2) != LUA_TNUMBER) fail("Value.add: expected a number, got %s", luaL_typename(L, 2));
   double x = lua_tonumber(L, 2);
   if (v.type != Type::F64 && v.type != Type::F32) {
@@ -110,7 +132,11 @@ int value_get_lock(lua_State* L) {
 int value_tostring(lua_State* L) {
   ValueObject& v = value_arg(L, "Value.__tostring");
   char buf[96];
-  std::snprintf(buf, sizeof buf, "Value(%s, %.17g)", shared::type_name(v.type), shared::load(v.type, v.data));
+  double x = shared::load(v.type, v.data);
+  if (v.type == Type::Char)
+    std::snprintf(buf, sizeof buf, "Value(char, %d)", int(x));
+  else
+    std::snprintf(buf, sizeof buf, "Value(%s, %.17g)", shared::type_name(v.type), x);
   lua_pushstring(L, buf);
   return 1;
 }
@@ -145,8 +171,17 @@ int new_array(lua_State* L) {
     push_ref(L, shm::Ref<ArrayObject>::create(t, std::size_t(n)), kArray);
     return 1;
   }
+  if (t == Type::Char && lua_type(L, 2) == LUA_TSTRING) {  // Array("c", "bytes"), as Array('c', b"bytes")
+    std::size_t len;
+    const char* s = lua_tolstring(L, 2, &len);
+    shm::Ref<ArrayObject> a = shm::Ref<ArrayObject>::create(t, len);
+    std::memcpy(a->data, s, len);
+    push_ref(L, std::move(a), kArray);
+    return 1;
+  }
   if (!lua_istable(L, 2))
-    fail("Array: expected a size or a table of initial values, got %s", luaL_typename(L, 2));
+    fail("Array: expected a size or a table of initial values%s, got %s",
+         t == Type::Char ? " or a string" : "", luaL_typename(L, 2));
   std::size_t n = lua_objlen(L, 2);
   shm::Ref<ArrayObject> a = shm::Ref<ArrayObject>::create(t, n);
   char what[64];
@@ -197,11 +232,29 @@ int array_index(lua_State* L) {
   const char* k = lua_tostring(L, 2);
   if (k && !std::strcmp(k, "type")) return lua_pushstring(L, shared::type_name(a.type)), 1;
   if (k && !std::strcmp(k, "len")) return lua_pushnumber(L, double(a.size)), 1;
+  if (a.type == Type::Char && k && !std::strcmp(k, "raw"))  // every byte, as Python's .raw
+    return lua_pushlstring(L, reinterpret_cast<const char*>(a.data), a.size), 1;
+  if (a.type == Type::Char && k && !std::strcmp(k, "value"))  // up to the first zero byte, as Python's .value
+    return lua_pushlstring(L, reinterpret_cast<const char*>(a.data), strnlen((const char*)a.data, a.size)), 1;
+  return 0;
+}
+
+// a.value = "bytes" / a.raw = "bytes" on a char array: copied in, the rest of .value's array zeroed.
+int set_char_bytes(lua_State* L, ArrayObject& a, const char* field) {
+  if (lua_type(L, 3) != LUA_TSTRING) fail("Array.%s: expected a string, got %s", field, luaL_typename(L, 3));
+  std::size_t len;
+  const char* s = lua_tolstring(L, 3, &len);
+  if (len > a.size) fail("Array.%s: %zu bytes do not fit an array of %zu", field, len, a.size);
+  std::memcpy(a.data, s, len);
+  if (field[0] == 'v' && len < a.size) a.data[len] = 0;
   return 0;
 }
 
 int array_newindex(lua_State* L) {
   ArrayObject& a = array_arg(L, "Array");
+  const char* k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : nullptr;
+  if (a.type == Type::Char && k && (!std::strcmp(k, "value") || !std::strcmp(k, "raw")))
+    return set_char_bytes(L, a, k);
   if (lua_type(L, 2) != LUA_TNUMBER)
     fail("Array: cannot set field '%s' (index with a number)", luaL_typename(L, 2));
   std::size_t i = index_arg(L, 2, a.size, "Array");

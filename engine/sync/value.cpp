@@ -23,7 +23,14 @@ const TypeInfo kTypes[] = {
     {"i32", "i", 4, -2147483648.0, 2147483647.0},
     {"u8", "B", 1, 0, 255},
     {"bool", "?", 1, 0, 1},
+    {"i8", "b", 1, -128, 127},
+    {"i16", "h", 2, -32768, 32767},
+    {"u16", "H", 2, 0, 65535},
+    {"u32", "I", 4, 0, 4294967295.0},
+    {"u64", "Q", 8, 0, 18446744073709551615.0},
+    {"char", "c", 1, 0, 255},
 };
+constexpr int kTypeCount = int(sizeof kTypes / sizeof kTypes[0]);
 const TypeInfo& info(Type t) { return kTypes[static_cast<int>(t)]; }
 bool is_float(Type t) { return t == Type::F64 || t == Type::F32; }
 
@@ -33,6 +40,11 @@ double add_int(void* p, double delta) {
   U d = static_cast<U>(static_cast<std::int64_t>(delta));
   U r = __atomic_add_fetch(static_cast<U*>(p), d, __ATOMIC_SEQ_CST);
   return double(static_cast<I>(r));
+}
+
+template <class I>
+void store_int(void* p, double x) {
+  __atomic_store_n(static_cast<I*>(p), static_cast<I>(x), __ATOMIC_SEQ_CST);
 }
 
 template <class F, class Bits>
@@ -53,13 +65,14 @@ double add_float(void* p, double delta) {
 }  // namespace
 
 bool parse_type(std::string_view name, Type& out) noexcept {
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < kTypeCount; ++i) {
     if (name == kTypes[i].name || name == kTypes[i].code) {
       out = static_cast<Type>(i);
       return true;
     }
   }
-  if (name == "l") return out = Type::I64, true;  // C long on this platform
+  if (name == "l") return out = Type::I64, true;  // C long and unsigned long on this platform
+  if (name == "L") return out = Type::U64, true;
   return false;
 }
 
@@ -72,8 +85,9 @@ void check_fits(Type t, double x, const char* what) {
   std::snprintf(num, sizeof num, "%.17g", x);
   if (std::isnan(x) || x != std::floor(x))
     throw Error(std::string(what) + ": " + num + " is not a whole number (type " + info(t).name + ")");
-  // 2^63 itself is the first double past the i64 range.
-  if (x < info(t).lo || x > info(t).hi || (t == Type::I64 && x >= 9223372036854775808.0))
+  // 2^63 and 2^64 are the first doubles past the i64 and u64 ranges (their upper bounds round up to them).
+  if (x < info(t).lo || x > info(t).hi || (t == Type::I64 && x >= 9223372036854775808.0) ||
+      (t == Type::U64 && x >= 18446744073709551616.0))
     throw Error(std::string(what) + ": " + num + " is out of range for " + info(t).name);
 }
 
@@ -94,7 +108,13 @@ double load(Type t, const void* p) noexcept {
     case Type::I64: return double(__atomic_load_n(static_cast<const std::int64_t*>(p), __ATOMIC_SEQ_CST));
     case Type::I32: return __atomic_load_n(static_cast<const std::int32_t*>(p), __ATOMIC_SEQ_CST);
     case Type::U8:
-    case Type::Bool: return __atomic_load_n(static_cast<const std::uint8_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::Bool:
+    case Type::Char: return __atomic_load_n(static_cast<const std::uint8_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::I8: return __atomic_load_n(static_cast<const std::int8_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::I16: return __atomic_load_n(static_cast<const std::int16_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::U16: return __atomic_load_n(static_cast<const std::uint16_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::U32: return __atomic_load_n(static_cast<const std::uint32_t*>(p), __ATOMIC_SEQ_CST);
+    case Type::U64: return double(__atomic_load_n(static_cast<const std::uint64_t*>(p), __ATOMIC_SEQ_CST));
   }
   return 0;
 }
@@ -122,8 +142,12 @@ void store(Type t, void* p, double x) noexcept {
       return;
     case Type::U8:
     case Type::Bool:
-      __atomic_store_n(static_cast<std::uint8_t*>(p), std::uint8_t(x), __ATOMIC_SEQ_CST);
-      return;
+    case Type::Char: return store_int<std::uint8_t>(p, x);
+    case Type::I8: return store_int<std::int8_t>(p, x);
+    case Type::I16: return store_int<std::int16_t>(p, x);
+    case Type::U16: return store_int<std::uint16_t>(p, x);
+    case Type::U32: return store_int<std::uint32_t>(p, x);
+    case Type::U64: return store_int<std::uint64_t>(p, x);
   }
 }
 
@@ -134,7 +158,13 @@ double fetch_add(Type t, void* p, double delta) noexcept {
     case Type::I64: return add_int<std::int64_t>(p, delta);
     case Type::I32: return add_int<std::int32_t>(p, delta);
     case Type::U8:
-    case Type::Bool: return add_int<std::uint8_t>(p, delta);
+    case Type::Bool:
+    case Type::Char: return add_int<std::uint8_t>(p, delta);
+    case Type::I8: return add_int<std::int8_t>(p, delta);
+    case Type::I16: return add_int<std::int16_t>(p, delta);
+    case Type::U16: return add_int<std::uint16_t>(p, delta);
+    case Type::U32: return add_int<std::uint32_t>(p, delta);
+    case Type::U64: return add_int<std::uint64_t>(p, delta);
   }
   return 0;
 }

@@ -15,9 +15,11 @@
 
 namespace parlab::shared {
 
-enum class Type : std::uint8_t { F64, F32, I64, I32, U8, Bool };
+// Every type code of Python's array/ctypes. Char ("c", c_char) is a byte that Lua reads as a 1-byte string.
+enum class Type : std::uint8_t { F64, F32, I64, I32, U8, Bool, I8, I16, U16, U32, U64, Char };
 
-// Accepts the names "f64" "f32" "i64" "i32" "u8" "bool" and ctypes' typecodes "d" "f" "q" "l" "i" "B" "?".
+// Accepts the names "f64" "f32" "i64" "i32" "u8" "bool" "i8" "i16" "u16" "u32" "u64" "char" and ctypes'
+// typecodes "d" "f" "q" "i" "B" "?" "b" "h" "H" "I" "Q" "c", with "l" and "L" (C long: 64 bits here).
 bool parse_type(std::string_view name, Type& out) noexcept;
 const char* type_name(Type t) noexcept;
 std::size_t type_size(Type t) noexcept;

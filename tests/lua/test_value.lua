@@ -55,6 +55,72 @@ T.test("Value: '?' (ctypes c_bool) takes true/false and 0/1, reads back a boolea
   T.eq(parlab.Array("?", { 1, false, true, 0 }):totable(), { true, false, true, false })
 end)
 
+T.test("every type code of Python's array/ctypes: ranges, wrap-around of add, the C sizes", function()
+  local cases = { -- code, name, lowest, highest
+    { "b", "i8", -128, 127 }, { "B", "u8", 0, 255 }, { "h", "i16", -32768, 32767 }, { "H", "u16", 0, 65535 },
+    { "i", "i32", -2 ^ 31, 2 ^ 31 - 1 }, { "I", "u32", 0, 2 ^ 32 - 1 }, { "l", "i64", -2 ^ 63, 2 ^ 53 },
+    { "L", "u64", 0, 2 ^ 53 }, { "q", "i64", -2 ^ 63, 2 ^ 53 }, { "Q", "u64", 0, 2 ^ 63 },
+  }
+  for _, c in ipairs(cases) do
+    local code, name, lo, hi = c[1], c[2], c[3], c[4]
+    T.eq(parlab.Value(code).type, name, code)
+    T.eq(parlab.Value(code, lo).value, lo, code .. " lowest")
+    T.eq(parlab.Value(name, hi).value, hi, code .. " highest")
+    T.raises("out of range for " .. name, parlab.Value, code, lo - (lo == 0 and 1 or 2 ^ 11))
+    T.raises("is not a whole number (type " .. name .. ")", parlab.Value, code, 1.5)
+    local a = parlab.Array(code, { lo, hi, 0 })
+    T.eq(a:totable(), { lo, hi, 0 }, code .. " array")
+  end
+  T.raises("out of range for u64", parlab.Value, "Q", 2 ^ 64)
+  T.raises("out of range for i16", parlab.Value, "h", 32768)
+  T.raises("out of range for u32", parlab.Array, "I", { 2 ^ 32 })
+  local h = parlab.Value("h", 32767)
+  T.eq(h:add(1), -32768, "i16 wraps as C does")
+  local u = parlab.Value("H", 0)
+  T.eq(u:add(-1), 65535, "u16 wraps as C does")
+  T.eq(parlab.Value("I", 2 ^ 32 - 1):add(1), 0)
+end)
+
+T.test("'c' (ctypes c_char): one-byte strings or byte values; a char Array has value and raw", function()
+  T.eq(parlab.Value("c", "x").value, "x")
+  T.eq(parlab.Value("c", 65).value, "A")
+  T.eq(parlab.Value("c").value, "\0")
+  T.eq(tostring(parlab.Value("char", "a")), "Value(char, 97)")
+  T.raises("Value: a char takes a string of one byte, got 2 bytes", parlab.Value, "c", "xy")
+  T.raises("Value: 256 is out of range for char", parlab.Value, "c", 256)
+  T.raises("Value: expected a one-byte string or a byte value, got boolean", parlab.Value, "c", true)
+  T.raises("Value.add: a char Value cannot be added to", function() parlab.Value("c", "a"):add(1) end)
+  local a = parlab.Array("c", "hello")
+  T.eq(#a, 5)
+  T.eq(a[1], "e")
+  T.eq(a.value, "hello")
+  a.value = "hi"
+  T.eq(a.value, "hi", "value stops at the zero byte written after it")
+  T.eq(a.raw, "hi\0lo")
+  a.raw = "abcde"
+  T.eq(a.value, "abcde")
+  a[0] = 90
+  T.eq(a[0], "Z")
+  T.raises("Array.value: 6 bytes do not fit an array of 5", function() a.value = "abcdef" end)
+  T.raises("Array.raw: expected a string, got number", function() a.raw = 5 end)
+  T.eq(parlab.Array("c", 3).raw, "\0\0\0")
+  T.eq(parlab.Array("c", { "a", 98 }):totable(), { "a", "b" })
+  T.eq(parlab.Array("i", 2).value, nil, "value and raw are for char arrays only")
+end)
+
+T.test("a char Array and a u16 Value cross into a process and back", function()
+  local a, v = parlab.Array("c", "abc"), parlab.Value("H", 7)
+  local p = parlab.Process(function(arr, val)
+    arr.value = "xyz"
+    val.value = 65535
+  end, a, v)
+  p:start()
+  p:join(30)
+  T.eq(p.exitcode, 0)
+  T.eq(a.value, "xyz")
+  T.eq(v.value, 65535)
+end)
+
 T.test("Value: get and set refuse extra arguments", function()
   local v = parlab.Value("i32", 1)
   T.raises("Value.get: takes no arguments, got 1", v.get, v, 2)
