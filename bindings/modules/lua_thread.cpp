@@ -4,6 +4,7 @@
 // and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
 // collected, when the thread ends after that, or when the state that started it closes (closing waits for
 // its unfinished threads first, as Python waits for its threads at exit).
+#include <sched.h>
 #include <unistd.h>
 #include <lua.hpp>
 
@@ -283,6 +284,9 @@ int l_index(lua_State* L) {
   Record& r = check_thread(L, "index");
   const char* key = lua_tostring(L, 2);
   if (key && (std::strcmp(key, "ident") == 0 || std::strcmp(key, "native_id") == 0)) {
+    // Set by the new thread as its first step: after start() returns it is there, as in Python (which
+    // waits in start() for the same reason); a yield or two at most.
+    while (r.thread->alive() && r.thread->ident() == 0) sched_yield();
     if (r.thread->ident() == 0) return 0;
     lua_pushnumber(L, double(r.thread->ident()));
     return 1;

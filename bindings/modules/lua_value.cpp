@@ -44,7 +44,8 @@ double to_bool(lua_State* L, int idx, const char* what) {
   if (lua_isboolean(L, idx)) return lua_toboolean(L, idx) ? 1 : 0;
   double x = lua_tonumber(L, idx);
   if (lua_type(L, idx) == LUA_TNUMBER && (x == 0 || x == 1)) return x;
-  if (lua_type(L, idx) == LUA_TNUMBER) fail("%s: a bool takes true/false or 0/1, got %s", what, lua_tostring(L, idx));
+  if (lua_type(L, idx) == LUA_TNUMBER)
+    fail("%s: a bool takes true/false or 0/1, got %s", what, lua_tostring(L, idx));
   fail("%s: expected a boolean or 0/1, got %s", what, luaL_typename(L, idx));
 }
 

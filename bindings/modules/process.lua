@@ -25,9 +25,16 @@ local getters = {
     local c = rawget(self, "_child")
     return c and c:pid() or nil
   end,
+  -- Python's sentinel is a handle that becomes ready when the process ends; here it is the process itself,
+  -- which parlab.connection.wait accepts, so `wait({p.sentinel})` reads as it does in Python.
+  sentinel = function(self)
+    if not rawget(self, "_child") then error("Process.sentinel: the process was not started", 3) end
+    return self
+  end,
 }
 
 local meta = {
+  __name = "Process",
   __index = function(self, k)
     local g = getters[k]
     if g then return g(self) end

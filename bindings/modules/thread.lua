@@ -40,3 +40,19 @@ parlab.thread = {
   -- The calling thread's kernel id (threading.get_native_id).
   ident = ident,
 }
+
+-- threading.current_thread(): the running thread's name and kernel id. A Thread's state sees its name,
+-- a pool worker "ThreadPoolWorker-N", the program's first thread (and a process's) "MainThread".
+function parlab.current_thread()
+  local id = ident()
+  return { name = parlab._thread_name or "MainThread", ident = id, native_id = id }
+end
+
+-- threading.main_thread(): the process's first thread, whose kernel id is the process id.
+function parlab.main_thread()
+  local pid = parlab._getpid()
+  return { name = "MainThread", ident = pid, native_id = pid }
+end
+
+-- threading.get_ident() / get_native_id(): the calling thread's kernel id.
+parlab.get_ident, parlab.get_native_id = ident, ident

@@ -41,14 +41,7 @@ int run_target(lua_State* L, int nargs, const char* name) {
   lua_pop(L, 1);
   // The module table (package.loaded.parlab), not the global: a fork child of a Lua host that did
   // `local parlab = require "parlab"` runs in the host's state, which has no global parlab.
-  int top = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  if (lua_istable(L, -1)) lua_getfield(L, -1, "parlab");
-  if (lua_istable(L, -1)) {
-    lua_pushstring(L, name);
-    lua_setfield(L, -2, "_process_name");
-  }
-  lua_settop(L, top);
+  set_module_field(L, "_process_name", name);
   int fn = lua_gettop(L) - nargs;
   lua_pushcfunction(L, message_handler);  // raw: the message handler of the target's lua_pcall
   lua_insert(L, fn);
@@ -143,7 +136,14 @@ int run_job(std::string_view job, void* prepared) {
     switch (wire::job_kind(job)) {
       case wire::JobKind::kPoolWorker: {
         wire::PoolJob pj = wire::read_pool_job(job);
-        run_pool_worker(pj.pool, pj.slot, worker_state_hook, ready);
+        int slot = pj.slot;
+        run_pool_worker(
+            pj.pool, slot,
+            [slot](lua_State* L) {
+              worker_state_hook(L);
+              if (L) set_module_field(L, "_process_name", "PoolWorker-" + std::to_string(slot + 1));
+            },
+            ready);
         return 0;
       }
       case wire::JobKind::kProcess: return run_process_job(wire::read_process_job(job), ready);

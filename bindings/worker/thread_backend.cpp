@@ -27,8 +27,11 @@ class ThreadLauncher final : public pool::Launcher {
     auto w = std::make_unique<Worker>();
     Worker* raw = w.get();
     w->stop.message = "the pool was terminated";
-    w->thread =
-        std::make_unique<Thread>([raw, pool, slot] { run_pool_worker(pool, slot, {}, nullptr, &raw->stop); });
+    auto name_it = [slot](lua_State* L) {  // for parlab.current_thread()
+      if (L) set_module_field(L, "_thread_name", "ThreadPoolWorker-" + std::to_string(slot + 1));
+    };
+    w->thread = std::make_unique<Thread>(
+        [raw, pool, slot, name_it] { run_pool_worker(pool, slot, name_it, nullptr, &raw->stop); });
     w->thread->start();
     workers_[slot] = std::move(w);
   }
