@@ -50,21 +50,23 @@ int l_proc_start(lua_State* L) {
     lua_pop(L, 1);
   }
   ChildPtr child;
+  std::string parent_name = process::own_name();  // copied: the fork child renames itself
+  wire::Parent parent{std::uint64_t(getpid()), parent_name};
   if (opts.method == process::Method::Fork) {
     child = process::start_fork(
-        [L, nargs, &name] {
+        [L, nargs, &name, &parent] {
           lua_settop(L, 4 + nargs);
           // A coroutine of its own, so a traceback shows the child's frames, not the parent's start() call.
           lua_State* co = lua_newthread(L);
           lua_insert(L, 4);
           lua_xmove(L, co, nargs + 1);
-          return run_target(co, nargs, name.c_str());
+          return run_target(co, nargs, name.c_str(), parent);
         },
         opts);
   } else {
     std::string target = encode_values(L, 4, 1, "target");
     std::string args = encode_values(L, 5, nargs, "args");
-    child = process::start(wire::write_process_job({name, target, args}), opts);
+    child = process::start(wire::write_process_job({name, target, args, parent}), opts);
   }
   auto* ud = static_cast<ChildPtr*>(lua_newuserdata(L, sizeof(ChildPtr)));
   new (ud) ChildPtr(std::move(child));

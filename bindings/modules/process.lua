@@ -152,6 +152,14 @@ function parlab.current_process()
   return { name = parlab._process_name or "MainProcess", pid = parlab._getpid() }
 end
 
+-- Python's multiprocessing.parent_process(): the name and pid of the process that started this one (also
+-- under forkserver, whose children the server forks), or nil in the program's own process.
+function parlab.parent_process()
+  local pid = parlab._parent_pid
+  if not pid then return nil end
+  return { name = parlab._parent_name, pid = tonumber(pid) }
+end
+
 -- set_start_method(m): the default for Process and Pool ("forkserver" unless changed; docs/processes.md).
 local set_core = parlab._set_start_method
 local METHODS = { fork = true, spawn = true, forkserver = true }

@@ -3,10 +3,18 @@
 // and worker/process_backend.cpp (what every child runs, and the pool's process backends).
 #include <lua.hpp>
 
+#include <string>
+
+#include "engine/exec/wire.hpp"
+
 namespace parlab::lua {
 
-// Calls the function at the top - nargs with nargs arguments in a child; prints a failure like Python's
-// "Process Process-1:" traceback on stderr. Returns the exit code.
-int run_target(lua_State* L, int nargs, const char* name);
+// Names the child (process::own_name, parlab._process_name) and records its parent for
+// parlab.parent_process() (parlab._parent_pid, parlab._parent_name).
+void name_child(lua_State* L, const std::string& name, const wire::Parent& parent);
+
+// Calls the function at the top - nargs with nargs arguments in a child named `name` (name_child); prints
+// a failure like Python's "Process Process-1:" traceback on stderr. Returns the exit code.
+int run_target(lua_State* L, int nargs, const char* name, const wire::Parent& parent);
 
 }  // namespace parlab::lua

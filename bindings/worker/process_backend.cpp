@@ -31,8 +31,15 @@ int l_child_exit(lua_State* L) {
 
 }  // namespace
 
-// os.exit ends only the child; parlab._process_name names it (the contract is in process.hpp).
-int run_target(lua_State* L, int nargs, const char* name) {
+void name_child(lua_State* L, const std::string& name, const wire::Parent& parent) {
+  process::set_own_name(name);
+  set_module_field(L, "_process_name", name);
+  set_module_field(L, "_parent_name", std::string(parent.name));
+  set_module_field(L, "_parent_pid", std::to_string(parent.pid));
+}
+
+// os.exit ends only the child (the contract is in process.hpp).
+int run_target(lua_State* L, int nargs, const char* name, const wire::Parent& parent) {
   lua_getglobal(L, "os");
   if (lua_istable(L, -1)) {
     push_function(L, l_child_exit);
@@ -41,7 +48,7 @@ int run_target(lua_State* L, int nargs, const char* name) {
   lua_pop(L, 1);
   // The module table (package.loaded.parlab), not the global: a fork child of a Lua host that did
   // `local parlab = require "parlab"` runs in the host's state, which has no global parlab.
-  set_module_field(L, "_process_name", name);
+  name_child(L, name, parent);
   int fn = lua_gettop(L) - nargs;
   lua_pushcfunction(L, message_handler);  // raw: the message handler of the target's lua_pcall
   lua_insert(L, fn);
@@ -85,7 +92,7 @@ int decode_and_run(lua_State* L) {
   lua_settop(L, 0);
   int n = decode_values(L, run.job.target.data(), run.job.target.size());
   n += decode_values(L, run.job.args.data(), run.job.args.size());
-  lua_pushinteger(L, run_target(L, n - 1, run.name.c_str()));
+  lua_pushinteger(L, run_target(L, n - 1, run.name.c_str(), run.job.parent));
   return 1;
 }
 
@@ -136,12 +143,11 @@ int run_job(std::string_view job, void* prepared) {
     switch (wire::job_kind(job)) {
       case wire::JobKind::kPoolWorker: {
         wire::PoolJob pj = wire::read_pool_job(job);
-        int slot = pj.slot;
         run_pool_worker(
-            pj.pool, slot,
-            [slot](lua_State* L) {
+            pj.pool, pj.slot,
+            [&pj](lua_State* L) {
               worker_state_hook(L);
-              if (L) set_module_field(L, "_process_name", "PoolWorker-" + std::to_string(slot + 1));
+              if (L) name_child(L, "PoolWorker-" + std::to_string(pj.slot + 1), pj.parent);
             },
             ready);
         return 0;

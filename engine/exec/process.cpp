@@ -114,6 +114,16 @@ void set_server_preparer(Preparer p) noexcept { preparer.store(p); }
 Preparer server_preparer() noexcept { return preparer.load(); }
 bool is_child() noexcept { return in_child; }
 
+namespace {
+std::string& own_name_slot() {
+  static std::string name = "MainProcess";
+  return name;
+}
+}  // namespace
+
+const std::string& own_name() noexcept { return own_name_slot(); }
+void set_own_name(std::string name) { own_name_slot() = std::move(name); }
+
 Child::~Child() {
   if (owner_ != getpid()) return;  // an inherited copy in a fork child: the parent owns the resources
   if (wait_fd_ >= 0) close(wait_fd_);

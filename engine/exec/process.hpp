@@ -93,6 +93,11 @@ void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent
 // True in a process started by parlab.Process or a pool (fork, spawn or forkserver).
 bool is_child() noexcept;
 
+// This process's multiprocessing name: "MainProcess", a Process's name, "PoolWorker-N". The jobs of the
+// children it starts carry it as their parent's name.
+const std::string& own_name() noexcept;
+void set_own_name(std::string name);
+
 // At exit of the program: terminates daemon children and joins the others (Python's behaviour).
 // Registered with atexit on the first start; also callable directly.
 void finish_children() noexcept;

@@ -32,7 +32,8 @@ void PoolLauncher::start(shm::Offset pool, int slot) {
   opts.method = method_;
   opts.daemon = true;         // a forgotten pool's workers are stopped at exit, not waited for
   opts.ignore_sigint = true;  // Ctrl-C goes to the parent, which terminates the pool
-  children_[slot] = process::start(wire::write_pool_job({pool, slot}), opts);
+  children_[slot] = process::start(
+      wire::write_pool_job({pool, slot, {std::uint64_t(getpid()), process::own_name()}}), opts);
   killed_at_[slot] = -1;
 }
 

@@ -61,11 +61,25 @@ JobKind job_kind(std::string_view job) {
   return k == JobKind::kPoolWorker || k == JobKind::kProcess ? k : JobKind::kNone;
 }
 
+namespace {
+void write_parent(Writer& w, const Parent& p) {
+  w.varint(p.pid);
+  w.bytes(p.name.data(), p.name.size());
+}
+Parent read_parent(Reader& r) {
+  Parent p;
+  p.pid = r.varint();
+  p.name = r.bytes();
+  return p;
+}
+}  // namespace
+
 std::string write_pool_job(const PoolJob& job) {
-  Writer w(24);
+  Writer w(32 + job.parent.name.size());
   w.u8(uint8_t(JobKind::kPoolWorker));
   w.varint(job.pool);
   w.varint(static_cast<uint64_t>(job.slot));
+  write_parent(w, job.parent);
   return w.take();
 }
 
@@ -76,15 +90,17 @@ PoolJob read_pool_job(std::string_view job) {
     uint64_t slot = r.varint();
     if (slot > INT_MAX) throw Error("slot out of range");
     j.slot = static_cast<int>(slot);
+    j.parent = read_parent(r);
     if (!r.at_end()) throw Error("bytes past its end");
     return j;
   });
 }
 
 std::string write_process_job(const ProcessJob& job) {
-  Writer w(16 + job.name.size() + job.target.size() + job.args.size());
+  Writer w(32 + job.name.size() + job.parent.name.size() + job.target.size() + job.args.size());
   w.u8(uint8_t(JobKind::kProcess));
   w.bytes(job.name.data(), job.name.size());
+  write_parent(w, job.parent);
   w.bytes(job.target.data(), job.target.size());
   w.buffer().append(job.args.data(), job.args.size());
   return w.take();
@@ -94,6 +110,7 @@ ProcessJob read_process_job(std::string_view job) {
   return read_tagged(job, uint8_t(JobKind::kProcess), "process job", [job](Reader& r) {
     ProcessJob j;
     j.name = r.bytes();
+    j.parent = read_parent(r);
     j.target = r.bytes();
     j.args = rest(job, r);
     return j;

@@ -5,8 +5,9 @@
 // parlab::Error that says what is wrong, never misread.
 //
 // Task:         'T', varint fn_id, fixed64 fn_addr, varint fn_size, u8 mode, then the encoded arguments.
-// Pool job:     'W', varint arena offset of the pool, varint slot (nothing after).
-// Process job:  'P', bytes name, bytes encoded target, then the encoded arguments.
+// Pool job:     'W', varint arena offset of the pool, varint slot, the parent (nothing after).
+// Process job:  'P', bytes name, the parent, bytes encoded target, then the encoded arguments.
+// The parent:   varint pid, bytes name (multiprocessing.parent_process() in the child).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,15 +42,24 @@ Task read_task(std::string_view bytes);
 // What a child process runs, told by a job's first byte.
 enum class JobKind : uint8_t { kNone = 0, kPoolWorker = 'W', kProcess = 'P' };
 
+// The process that started a child: its pid and its multiprocessing name (process::own_name()). With the
+// forkserver method the child's OS parent is the server, so the logical parent has to travel in the job.
+struct Parent {
+  uint64_t pid = 0;
+  std::string_view name;
+};
+
 // The pool worker `slot` of the pool engine at arena offset `pool`.
 struct PoolJob {
   shm::Offset pool = 0;
   int slot = 0;
+  Parent parent;
 };
 
 // A Process target: its name, the encoded target function, the encoded arguments (views on reading).
 struct ProcessJob {
   std::string_view name, target, args;
+  Parent parent;
 };
 
 // kNone for bytes that start as no job of these kinds (a test's own jobs, an empty job).

@@ -22,8 +22,8 @@ namespace {
 // Jobs of this test: "exit N", "sleep", or a pool worker that echoes payloads and dies on "die".
 int test_runner(std::string_view job, void*) {
   if (parlab::wire::job_kind(job) == parlab::wire::JobKind::kPoolWorker) {
-    auto [at, slot] = parlab::wire::read_pool_job(job);
-    pool::WorkerEndpoint ep(at, slot);
+    parlab::wire::PoolJob pj = parlab::wire::read_pool_job(job);
+    pool::WorkerEndpoint ep(pj.pool, pj.slot);
     pool::WorkerEndpoint::Task task;
     while (ep.next(task)) {
       if (task.payload == "die") _exit(9);

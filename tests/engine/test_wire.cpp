@@ -57,11 +57,13 @@ TEST_CASE("wire: a truncated or garbage task is refused, never misread") {
 }
 
 TEST_CASE("wire: a pool worker job round-trips and is told from other jobs") {
-  std::string job = wire::write_pool_job({0x123456789ull, 37});
+  std::string job = wire::write_pool_job({0x123456789ull, 37, {4242, "Process-7"}});
   REQUIRE(wire::job_kind(job) == wire::JobKind::kPoolWorker);
   wire::PoolJob got = wire::read_pool_job(job);
   CHECK(got.pool == 0x123456789ull);
   CHECK(got.slot == 37);
+  CHECK(got.parent.pid == 4242);
+  CHECK(got.parent.name == "Process-7");
   CHECK(wire::job_kind("") == wire::JobKind::kNone);
   CHECK(wire::job_kind("exit 3") == wire::JobKind::kNone);
 }
@@ -79,10 +81,12 @@ TEST_CASE("wire: a malformed pool worker job is refused") {
 
 TEST_CASE("wire: a process job round-trips, with any bytes in its fields") {
   std::string name("Process-1"), target("\xB7\x01\x01\x00zz", 6), args("\x00\x01\x02", 3);
-  std::string job = wire::write_process_job({name, target, args});
+  std::string job = wire::write_process_job({name, target, args, {99, "MainProcess"}});
   REQUIRE(wire::job_kind(job) == wire::JobKind::kProcess);
   wire::ProcessJob got = wire::read_process_job(job);
   CHECK(got.name == name);
+  CHECK(got.parent.pid == 99);
+  CHECK(got.parent.name == "MainProcess");
   CHECK(got.target == target);
   CHECK(got.args == args);
   wire::ProcessJob empty = wire::read_process_job(wire::write_process_job({"", "", ""}));

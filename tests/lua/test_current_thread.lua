@@ -54,4 +54,33 @@ T.test("a Process sees its name from current_process", function()
   p:join(30)
 end)
 
+T.test("parent_process: nil in the program; the starting process's name and pid in a child, any method", function()
+  T.eq(parlab.parent_process(), nil)
+  for _, method in ipairs { "fork", "spawn", "forkserver" } do
+    local q = parlab.Queue()
+    local p = parlab.Process { start_method = method, name = "outer", args = { q }, target = function(out)
+      local me = parlab.parent_process()
+      out:put({ me.name, me.pid })
+      local inner = parlab.Process { name = "inner", args = { out }, target = function(o)
+        local pp = parlab.parent_process()
+        o:put({ pp.name, pp.pid, parlab.current_process().pid })
+      end }
+      inner:start()
+      inner:join(30)
+      local pool = parlab.Pool(1)
+      out:put(pool:apply(function() return parlab.parent_process().name end))
+      pool:close()
+      pool:join(30)
+    end }
+    p:start()
+    local first, second, third = q:get(30), q:get(30), q:get(30)
+    p:join(30)
+    T.eq(first, { "MainProcess", parlab.current_process().pid }, method)
+    T.eq(second[1], "outer", method .. ": a grandchild's parent is the child")
+    T.eq(second[2], p.pid, method)
+    T.ok(second[3] ~= p.pid)
+    T.eq(third, "outer", method .. ": a pool worker's parent is the pool's owner")
+  end
+end)
+
 T.done()
