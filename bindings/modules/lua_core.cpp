@@ -2,6 +2,8 @@
 #include <lua.hpp>
 
 #include "bindings/core/module.hpp"
+#include "engine/arena/budget.hpp"
+#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
@@ -54,8 +56,25 @@ int l_cpus(lua_State* L) {
   return 2;
 }
 
-const Function functions[] = {
-    {"clock", l_clock}, {"sleep", l_sleep}, {"cpus", l_cpus}, {"_cputimes", l_cputimes}, {nullptr, nullptr}};
+// parlab.memory(): what the shared-memory budget goes by (engine/arena/budget.hpp), in bytes.
+int l_memory(lua_State* L) {
+  std::size_t limit = shm::use_limit();
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, lua_Number(shm::used_bytes()));
+  lua_setfield(L, -2, "arena_used");
+  lua_pushnumber(L, lua_Number(shm::available_memory()));
+  lua_setfield(L, -2, "available");
+  lua_pushnumber(L, lua_Number(shm::memory_limit()));
+  lua_setfield(L, -2, "ram");
+  if (limit != 0) {
+    lua_pushnumber(L, lua_Number(limit));
+    lua_setfield(L, -2, "limit");
+  }
+  return 1;
+}
+
+const Function functions[] = {{"clock", l_clock},   {"sleep", l_sleep},        {"cpus", l_cpus},
+                              {"memory", l_memory}, {"_cputimes", l_cputimes}, {nullptr, nullptr}};
 
 void open_core(lua_State* L) {
   set_functions(L, functions);

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/arena/budget.hpp"
 #include "engine/arena/robust_mutex.hpp"
 #include "engine/core/error.hpp"
 
@@ -159,6 +160,7 @@ void* allocate(std::size_t bytes, std::size_t align) {
   if (align & (align - 1)) throw Error("shared memory: alignment must be a power of two");
   if (bytes > a.size)
     throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
+  check_budget(bytes, a.size - a.manager->get_free_memory());
   std::size_t total = bytes + align;
   void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
   if (!raw)
