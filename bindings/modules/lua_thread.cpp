@@ -25,6 +25,7 @@
 #include "bindings/worker/worker.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/exec/process.hpp"
 #include "engine/exec/thread.hpp"
 
 namespace parlab::lua {
@@ -225,7 +226,12 @@ int l_start(lua_State* L) {
   max_args(L, 0, "Thread.start");
   if (r.thread->started()) fail("Thread.start: thread '%s' can only be started once", r.name.c_str());
   ChildrenPtr children = state_children(L);
-  r.thread->start();
+  try {
+    r.thread->start();
+  } catch (const Error& e) {  // the thread limit, or no memory for its stack: say how many run already
+    fail("Thread.start: thread '%s': %s (this process runs %d threads)", r.name.c_str(),
+         e.what(), process::thread_count());
+  }
   children->add(static_cast<Handle*>(lua_touserdata(L, 1))->rec);
   lua_settop(L, 1);
   return 1;

@@ -18,6 +18,7 @@
 #include "engine/arena/budget.hpp"
 #include "engine/arena/robust_mutex.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/os_error.hpp"
 
 namespace parlab::shm {
 namespace {
@@ -82,7 +83,7 @@ char* map_at_base(int fd, std::size_t size) {
 // address-space limit (ulimit -v) refuses the mapping.
 void create_arena() {
   int fd = memfd_create("parlab-arena", MFD_CLOEXEC);
-  if (fd < 0) throw Error(fmt::format("shared memory: memfd_create failed: {}", strerror(errno)));
+  if (fd < 0) throw Error(fmt::format("shared memory: memfd_create failed: {}", os_error(errno)));
   for (std::size_t size = 2 * physical_memory(); size >= (std::size_t(64) << 20); size /= 2) {
     if (ftruncate(fd, off_t(size)) != 0) continue;
     if (char* base = map_at_base(fd, size)) {

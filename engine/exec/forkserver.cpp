@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/exec/process.hpp"
@@ -134,14 +135,14 @@ void start_locked() {
   shm::init();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-    throw Error(fmt::format("fork server: socketpair failed: {}", std::strerror(errno)));
+    throw Error(fmt::format("fork server: socketpair failed: {}", os_error(errno)));
   if (always_fork || process::safe_to_fork()) {
     std::fflush(nullptr);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
       close(sv[0]), close(sv[1]);
-      throw Error(fmt::format("fork server: fork failed: {}", std::strerror(errno)));
+      throw Error(fmt::format("fork server: fork failed: {}", os_error(errno)));
     }
     if (pid == 0) {
       close(sv[0]);
@@ -222,7 +223,7 @@ pid_t start_child(shm::Offset job, std::size_t len, bool ignore_sigint, int& sta
     start_locked();
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-      throw Error(fmt::format("Process.start: socketpair failed: {}", std::strerror(errno)));
+      throw Error(fmt::format("Process.start: socketpair failed: {}", os_error(errno)));
     bool sent = send_with_fd(ctl_fd, Request{job, len, ignore_sigint ? 1u : 0u}, sv[1]);
     close(sv[1]);
     pid_t pid = -1;

@@ -24,6 +24,7 @@
 #include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/exec/forkserver.hpp"
@@ -246,7 +247,7 @@ std::shared_ptr<Child> start_fork(const std::function<int()>& body, const Option
   std::fflush(nullptr);  // or the child would write the parent's buffered output again
   pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) throw Error(fmt::format("Process.start: fork failed: {}", std::strerror(errno)));
+  if (pid < 0) throw Error(fmt::format("Process.start: fork failed: {}", os_error(errno)));
   if (pid == 0) {
     setup_child(parent, opts.ignore_sigint);
     int code = 1;

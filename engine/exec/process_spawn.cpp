@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 
@@ -61,7 +62,7 @@ pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<in
     throw Error(
         "Process.start: the spawn start method runs the parlab executable, which was not found next to "
         "the parlab library; set PARLAB_EXECUTABLE to its path");
-  if (rc != 0) throw Error(fmt::format("Process.start: spawn of {} failed: {}", exe, std::strerror(rc)));
+  if (rc != 0) throw Error(fmt::format("Process.start: spawn of {} failed: {}", exe, os_error(rc)));
   return pid;
 }
 

@@ -8,6 +8,7 @@
 
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
@@ -37,7 +38,7 @@ void Thread::start() {
       futex::wake(done_);
     });
   } catch (const std::system_error& e) {
-    throw Error(std::string("cannot start a thread: ") + e.what());
+    throw Error(std::string("cannot start a thread: ") + os_error(e.code().value()));
   }
   started_ = true;
 }

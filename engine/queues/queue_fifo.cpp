@@ -82,19 +82,24 @@ struct alignas(64) Fifo::Block {
   }
 };
 
+namespace {
+std::size_t capacity_of(const char* block) { return *reinterpret_cast<const std::size_t*>(block); }
+// The largest block kept as the spare: reusing warm pages is what makes repeated large messages fast (a
+// fresh page costs ~11 us to fault in), but a spare of a one-off 1 GiB message would hold a GiB of
+// memory until the queue is closed. 64 MiB is the largest size the bandwidth experiment sends.
+constexpr std::size_t kSpareMax = (std::size_t(64) << 20) + 4096;
+}  // namespace
+
 void Message::reset() noexcept {
   if (block_) {
     char* expected = nullptr;
-    if (!home_ || !home_->compare_exchange_strong(expected, block_, std::memory_order_acq_rel))
+    if (!home_ || capacity_of(block_) > kSpareMax ||
+        !home_->compare_exchange_strong(expected, block_, std::memory_order_acq_rel))
       shm::deallocate(block_);
   }
   block_ = nullptr;
   size_ = 0;
 }
-
-namespace {
-std::size_t capacity_of(const char* block) { return *reinterpret_cast<const std::size_t*>(block); }
-}  // namespace
 
 // A block for a message of `size` bytes: the spare one when it fits without wasting much, else new.
 char* Fifo::block_for(std::size_t size) {
