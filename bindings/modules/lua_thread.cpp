@@ -229,8 +229,8 @@ int l_start(lua_State* L) {
   try {
     r.thread->start();
   } catch (const Error& e) {  // the thread limit, or no memory for its stack: say how many run already
-    fail("Thread.start: thread '%s': %s (this process runs %d threads)", r.name.c_str(),
-         e.what(), process::thread_count());
+    fail("Thread.start: thread '%s': %s (this process runs %d threads)", r.name.c_str(), e.what(),
+         process::thread_count());
   }
   children->add(static_cast<Handle*>(lua_touserdata(L, 1))->rec);
   lua_settop(L, 1);

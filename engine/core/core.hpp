@@ -6,8 +6,8 @@
 // Uses: nothing else in engine/.
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
-#include "engine/core/os_error.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/liveness.hpp"
+#include "engine/core/os_error.hpp"

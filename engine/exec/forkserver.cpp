@@ -22,9 +22,9 @@
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
-#include "engine/core/os_error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
 

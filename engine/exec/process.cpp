@@ -24,9 +24,9 @@
 #include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
-#include "engine/core/os_error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/os_error.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process_spawn.hpp"
 

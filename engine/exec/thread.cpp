@@ -8,10 +8,10 @@
 
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
-#include "engine/core/os_error.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/os_error.hpp"
 
 namespace parlab {
 
