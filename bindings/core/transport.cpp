@@ -146,6 +146,7 @@ bool Encoder::named(int idx) {
   w_.u8(wire::kNamed);
   w_.bytes(s, n);
   lua_pop(L_, 1);
+  must_sign_ = true;  // a name may be os.execute or loadstring: a receiver runs only what this run sent
   return true;
 }
 

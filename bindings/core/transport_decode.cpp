@@ -202,7 +202,9 @@ void Decoder::globals() {
   }
 }
 
+// Library values by name include os.execute, io.popen, loadstring and ffi.*: only this run may send them.
 void Decoder::named() {
+  if (!signed_) malformed("a library value by name in an unsigned message");
   std::string_view name = r_.bytes();
   transport_detail::push_names(L_, &transport_detail::kValuesKey);
   lua_pushlstring(L_, name.data(), name.size());

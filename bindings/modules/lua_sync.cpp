@@ -179,9 +179,7 @@ int event_tostring(lua_State* L) {
 
 template <class T>
 int attach_as(lua_State* L, const char* mt, const char* what) {
-  shm::Offset off = parse_offset(L, 2, what);
-  shm::Ref<T> ref = shm::Ref<T>::attach(off);
-  push_ref(L, std::move(ref), mt);
+  push_ref(L, attach_handle<T>(L, 2, what), mt);
   return 1;
 }
 
@@ -189,14 +187,14 @@ int attach_as(lua_State* L, const char* mt, const char* what) {
 int attach(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
   if (!std::strcmp(kind, "Lock") || !std::strcmp(kind, "RLock")) {
-    shm::Ref<LockObject> ref = shm::Ref<LockObject>::attach(parse_offset(L, 2, kind));
+    shm::Ref<LockObject> ref = attach_handle<LockObject>(L, 2, kind);
     if (ref->recursive != (kind[0] == 'R'))
       fail("transport: a %s handle names a different kind of lock", kind);
     push_ref(L, std::move(ref), kind[0] == 'R' ? kRLock : kLock);
     return 1;
   }
   if (!std::strcmp(kind, "Semaphore") || !std::strcmp(kind, "BoundedSemaphore")) {
-    shm::Ref<SemaphoreObject> ref = shm::Ref<SemaphoreObject>::attach(parse_offset(L, 2, kind));
+    shm::Ref<SemaphoreObject> ref = attach_handle<SemaphoreObject>(L, 2, kind);
     if ((ref->bound != 0) != (kind[0] == 'B'))
       fail("transport: a %s handle names a different semaphore", kind);
     push_ref(L, std::move(ref), kind[0] == 'B' ? kBSema : kSema);
@@ -210,7 +208,7 @@ int attach(lua_State* L) {
 int handle(lua_State* L) {
   shm::Header* h = header_of(L, 1);
   if (!h) fail("transport: not a shared object");
-  lua_pushstring(L, std::to_string(shm::offset_of(h)).c_str());
+  push_handle(L, h);
   return 1;
 }
 

@@ -166,11 +166,10 @@ int barrier_tostring(lua_State* L) {
 
 int attach(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
-  shm::Offset off = parse_offset(L, 2, kind);
   if (!std::strcmp(kind, "Condition")) {
-    push_ref(L, shm::Ref<ConditionObject>::attach(off), kCond);
+    push_ref(L, attach_handle<ConditionObject>(L, 2, kind), kCond);
   } else if (!std::strcmp(kind, "Barrier")) {
-    push_ref(L, shm::Ref<BarrierObject>::attach(off), kBarrier);
+    push_ref(L, attach_handle<BarrierObject>(L, 2, kind), kBarrier);
   } else {
     fail("transport: unknown sync kind '%s'", kind);
   }

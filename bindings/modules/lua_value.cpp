@@ -284,13 +284,12 @@ namespace {
 
 int attach(lua_State* L) {
   const char* kind = luaL_checkstring(L, 1);
-  shm::Offset off = parse_offset(L, 2, kind);
   if (!std::strcmp(kind, "Value"))
-    push_ref(L, shm::Ref<ValueObject>::attach(off), kValue);
+    push_ref(L, attach_handle<ValueObject>(L, 2, kind), kValue);
   else if (!std::strcmp(kind, "Array"))
-    push_ref(L, shm::Ref<ArrayObject>::attach(off), kArray);
+    push_ref(L, attach_handle<ArrayObject>(L, 2, kind), kArray);
   else if (!std::strcmp(kind, "ShareableList"))
-    push_ref(L, shm::Ref<ListObject>::attach(off), kList);
+    push_ref(L, attach_handle<ListObject>(L, 2, kind), kList);
   else
     fail("transport: unknown value kind '%s'", kind);
   return 1;

@@ -93,7 +93,8 @@ registry["parlab.Barrier"].__index = function(b, k)
   return M.Barrier[k]
 end
 
--- Transport kinds: every object travels as its arena offset; a Barrier also carries its action.
+-- Transport kinds: every object travels as its handle ("offset:serial": a stale one is refused, never bound
+-- to another object); a Barrier also carries its action.
 local transport = parlab.transport
 local function kind(name, attach)
   local mt = registry["parlab." .. name]
@@ -114,7 +115,7 @@ transport.register_kind("parlab.Barrier", {
     return S.handle(b) .. (action and ("|" .. transport.encode(action)) or "")
   end,
   decode = function(payload)
-    local handle, action = payload:match("^(%d+)|(.*)$")
+    local handle, action = payload:match("^([%d:]+)|(.*)$")
     local b = S.attach_wait("Barrier", handle or payload)
     if action then actions[b] = transport.decode(action) end
     return b

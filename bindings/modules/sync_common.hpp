@@ -78,17 +78,29 @@ inline void acquire_block_and_timeout(lua_State* L, int idx, const char* method,
   if (!block) timeout = 0;
 }
 
-// The handle payload (decimal offset) and back.
-template <class T>
-void push_offset(lua_State* L, const shm::Ref<T>& ref) {
-  lua_pushstring(L, std::to_string(ref.offset()).c_str());
+// The handle payload, "offset:serial" in decimal (shm::Header), and back.
+inline void push_handle(lua_State* L, const shm::Header* h) {
+  lua_pushfstring(L, "%s:%s", std::to_string(shm::offset_of(h)).c_str(), std::to_string(h->serial).c_str());
 }
-inline shm::Offset parse_offset(lua_State* L, int idx, const char* what) {
+struct Handle {
+  shm::Offset offset;
+  std::uint64_t serial;
+};
+inline Handle parse_handle(lua_State* L, int idx, const char* what) {
   const char* s = luaL_checkstring(L, idx);
   char* end = nullptr;
-  unsigned long long v = std::strtoull(s, &end, 10);
-  if (!*s || *end) fail("%s: malformed handle", what);
-  return v;
+  Handle h{std::strtoull(s, &end, 10), 0};
+  if (end == s || *end != ':') fail("%s: malformed handle", what);
+  const char* rest = end + 1;
+  h.serial = std::strtoull(rest, &end, 10);
+  if (end == rest || *end) fail("%s: malformed handle", what);
+  return h;
+}
+// The live T a handle names, refused when it is stale (shm::Ref::attach).
+template <class T>
+shm::Ref<T> attach_handle(lua_State* L, int idx, const char* what) {
+  Handle h = parse_handle(L, idx, what);
+  return shm::Ref<T>::attach(h.offset, h.serial);
 }
 
 // A sync or value type beyond what every box type has (__gc, and __eq: the same shared object). The last

@@ -2,9 +2,11 @@
 // Objects that live in the shared arena (engine/arena/shm.hpp) and are held from many threads and processes:
 // a Queue, a Lock, an array's storage. Each starts with a Header; every holder (a Lua userdata in any
 // state of any process) owns one reference, and the last release destroys the object. A handle that
-// travels between processes is {offset, kind}; attach() checks the kind so a stale or forged offset
-// is refused instead of misread. (A process killed while holding references leaks them until the run
-// ends; the arena itself always goes away with the last process.)
+// travels between processes is {offset, kind, serial}; attach() checks the kind and the serial (a random
+// 64-bit number each object gets when it is made), so a stale handle, whose object was freed and whose
+// memory may now hold another object of the same kind, is refused instead of binding to that other one. (A
+// process killed while holding references leaks them until the run ends; the arena itself always goes away
+// with the last process.)
 #include <atomic>
 #include <cstdint>
 #include <new>
@@ -19,6 +21,7 @@ struct Header {
   std::atomic<std::int64_t> refs{1};
   std::uint32_t kind = 0;  // a per-type constant, T::kKind
   std::uint32_t alive = 0x5a11ab1e;
+  std::uint64_t serial = 0;  // new_serial(), set by Ref::create
 };
 
 // A process-local owning pointer to a shared object of type T (T derives from Header, has kKind).
@@ -46,6 +49,17 @@ class Ref {
       throw;
     }
     r.p_->kind = T::kKind;
+    r.p_->serial = new_serial();
+    return r;
+  }
+
+  // As attach(offset), and the object must be the one the handle was made for (its serial).
+  static Ref attach(Offset offset, std::uint64_t serial) {
+    Ref r = attach(offset);
+    if (r.p_->serial != serial)
+      throw Error(
+          "shared object handle: the object it named was freed before the handle was received (keep the "
+          "object in a variable until the receiver has it)");
     return r;
   }
 
@@ -53,7 +67,9 @@ class Ref {
   static Ref attach(Offset offset) {
     auto* h = static_cast<Header*>(address_of(offset, sizeof(T)));
     if (h->kind != T::kKind || h->alive != 0x5a11ab1e || h->refs.load() <= 0)
-      throw Error("shared object handle does not name a live object of this kind");
+      throw Error(
+          "shared object handle: it names no live object of this kind (the object was freed before the "
+          "handle was received, or the handle is forged)");
     Ref r;
     r.p_ = static_cast<T*>(h);
     r.retain();

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/interprocess/managed_external_buffer.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -207,6 +208,15 @@ void* address_of(Offset offset, std::size_t bytes) {
   if (offset >= a.size || bytes > a.size - offset || offset % 8 != 0)
     throw Error(fmt::format("shared memory: offset {} is not inside the arena", offset));
   return a.base + offset;
+}
+
+std::uint64_t new_serial() noexcept {
+  static std::atomic<std::uint64_t> counter{0};
+  std::uint64_t z = std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                    (std::uint64_t(getpid()) << 40) ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 std::size_t free_bytes() { return ready().manager->get_free_memory(); }

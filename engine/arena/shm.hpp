@@ -27,6 +27,10 @@ Offset offset_of(const void* p);
 void* address_of(Offset offset, std::size_t bytes = 0);
 bool contains(const void* p, std::size_t bytes = 0) noexcept;
 
+// A random 64-bit number, different for every call in every process of the run (with overwhelming
+// probability): names one shared object or array storage for its lifetime.
+std::uint64_t new_serial() noexcept;
+
 // Bytes the arena could still hand out, and bytes in use (for tests and leak checks).
 std::size_t free_bytes();
 std::size_t used_bytes();

@@ -39,15 +39,6 @@ void zero_fill(void* data, std::size_t bytes) {
 }
 
 // splitmix64 of the clock, the pid and a counter: distinct across the processes of a run.
-std::uint64_t new_serial() {
-  static std::atomic<std::uint64_t> counter{0};
-  std::uint64_t z = std::uint64_t(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                    (std::uint64_t(getpid()) << 40) ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 void check_count(std::int64_t n, DType t) {
   if (n < 0) throw Error(fmt::format("array: size must be non-negative, got {}", n));
   if (std::uint64_t(n) > std::numeric_limits<std::uint64_t>::max() / 16 / dtype_size(t))
@@ -70,7 +61,8 @@ bool dtype_from_name(std::string_view name, DType& out) noexcept {
   return false;
 }
 
-ArrayStorage::ArrayStorage(DType t, std::int64_t n) : type(t), count(n), data(nullptr), serial(new_serial()) {
+ArrayStorage::ArrayStorage(DType t, std::int64_t n)
+    : type(t), count(n), data(nullptr), serial(shm::new_serial()) {
   check_count(n, t);
   std::size_t bytes = std::size_t(n) * dtype_size(t);
   // Zeroing touches every page: an array larger than memory would fill it and get the run OOM-killed.

@@ -199,7 +199,7 @@ T.test("every object travels as a handle to the same object", function()
   -- a handle that names the wrong kind, or no object, is refused, never followed
   local S = parlab._sync
   T.raises("names a different kind of lock", S.attach, "RLock", S.handle(objs[1]))
-  T.raises("does not name a live object of this kind", S.attach, "Event", S.handle(objs[1]))
+  T.raises("names no live object of this kind", S.attach, "Event", S.handle(objs[1]))
   T.raises("malformed handle", S.attach, "Lock", "12x")
   T.ok(not pcall(S.attach, "Lock", "3"))
 end)

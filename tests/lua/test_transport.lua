@@ -245,6 +245,17 @@ T.test("hostile bytes are rejected with an error, never a crash", function()
   T.raises("bytes after the last value", dec, good .. "\0")
 end)
 
+T.test("library values by name need the run's key: an unsigned os.execute or io.popen is refused", function()
+  for _, name in ipairs { "os.execute", "io.popen", "loadstring", "package.loadlib", "debug.sethook", "print" } do
+    local unsigned = "\183\1\0\1\10" .. string.char(#name) .. name
+    T.raises("a library value by name in an unsigned message", dec, unsigned)
+  end
+  local msg = enc({ math.sin, os.execute })
+  local back = dec(msg)
+  T.ok(back[1] == math.sin and back[2] == os.execute, "signed by this run: accepted")
+  T.raises("key check failed", dec, msg:sub(1, -2) .. string.char((msg:byte(-1) + 1) % 256))
+end)
+
 T.test("bytecode needs the run's key: forged or unsigned code is refused", function()
   local msg = enc(function() return 1 end)
   T.eq(dec(msg)(), 1)
