@@ -26,6 +26,7 @@ for _, name in ipairs { "Value", "Array", "ShareableList", "Lock", "RLock", "Sem
     local others = {}
     for i = 1, 20 do others[i] = makers[name]() end  -- likely to reuse the freed object's memory
     local ok, err = pcall(q.get, q)
+    T.eq(#others, 20)
     T.ok(not ok, "refused")
     T.ok(tostring(err):find("shared object handle: ", 1, true) and
       (tostring(err):find("freed before the handle was received", 1, true)), tostring(err))
