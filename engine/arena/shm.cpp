@@ -19,6 +19,7 @@
 #include "engine/arena/budget.hpp"
 #include "engine/arena/robust_mutex.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/internal_env.hpp"
 #include "engine/core/os_error.hpp"
 
 namespace parlab::shm {
@@ -54,6 +55,7 @@ struct Arena {
 
 Arena arena;
 std::once_flag arena_once;
+bool inherited = false;  // attached from PARLAB_ARENA
 
 struct BlockHeader {
   std::size_t total;  // bytes handed out by the manager
@@ -234,9 +236,12 @@ void attach_from_environment() {
   if (!spec) return;
   std::call_once(arena_once, [spec] {
     if (!attach_arena(spec))
-      throw Error(fmt::format("shared memory: cannot attach to the parent's arena ({}={})", kEnvName, spec));
+      refuse_internal_variable(kEnvName, spec, "it names no shared-memory arena this process inherited");
+    inherited = true;
   });
   unsetenv(kEnvName);
 }
+
+bool inherited_arena() noexcept { return inherited; }
 
 }  // namespace parlab::shm

@@ -53,6 +53,8 @@ std::vector<std::pair<std::string, std::string>> child_environment();
 // names one, so the child sees the same objects at the same addresses. Unsets the variable so that
 // unrelated grandchildren do not inherit it.
 void attach_from_environment();
+// True when this process's arena came from its parent through attach_from_environment.
+bool inherited_arena() noexcept;
 
 // The arena's fd (for passing over a unix socket with SCM_RIGHTS, e.g. to a fork server).
 int arena_fd();

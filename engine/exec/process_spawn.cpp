@@ -1,6 +1,7 @@
 #include "engine/exec/process_spawn.hpp"
 
 #include <spawn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
+#include "engine/core/internal_env.hpp"
 #include "engine/core/os_error.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
@@ -80,11 +82,42 @@ pid_t start_forkserver(int fd) {
   return spawn_self({fmt::format("{}={}:{}:{}", kServerEnv, fd, getpid(), main_thread ? 1 : 0)}, {fd});
 }
 
+namespace {
+
+// The variable's parent pid must be this process's parent: a spawned child is started by it directly.
+void check_parent(const char* name, const char* spec, int parent) {
+  if (parent != getppid())
+    refuse_internal_variable(
+        name, spec, fmt::format("process {} is not this process's parent (that is {})", parent, getppid()));
+}
+
+void check_server_spec(const char* spec, int fd, int parent) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+    refuse_internal_variable(kServerEnv, spec,
+                             fmt::format("descriptor {} is not a socket from a parent parlab", fd));
+  check_parent(kServerEnv, spec, parent);
+}
+
+// The job's bytes, which must lie inside the arena inherited through PARLAB_ARENA.
+std::string job_bytes(const char* spec, unsigned long long offset, unsigned long long len) {
+  if (!shm::inherited_arena()) refuse_internal_variable(kJobEnv, spec, "no PARLAB_ARENA came with it");
+  try {
+    return std::string(static_cast<const char*>(shm::address_of(offset, len)), len);
+  } catch (const std::exception&) {
+    refuse_internal_variable(kJobEnv, spec, "it names no job inside the inherited arena");
+  }
+}
+
+}  // namespace
+
 void run_from_environment() {
   shm::attach_from_environment();
   if (const char* spec = std::getenv(kServerEnv)) {
     int fd = -1, parent = -1, pdeathsig = 1;
-    if (std::sscanf(spec, "%d:%d:%d", &fd, &parent, &pdeathsig) != 3) return;
+    if (std::sscanf(spec, "%d:%d:%d", &fd, &parent, &pdeathsig) != 3)
+      refuse_internal_variable(kServerEnv, spec, "it is not fd:pid:flag");
+    check_server_spec(spec, fd, parent);
     unsetenv(kServerEnv);
     setup_child(parent, true, pdeathsig != 0);
     forkserver::serve(fd);  // never returns
@@ -93,10 +126,12 @@ void run_from_environment() {
   if (!spec) return;
   unsigned long long offset = 0, len = 0;
   int parent = -1, ignore = 0;
-  if (std::sscanf(spec, "%llu:%llu:%d:%d", &offset, &len, &parent, &ignore) != 4) return;
+  if (std::sscanf(spec, "%llu:%llu:%d:%d", &offset, &len, &parent, &ignore) != 4)
+    refuse_internal_variable(kJobEnv, spec, "it is not offset:length:pid:flag");
+  check_parent(kJobEnv, spec, parent);
+  std::string job = job_bytes(spec, offset, len);
   unsetenv(kJobEnv);
   setup_child(parent, ignore != 0);
-  std::string job(static_cast<const char*>(shm::address_of(offset, len)), len);
   JobRunner r = job_runner();
   exit_child(r ? r(job, nullptr) : 1);
 }
