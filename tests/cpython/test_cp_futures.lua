@@ -11,10 +11,12 @@ local function mul(x, y) return x * y end
 local function sleep_and(s, v) parlab.sleep(s) return v end
 local function fail(msg) error(msg) end
 
--- A future that runs until the caller sets the Event returned with it.
+-- A future that runs (a worker has taken it) until the caller sets the Event returned with it.
 local function blocker(ex)
-  local ev = parlab.Event()
-  return ex:submit(function(ev) ev:wait(10) return "released" end, ev), ev
+  local ev, started = parlab.Event(), parlab.Event()
+  local f = ex:submit(function(ev, started) started:set() ev:wait(10) return "released" end, ev, started)
+  A.eq(started:wait(10), true, "the blocker started")
+  return f, ev
 end
 
 -- test_future.FutureTests.test_done_callback_with_result
@@ -121,7 +123,6 @@ end)
 case("test_future.FutureTests.test_cancel", function()
   local ex = parlab.ThreadPoolExecutor(1)
   local b, ev = blocker(ex)
-  parlab.sleep(0.05)
   local queued = ex:submit(mul, 1, 1)
   A.eq(b:cancel(), false, "running")
   A.eq(queued:cancel(), true, "pending")
@@ -150,7 +151,6 @@ end)
 case("test_future.FutureTests.test_running", function()
   local ex = parlab.ThreadPoolExecutor(1)
   local b, ev = blocker(ex)
-  parlab.sleep(0.05)
   A.eq(b:running(), true)
   ev:set()
   b:result(10)
@@ -301,18 +301,20 @@ case("test_shutdown.ExecutorShutdownTest.test_hang_issue12364", function()
   for i = 1, 20 do A.eq(fs[i]:result(0), i) end
 end)
 
--- test_shutdown.ExecutorShutdownTest.test_cancel_futures
+-- test_shutdown.ExecutorShutdownTest.test_cancel_futures: the running task finishes, queued ones cancel
 case("test_shutdown.ExecutorShutdownTest.test_cancel_futures", function()
-  local ex = parlab.ThreadPoolExecutor(1)
+  local ex, started = parlab.ThreadPoolExecutor(1), parlab.Event()
+  local first = ex:submit(function(started) started:set() parlab.sleep(0.1) return 0 end, started)
   local fs = {}
   for i = 1, 20 do fs[i] = ex:submit(sleep_and, 0.05, i) end
-  parlab.sleep(0.02)
+  A.eq(started:wait(10), true)
   ex:shutdown(true, true)
-  local cancelled, ran = 0, 0
+  A.eq(first:result(0), 0, "the running task finished")
+  local cancelled = 0
   for i = 1, 20 do
-    if fs[i]:cancelled() then cancelled = cancelled + 1 else ran = ran + 1 A.eq(fs[i]:result(0), i) end
+    if fs[i]:cancelled() then cancelled = cancelled + 1 else A.eq(fs[i]:result(0), i) end
   end
-  A.ok(cancelled > 0 and ran > 0, ("cancelled %d, ran %d"):format(cancelled, ran))
+  A.ok(cancelled >= 19, "queued futures cancelled: " .. cancelled)
 end)
 
 -- test_shutdown.ThreadPoolShutdownTest.test_context_manager_shutdown
@@ -330,9 +332,9 @@ end)
 -- test_shutdown.ThreadPoolShutdownTest.test_shutdown_no_wait: wait=false returns at once
 case("test_shutdown.ThreadPoolShutdownTest.test_shutdown_no_wait", function()
   local ex = parlab.ThreadPoolExecutor(1)
-  local f = ex:submit(sleep_and, 0.3, "late")
+  local f = ex:submit(sleep_and, 1.0, "late")
   local dt = A.timed(ex.shutdown, ex, false)
-  A.ok(dt < 0.25, "shutdown(false) waited")
+  A.ok(dt < 0.9, "shutdown(false) waited")
   A.eq(f:result(10), "late")
 end)
 

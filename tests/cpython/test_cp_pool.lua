@@ -85,7 +85,7 @@ for _, kind in ipairs { "Pool", "ThreadPool" } do
     A.eq(res:ready(), false)
     local dt, v = A.timed(res.get, res)
     A.eq(v, 49)
-    A.between(dt, 0.05, 5)
+    A.between(dt, 0.02, 5)
     A.eq(res:ready(), true)
     A.eq(res:successful(), true)
     pool:close() pool:join()
