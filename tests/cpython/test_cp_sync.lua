@@ -1,177 +1,10 @@
--- CPython's lock tests (Lib/test/lock_tests.py, run by test_threading for threading's objects and by
--- _test_multiprocessing's _TestLock, _TestSemaphore, _TestCondition, _TestEvent, _TestBarrier) ported to
--- parlab.Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition and Barrier. parlab's `with` is
--- lock:with(fn); acquire(false, t) follows multiprocessing.synchronize (the timeout is ignored, docs/sync.md).
+-- CPython's tests of the waiting objects (Lib/test/lock_tests.py: EventTests, ConditionTests,
+-- SemaphoreTests, BoundedSemaphoreTests, BarrierTests, run by test_threading) ported to parlab.Event,
+-- Condition, Semaphore, BoundedSemaphore and Barrier. parlab's `with` is obj:with(fn); a broken Barrier is
+-- an error text containing "broken" (Python's BrokenBarrierError), docs/sync.md.
 local H = require "cp_harness"
 local A = H.A
 local case = H.case
-
--- Starts fn(obj) on n threads; returns a function that joins them all.
-local function bunch(n, fn, ...)
-  local ts = {}
-  for i = 1, n do ts[i] = parlab.thread.start(fn, i, ...) end
-  return function()
-    local out = {}
-    for i = 1, n do out[i] = ts[i]:join(10) end
-    return out
-  end
-end
-
--- lock_tests.BaseLockTests.test_acquire_release
-case("lock_tests.LockTests.test_acquire_release", function()
-  local lock = parlab.Lock()
-  A.eq(lock:acquire(), true)
-  A.eq(lock:locked(), true)
-  lock:release()
-  A.eq(lock:locked(), false)
-end)
-
--- lock_tests.BaseLockTests.test_try_acquire
-case("lock_tests.LockTests.test_try_acquire", function()
-  local lock = parlab.Lock()
-  A.eq(lock:acquire(false), true)
-  A.eq(lock:acquire(false), false)
-  lock:release()
-end)
-
--- lock_tests.BaseLockTests.test_try_acquire_contended
-case("lock_tests.LockTests.test_try_acquire_contended", function()
-  local lock = parlab.Lock()
-  lock:acquire()
-  local join = bunch(1, function(_, lock) return lock:acquire(false) end, lock)
-  A.eq(join()[1], false)
-  lock:release()
-end)
-
--- lock_tests.BaseLockTests.test_acquire_contended: waiters block until the release
-case("lock_tests.LockTests.test_acquire_contended", function()
-  local lock, got = parlab.Lock(), parlab.Value("i64", 0)
-  lock:acquire()
-  local join = bunch(5, function(_, lock, got)
-    lock:acquire()
-    got:add(1)
-    lock:release()
-  end, lock, got)
-  parlab.sleep(0.1)
-  A.eq(got:get(), 0, "a waiter got through a held lock")
-  lock:release()
-  join()
-  A.eq(got:get(), 5)
-end)
-
--- lock_tests.BaseLockTests.test_with: with releases on return and on error
-case("lock_tests.LockTests.test_with", function()
-  local lock = parlab.Lock()
-  A.eq(lock:with(function(a, b) A.eq(lock:locked(), true) return a + b end, 2, 3), 5)
-  A.eq(lock:locked(), false)
-  A.raises("inside with", lock.with, lock, function() error("inside with") end)
-  A.eq(lock:locked(), false, "the error released the lock")
-end)
-
--- lock_tests.BaseLockTests.test_thread_leak: many threads acquire and release in turn
-case("lock_tests.LockTests.test_thread_leak", function()
-  local lock = parlab.Lock()
-  bunch(15, function(_, lock) lock:acquire() lock:release() end, lock)()
-  A.eq(lock:locked(), false)
-end)
-
--- lock_tests.BaseLockTests.test_timeout
-case("lock_tests.LockTests.test_timeout", function()
-  local lock = parlab.Lock()
-  A.ok(not pcall(lock.acquire, lock, true, -100), "a negative timeout is refused")
-  A.eq(lock:acquire(true, 0), true, "timeout 0 on a free lock")
-  lock:release()
-  lock:acquire()
-  local r = bunch(1, function(_, lock)
-    local t0 = parlab.clock()
-    local got = lock:acquire(true, 0.2)
-    return { got, parlab.clock() - t0 }
-  end, lock)()[1]
-  A.eq(r[1], false)
-  A.between(r[2], 0.15, 5, "a timed acquire waited its timeout")
-  lock:release()
-end)
-
--- lock_tests.LockTests.test_reacquire: a Lock is not reentrant; another thread's release frees it
-case("lock_tests.LockTests.test_reacquire", function()
-  local lock = parlab.Lock()
-  lock:acquire()
-  local t = parlab.thread.start(function(lock) lock:acquire() lock:release() return "got it" end, lock)
-  parlab.sleep(0.05)
-  A.eq(t:is_alive(), true)
-  lock:release()
-  A.eq(t:join(10), "got it")
-end)
-
--- lock_tests.LockTests.test_different_thread: a Lock may be released by another thread
-case("lock_tests.LockTests.test_different_thread", function()
-  local lock = parlab.Lock()
-  lock:acquire()
-  bunch(1, function(_, lock) lock:release() end, lock)()
-  A.eq(lock:acquire(false), true)
-  lock:release()
-end)
-
--- lock_tests.LockTests.test_state_after_timeout: a timed-out acquire leaves the lock usable
-case("lock_tests.LockTests.test_state_after_timeout", function()
-  local lock = parlab.Lock()
-  lock:acquire()
-  A.eq(bunch(1, function(_, lock) return lock:acquire(true, 0.01) end, lock)()[1], false)
-  lock:release()
-  A.eq(lock:acquire(false), true)
-  lock:release()
-end)
-
--- lock_tests.LockTests.test_locked
-case("lock_tests.LockTests.test_locked", function()
-  local lock = parlab.Lock()
-  A.eq(lock:locked(), false)
-  lock:acquire()
-  A.eq(lock:locked(), true)
-  A.eq(bunch(1, function(_, lock) return lock:locked() end, lock)()[1], true, "seen from another thread")
-  lock:release()
-end)
-
--- lock_tests.RLockTests.test_reacquire
-case("lock_tests.RLockTests.test_reacquire", function()
-  local lock = parlab.RLock()
-  lock:acquire() lock:acquire() lock:acquire()
-  lock:release() lock:release()
-  A.eq(bunch(1, function(_, lock) return lock:acquire(false) end, lock)()[1], false, "still held once")
-  lock:release()
-  A.eq(bunch(1, function(_, lock)
-    local ok = lock:acquire(false)
-    if ok then lock:release() end
-    return ok
-  end, lock)()[1], true)
-end)
-
--- lock_tests.RLockTests.test_release_unacquired
-case("lock_tests.RLockTests.test_release_unacquired", function()
-  local lock = parlab.RLock()
-  A.ok(not pcall(lock.release, lock))
-  lock:acquire() lock:acquire()
-  lock:release()
-  lock:acquire()
-  lock:release() lock:release()
-  A.ok(not pcall(lock.release, lock))
-end)
-
--- lock_tests.RLockTests.test_different_thread: only the owner may release an RLock
-case("lock_tests.RLockTests.test_different_thread", function()
-  local lock = parlab.RLock()
-  lock:acquire()
-  A.eq(bunch(1, function(_, lock) return (pcall(lock.release, lock)) end, lock)()[1], false)
-  lock:release()
-end)
-
--- lock_tests.RLockTests.test_with (reentrant with)
-case("lock_tests.RLockTests.test_with", function()
-  local lock = parlab.RLock()
-  A.eq(lock:with(function() return lock:with(function() return "inner" end) end), "inner")
-  A.eq(lock:acquire(false), true)
-  lock:release()
-end)
 
 -- lock_tests.EventTests.test_is_set
 case("lock_tests.EventTests.test_is_set", function()
@@ -186,13 +19,13 @@ end)
 -- lock_tests.EventTests.test_notify: every waiter wakes, wait returns true
 case("lock_tests.EventTests.test_notify", function()
   local ev = parlab.Event()
-  local join = bunch(5, function(_, ev) return ev:wait(10) end, ev)
+  local join = A.bunch(5, function(_, ev) return ev:wait(10) end, ev)
   parlab.sleep(0.05)
   ev:set()
   local r = join()
   for i = 1, 5 do A.eq(r[i], true) end
   ev:clear()
-  join = bunch(3, function(_, ev) return ev:wait(10) end, ev)
+  join = A.bunch(3, function(_, ev) return ev:wait(10) end, ev)
   parlab.sleep(0.05)
   ev:set()
   r = join()
@@ -213,7 +46,7 @@ end)
 -- lock_tests.EventTests.test_set_and_clear: waiters see a set that is cleared right after
 case("lock_tests.EventTests.test_set_and_clear", function()
   local ev = parlab.Event()
-  local join = bunch(5, function(_, ev) return ev:wait(10) end, ev)
+  local join = A.bunch(5, function(_, ev) return ev:wait(10) end, ev)
   parlab.sleep(0.1)
   ev:set()
   ev:clear()
@@ -249,7 +82,7 @@ end)
 -- lock_tests.ConditionTests.test_notify: notify(n) wakes n waiters, notify_all the rest
 case("lock_tests.ConditionTests.test_notify", function()
   local cond, waiting, woken = parlab.Condition(), parlab.Value("i64", 0), parlab.Value("i64", 0)
-  local join = bunch(5, function(_, cond, waiting, woken)
+  local join = A.bunch(5, function(_, cond, waiting, woken)
     cond:with(function()
       waiting:add(1)
       A.eq(cond:wait(10), true)
@@ -327,7 +160,7 @@ end)
 -- lock_tests.SemaphoreTests.test_acquire_contended: only as many threads pass as releases
 case("lock_tests.SemaphoreTests.test_acquire_contended", function()
   local s, passed = parlab.Semaphore(0), parlab.Value("i64", 0)
-  local join = bunch(6, function(_, s, passed) A.eq(s:acquire(10), true) passed:add(1) end, s, passed)
+  local join = A.bunch(6, function(_, s, passed) A.eq(s:acquire(10), true) passed:add(1) end, s, passed)
   parlab.sleep(0.05)
   A.eq(passed:get(), 0)
   s:release(2)
@@ -378,7 +211,7 @@ end)
 -- lock_tests.BarrierTests.test_barrier: 5 threads pass two rounds together
 case("lock_tests.BarrierTests.test_barrier", function()
   local b, before, after = parlab.Barrier(5), parlab.Value("i64", 0), parlab.Value("i64", 0)
-  bunch(5, function(_, b, before, after)
+  A.bunch(5, function(_, b, before, after)
     for round = 1, 2 do
       before:add(1)
       b:wait(10)
@@ -393,7 +226,7 @@ end)
 -- lock_tests.BarrierTests.test_wait_return: the indices are 0..n-1, each once
 case("lock_tests.BarrierTests.test_wait_return", function()
   local b = parlab.Barrier(5)
-  local r = bunch(5, function(_, b) return b:wait(10) end, b)()
+  local r = A.bunch(5, function(_, b) return b:wait(10) end, b)()
   local seen = {}
   for i = 1, 5 do seen[r[i]] = true end
   for i = 0, 4 do A.ok(seen[i], "index " .. i) end
@@ -403,14 +236,14 @@ end)
 case("lock_tests.BarrierTests.test_action", function()
   local ran = parlab.Value("i64", 0)
   local b = parlab.Barrier(3, function() ran:add(1) end)
-  bunch(3, function(_, b) b:wait(10) b:wait(10) end, b)()
+  A.bunch(3, function(_, b) b:wait(10) b:wait(10) end, b)()
   A.eq(ran:get(), 2)
 end)
 
 -- lock_tests.BarrierTests.test_abort: abort breaks the barrier for the waiters
 case("lock_tests.BarrierTests.test_abort", function()
   local b = parlab.Barrier(3)
-  local join = bunch(2, function(_, b)
+  local join = A.bunch(2, function(_, b)
     local ok, err = pcall(b.wait, b, 10)
     return ok and "passed" or tostring(err)
   end, b)
@@ -429,7 +262,7 @@ case("lock_tests.BarrierTests.test_reset", function()
   A.eq(b.broken, true)
   b:reset()
   A.eq(b.broken, false)
-  local r = bunch(2, function(_, b) return b:wait(10) end, b)()
+  local r = A.bunch(2, function(_, b) return b:wait(10) end, b)()
   A.eq(r[1] + r[2], 1)
 end)
 

@@ -278,4 +278,27 @@ case("test_threading.ThreadTests.test_ident_of_no_threading_threads", function()
   A.eq(ident, t.ident)
 end)
 
+-- test_threading.TimerTests.test_init_immutable_default_args: a Timer runs its function once, later
+case("test_threading.TimerTests.test_init_immutable_default_args", function()
+  local q = parlab.Queue()
+  local t = parlab.Timer(0.05, function(q, x) q:put(x) end, q, "fired")
+  t:start()
+  A.eq(q:get(5), "fired")
+  t:join(5)
+  local c = parlab.Timer(10, function(q) q:put("late") end, q)
+  c:start()
+  c:cancel()
+  c:join(5)
+  A.raises("Empty", q.get, q, false)
+end)
+
+-- test_threading.ThreadTests.test_enumerate_after_join: active_count() and enumerate() list live threads
+case("test_threading.ThreadTests.test_enumerate_after_join (enumerate)", function()
+  local before = parlab.active_count()
+  local t = parlab.thread.start(function() end)
+  t:join()
+  A.eq(parlab.active_count(), before)
+  for _, th in ipairs(parlab.enumerate()) do A.ok(th ~= t, "a joined thread is listed") end
+end)
+
 H.run("test_cp_threading")
