@@ -20,6 +20,13 @@ end
 
 function Future:cancelled() return self._cancelled end
 
+-- True while a worker runs the task (Python's running()): taken from the queue, not yet done.
+function Future:running()
+  if self:done() then return false end
+  local r = self._r
+  return r._pool._core:running(r._id)
+end
+
 -- Marks a future whose task was taken out of the queue as cancelled and runs its done callbacks (once).
 local function set_cancelled(self)
   local r = self._r

@@ -187,6 +187,12 @@ int l_cancel(lua_State* L) {
   return 1;
 }
 
+int l_running(lua_State* L) {
+  PoolCore& core = check_core(L);
+  lua_pushboolean(L, core.pool->running(std::uint64_t(luaL_checknumber(L, 2))));
+  return 1;
+}
+
 int l_close(lua_State* L) {
   check_core(L).pool->close();
   return 0;
@@ -271,9 +277,10 @@ int l_new(lua_State* L) {
   return 1;
 }
 
-const Function methods[] = {{"submit", l_submit}, {"result", l_result},       {"cancel", l_cancel},
-                            {"close", l_close},   {"terminate", l_terminate}, {"join", l_join},
-                            {"info", l_info},     {"destroy", l_destroy},     {nullptr, nullptr}};
+const Function methods[] = {{"submit", l_submit},   {"result", l_result}, {"cancel", l_cancel},
+                            {"running", l_running}, {"close", l_close},   {"terminate", l_terminate},
+                            {"join", l_join},       {"info", l_info},     {"destroy", l_destroy},
+                            {nullptr, nullptr}};
 
 const Function metamethods[] = {{"__gc", l_gc}, {nullptr, nullptr}};
 

@@ -21,6 +21,8 @@
 #include "bindings/core/module.hpp"
 #include "bindings/core/timeout_args.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/modules/lua_thread_list.hpp"
+#include "bindings/worker/process.hpp"
 #include "bindings/worker/thread_stop.hpp"
 #include "bindings/worker/worker.hpp"
 #include "engine/core/clock.hpp"
@@ -94,7 +96,9 @@ void report_locked(Record& r) {
 
 // The thread's whole life; the Record outlives it (its Thread member joins on destruction).
 void thread_body(Record* rec) {
+  live_thread_enter(rec, rec->name);
   FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str(), &rec->stop);
+  live_thread_leave(rec);
   std::lock_guard<std::mutex> hold(rec->mu);
   rec->ok = run.ok && !terminated(*rec);
   rec->output = std::move(run.output);
@@ -180,6 +184,26 @@ int l_children_gc(lua_State* L) {
   }
   return 0;
 }
+
+}  // namespace
+
+void join_state_threads(lua_State* L) {
+  lua_pushlightuserdata(L, &kChildrenKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, -1, kChildrenMeta));
+  ChildrenPtr children = c ? *c : nullptr;
+  lua_pop(L, 1);
+  if (!children) return;
+  std::vector<RecordPtr> list;
+  {
+    std::lock_guard<std::mutex> hold(children->mu);
+    list = children->list;
+  }
+  for (auto& r : list)
+    if (!r->daemon) join_child(r);  // the parent's threads (a fork child's copies) are skipped by join_child
+}
+
+namespace {
 
 ChildrenPtr state_children(lua_State* L) {
   lua_pushlightuserdata(L, &kChildrenKey);

@@ -7,6 +7,9 @@ local registry = debug.getregistry()
 local getmetatable = getmetatable
 
 parlab.Value, parlab.Array, parlab.ShareableList = V.Value, V.Array, V.ShareableList
+-- sharedctypes.RawValue / RawArray: Python's have no lock; these are Value and Array, whose lock costs
+-- nothing until it is used.
+parlab.RawValue, parlab.RawArray = V.Value, V.Array
 
 for _, name in ipairs { "Value", "Array", "ShareableList" } do
   local mt = registry["parlab." .. name]

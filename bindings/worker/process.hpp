@@ -17,4 +17,9 @@ void name_child(lua_State* L, const std::string& name, const wire::Parent& paren
 // a failure like Python's "Process Process-1:" traceback on stderr. Returns the exit code.
 int run_target(lua_State* L, int nargs, const char* name, const wire::Parent& parent);
 
+// Waits for the non-daemon threads started from L's state that still run (modules/lua_thread.cpp), as a
+// closing state does: a child whose state is not closed (fork, forkserver) calls it before it exits, so it
+// ends after its threads, as Python's children do.
+void join_state_threads(lua_State* L);
+
 }  // namespace parlab::lua

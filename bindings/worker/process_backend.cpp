@@ -52,10 +52,14 @@ int run_target(lua_State* L, int nargs, const char* name, const wire::Parent& pa
   int fn = lua_gettop(L) - nargs;
   lua_pushcfunction(L, message_handler);  // raw: the message handler of the target's lua_pcall
   lua_insert(L, fn);
-  if (lua_pcall(L, nargs, 0, fn) == 0) return 0;
-  std::fprintf(stderr, "Process %s (pid %d) failed:\n%s\n", name, int(getpid()), lua_tostring(L, -1));
-  std::fflush(stderr);
-  return 1;
+  int code = 0;
+  if (lua_pcall(L, nargs, 0, fn) != 0) {
+    std::fprintf(stderr, "Process %s (pid %d) failed:\n%s\n", name, int(getpid()), lua_tostring(L, -1));
+    std::fflush(stderr);
+    code = 1;
+  }
+  join_state_threads(L);
+  return code;
 }
 
 namespace {

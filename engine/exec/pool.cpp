@@ -178,6 +178,12 @@ bool Pool::cancel(std::uint64_t id) {
   return false;
 }
 
+bool Pool::running(std::uint64_t id) const {
+  for (int i = 0; i < workers_; ++i)
+    if (shared_->slots[i].inflight.load(std::memory_order_acquire) == id) return true;
+  return false;
+}
+
 std::size_t Pool::queued() const {
   std::size_t n = shared_->tasks.size();
   for (int i = 0; i < workers_; ++i) n += shared_->slots[i].own.size();

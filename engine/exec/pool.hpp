@@ -123,6 +123,8 @@ class Pool {
   std::uint64_t submit(std::string_view payload, int worker = -1);
   // Takes a task back if no worker has started it; true when it was still queued (it will never run).
   bool cancel(std::uint64_t id);
+  // True while a worker holds the task (taken from the queue, its answer not yet handed back).
+  bool running(std::uint64_t id) const;
   // Waits up to `timeout` seconds (< 0: forever) for the next result; false on timeout. Holds a
   // gil::Release while it sleeps and checks Ctrl-C every slice. While waiting it watches the workers: a
   // worker that ended without a clean exit has its in-flight task answered with kDied and is replaced

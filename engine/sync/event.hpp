@@ -10,13 +10,16 @@ namespace parlab::sync {
 struct EventObject : shm::Header {
   static constexpr std::uint32_t kKind = 0x45564e54;  // "EVNT"
 
-  std::atomic<std::uint32_t> flag{0};
+  // Bit 0: the flag. Bits 1..31: how many times set() ran (wrapping), so that a waiter also sees a set()
+  // that a clear() undid before it woke, as Python's waiters do (they return True).
+  std::atomic<std::uint32_t> state{0};
   std::atomic<std::uint32_t> sleepers{0};
 
   void set() noexcept;
-  void clear() noexcept { flag.store(0, std::memory_order_release); }
-  bool is_set() const noexcept { return flag.load(std::memory_order_acquire) != 0; }
-  // Returns the flag at the end: false only on timeout (< 0 waits forever). Sleeps with the GIL released.
+  void clear() noexcept { state.fetch_and(~1u, std::memory_order_acq_rel); }
+  bool is_set() const noexcept { return (state.load(std::memory_order_acquire) & 1u) != 0; }
+  // True once the flag is set, or was set at some moment during the wait; false only on timeout (< 0 waits
+  // forever). Sleeps with the GIL released.
   bool wait(double timeout = -1);
 };
 

@@ -89,32 +89,11 @@ end
 -- Cases kept out of the run: name -> why (parlab lacks the feature or differs from the ported test). Each
 -- runs again once its line is removed; the lead's report lists them.
 H.GAPS = {
-  -- parlab behaves otherwise than CPython
-  ["lock_tests.EventTests.test_set_and_clear"] =
-    "waiters miss a set() that is followed at once by clear(); they time out (Python wakes every waiter)",
-  ["_test_multiprocessing._TestProcess.test_wait_for_threads"] =
-    "a fork or forkserver child ends without waiting for the non-daemon threads it started (spawn waits)",
-  ["test_future.FutureTests.test_done_callback_raises"] =
-    "an error in a done callback stops the callbacks after it (Python logs it and runs the rest)",
-  ["test_threading.ThreadTests.test_name"] = "a name that is not a string is refused (Python converts 123 to '123')",
   -- features parlab does not have
   ["test_queue.BaseQueueTestMixin.test_shutdown_immediate"] =
     "no immediate shutdown: close() always lets the items left be read (shutdown(immediate=True) drops them)",
-  ["test_future.FutureTests.test_running"] = "Future has no running()",
-  ["test_threading.TimerTests.test_init_immutable_default_args"] = "no parlab.Timer (threading.Timer)",
-  ["test_threading.ThreadTests.test_enumerate_after_join (enumerate)"] =
-    "no parlab.active_count() or parlab.enumerate() (threading.active_count, threading.enumerate)",
-  ["_test_multiprocessing._TestProcess.test_parent_process"] = "no parlab.parent_process()",
-  ["_test_multiprocessing._TestValue.test_rawvalue"] = "no parlab.RawValue or parlab.RawArray (lock-free Value/Array)",
   ["test_queue.LifoQueueTest.test_basic"] = "no parlab.LifoQueue (queue.LifoQueue)",
   ["test_queue.PriorityQueueTest.test_basic"] = "no parlab.PriorityQueue (queue.PriorityQueue)",
-  -- features the lead is adding (issue 15)
-  ["test_threading.ThreadTests.test_ident_of_no_threading_threads"] = "needs parlab.current_thread()",
-  ["_test_multiprocessing._TestValue.test_rawvalue (typecode h)"] = "needs the ctypes code 'h'",
-  ["_test_multiprocessing._TestArray.test_rawarray (typecode c)"] = "needs the ctypes code 'c'",
-  ["_test_multiprocessing._TestPoolWorkerErrors.test_async_error_callback"] =
-    "needs apply_async{fn, args=, error_callback=}",
-  ["_test_multiprocessing._TestPool.test_map_async_callbacks"] = "needs map_async(fn, list, {callback=})",
 }
 
 -- PARLAB_CP_TIMEOUT: seconds a case may run (20); PARLAB_CP_RUN_GAPS=1 runs the known gaps too (to see
