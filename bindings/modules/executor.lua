@@ -217,8 +217,15 @@ local function distinct(fs)
 end
 
 -- for f in parlab.as_completed(futures [, timeout]) do ... end: each distinct future once, as it finishes.
+local function check_timeout(what, timeout)
+  if timeout ~= nil and (type(timeout) ~= "number" or timeout ~= timeout) then
+    error(format("%s: timeout must be a number of seconds, got %s", what, tostring(timeout)), 3)
+  end
+end
+
 function parlab.as_completed(fs, timeout)
   check_futures("as_completed", fs)
+  check_timeout("as_completed", timeout)
   fs = distinct(fs)
   local deadline = timeout and clock() + timeout
   local yielded, left = {}, #fs
@@ -243,6 +250,7 @@ end
 -- done, not_done = parlab.wait(futures [, timeout [, return_when]]): two lists, each future in one of them once.
 function parlab.wait(fs, timeout, return_when)
   check_futures("wait", fs)
+  check_timeout("wait", timeout)
   fs = distinct(fs)
   return_when = return_when or "ALL_COMPLETED"
   if return_when ~= "ALL_COMPLETED" and return_when ~= "FIRST_COMPLETED" and return_when ~= "FIRST_EXCEPTION" then

@@ -85,8 +85,29 @@ void push_element(lua_State* L, Type t, double x) {
   }
 }
 
+// The options of Value and Array, Python's keyword `lock`: {lock = true|false}. Their lock is always there
+// and costs nothing until it is taken, so lock = false (Python's unsynchronized object) changes nothing.
+void check_lock_option(lua_State* L, int idx, const char* what) {
+  if (lua_gettop(L) > idx) fail("%s: takes at most %d arguments, got %d", what, idx, lua_gettop(L));
+  if (lua_isnoneornil(L, idx)) return;
+  if (!lua_istable(L, idx))
+    fail("%s: options must be a table {lock = true|false}, got %s", what, luaL_typename(L, idx));
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    bool named = lua_type(L, -1) == LUA_TSTRING;
+    if (!named || std::strcmp(lua_tostring(L, -1), "lock") != 0)
+      fail("%s: unknown option %s (it takes lock)", what, named ? lua_tostring(L, -1) : luaL_typename(L, -1));
+  }
+  lua_getfield(L, idx, "lock");
+  if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+    fail("%s: lock must be true or false, got %s", what, luaL_typename(L, -1));
+  lua_pop(L, 1);
+}
+
 // ---- Value ----
 int new_value(lua_State* L) {
+  check_lock_option(L, 3, "Value");
   Type t = check_type(L, 1, "Value");
   double init = lua_isnoneornil(L, 2) ? 0 : to_element(L, 2, t, "Value");
   push_ref(L, shm::Ref<ValueObject>::create(t, init), kValue);
@@ -164,6 +185,7 @@ int value_newindex(lua_State* L) {
 ArrayObject& array_arg(lua_State* L, const char* m) { return check<ArrayObject>(L, 1, kArray, m); }
 
 int new_array(lua_State* L) {
+  check_lock_option(L, 3, "Array");
   Type t = check_type(L, 1, "Array");
   if (lua_type(L, 2) == LUA_TNUMBER) {
     double n = lua_tonumber(L, 2);

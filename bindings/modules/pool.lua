@@ -285,11 +285,14 @@ function Pool._map_async(self, what, mode, fn, list, opts, track)
   return r
 end
 
+-- Not tail calls: the argument checks name the caller's line, four frames up.
 function Pool:map_async(fn, list, opts)
-  return Pool._map_async(self, "map_async", "map", fn, list, opts)
+  local r = Pool._map_async(self, "map_async", "map", fn, list, opts)
+  return r
 end
 function Pool:starmap_async(fn, list, opts)
-  return Pool._map_async(self, "starmap_async", "starmap", fn, list, opts)
+  local r = Pool._map_async(self, "starmap_async", "starmap", fn, list, opts)
+  return r
 end
 
 function Pool:map(fn, list, chunksize)
@@ -467,9 +470,21 @@ function parlab.Pool(n, opts)
   return pool
 end
 
--- with(obj, fn, ...): fn(obj:__enter(), ...), then obj:__exit(ok, err) whether fn returned or raised.
+-- A lock-like object (Lock, RLock, Semaphore, Condition) in parlab.with: acquire, then release.
+local function lock_enter(o) o:acquire() return o end
+local function lock_exit(o) o:release() end
+
+-- with(obj, fn, ...): fn(obj:__enter(), ...), then obj:__exit(ok, err) whether fn returned or raised; for a
+-- lock-like object, fn(obj, ...) between acquire and release (Python's `with lock:`).
 function parlab.with(obj, fn, ...)
-  local enter, exit = obj and obj.__enter, obj and obj.__exit
+  local kind = type(obj)
+  if kind ~= "table" and kind ~= "userdata" then
+    error("with: expected a scoped object (a pool, an executor, a lock), got " .. kind, 2)
+  end
+  local enter, exit = obj.__enter, obj.__exit
+  if exit == nil and type(obj.acquire) == "function" and type(obj.release) == "function" then
+    enter, exit = lock_enter, lock_exit
+  end
   if type(exit) ~= "function" then error("with: the object has no __exit method (not a scoped object)", 2) end
   if type(fn) ~= "function" then error("with: expected a function to run, got " .. type(fn), 2) end
   local target = enter and enter(obj) or obj

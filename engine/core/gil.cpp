@@ -242,7 +242,13 @@ void unregister_thread() noexcept {
   std::lock_guard lk(s.mu);
   t_registered = false;
   --s.registered;
-  if (t_record) {
+  if (t_record && t_record->s.acquisitions == 0) {
+    // Never took the GIL (it was off, or the thread never ran Lua): nothing for the statistics, and
+    // keeping it would grow the list by one record per thread ever started.
+    const ThreadRecord* gone = t_record;
+    if (s.last_holder == gone) s.last_holder = nullptr;
+    s.records.remove_if([gone](const ThreadRecord& r) { return &r == gone; });
+  } else if (t_record) {
     t_record->s.alive = false;
     t_record->notify = nullptr;
   }

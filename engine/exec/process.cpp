@@ -58,8 +58,10 @@ void register_child(const std::shared_ptr<Child>& c) {
   std::call_once(atexit_once, [] { std::atexit(finish_children); });
   std::lock_guard<std::mutex> lock(registry->mu);
   auto& v = registry->children;
-  v.erase(std::remove_if(v.begin(), v.end(), [](const std::shared_ptr<Child>& x) { return x->ended(); }),
-          v.end());
+  // A child whose owner dropped it without join (only the registry holds it) is polled here, so that it
+  // is reaped and its descriptors closed; else each such child kept its status socket until exit.
+  auto done = [](const std::shared_ptr<Child>& x) { return x->ended() || (x.use_count() == 1 && x->poll()); };
+  v.erase(std::remove_if(v.begin(), v.end(), done), v.end());
   v.push_back(c);
 }
 

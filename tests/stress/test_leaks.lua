@@ -75,6 +75,19 @@ loop("Process start/join (forkserver)", 100, function()
   p:join()
 end, 64 * 1024)
 
+-- Dropped without join: the next start reaps the ended ones and closes their status sockets (issue 20:
+-- each kept a descriptor until exit). A short sleep lets the last ones end before the count.
+loop("Process started and dropped without join (forkserver)", 300, function()
+  parlab.Process(function() end):start()
+  parlab.sleep(0.002)
+end, 64 * 1024)
+
+T.test("threads with the GIL off leave no GIL statistics record behind (issue 20: one per thread)", function()
+  local before = #parlab.gil.stats().threads
+  for _ = 1, 300 do parlab.Thread(function() return 1 end):start():join() end
+  T.eq(#parlab.gil.stats().threads, before)
+end)
+
 loop("ThreadPool map/close/join", 100, function()
   local pool = parlab.ThreadPool(2)
   pool:map(function(x) return x end, { 1, 2, 3 })
