@@ -15,11 +15,14 @@ local WNOHANG, SIGKILL, O_WRONLY = 1, 9, 1
 local LIMIT = 1.0      -- seconds a call may run before it counts as blocking
 local AT_ONCE = 16     -- children in flight (most of them sleep or exit at once)
 
+local cyclic = {}  -- a table that holds itself, as a value and as a key
+cyclic[1], cyclic.self, cyclic[cyclic] = cyclic, cyclic, true
 local ARGS = { { n = 0 }, { n = 1, nil }, { n = 1, "x" }, { n = 1, -1 }, { n = 1, 2 ^ 63 }, { n = 1, 0 / 0 },
-  { n = 1, {} } }
+  { n = 1, {} }, { n = 1, cyclic } }
 local function show_args(a)
   if a.n == 0 then return "()" end
   local v = a[1]
+  if v == cyclic then return "(a cyclic table)" end
   if type(v) == "table" then return "({})" end
   if v ~= v then return "(0/0)" end
   if v == 2 ^ 63 then return "(2^63)" end

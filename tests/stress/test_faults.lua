@@ -63,20 +63,33 @@ T.test("the fork server killed: the next process start gets a new one", function
   T.ok(parlab._forkserver_start() ~= server, "a new server")
 end)
 
--- A script that keeps a process pool busy; killed from outside by `sig` after a random delay.
-local function stop_program(sig, want_status)
-  local marker = "parlab-stress-" .. ffi.C.getpid() .. "-" .. math.random(1e6)
-  local base = os.tmpname()  -- made (empty) by os.tmpname: removed below with the others
-  local path = base .. "-" .. marker .. ".lua"  -- the marker in every command line of the program
-  local f = assert(io.open(path, "w"))
-  f:write([[
+local BUSY_POOL = [[
     local pool = parlab.Pool(2)
     print("busy")
     io.stdout:flush()
     local items = {}
     for i = 1, 2000 do items[i] = i end
     pool:map(function(x) parlab.sleep(0.05) return x end, items)
-  ]])
+  ]]
+
+-- Children that take turns holding one Lock, and a parent that waits for them.
+local LOCK_HOLDERS = [[
+    local lock = parlab.Lock()
+    local ps = {}
+    for i = 1, 3 do
+      ps[i] = parlab.Process(function(l) for _ = 1, 1000 do l:acquire() parlab.sleep(0.01) l:release() end end, lock)
+      ps[i]:start()
+    end
+    for i = 1, 3 do ps[i]:join() end
+  ]]
+
+-- A script (a busy process pool unless given) killed from outside by `sig` after a random delay.
+local function stop_program(sig, want_status, script)
+  local marker = "parlab-stress-" .. ffi.C.getpid() .. "-" .. math.random(1e6)
+  local base = os.tmpname()  -- made (empty) by os.tmpname: removed below with the others
+  local path = base .. "-" .. marker .. ".lua"  -- the marker in every command line of the program
+  local f = assert(io.open(path, "w"))
+  f:write(script or BUSY_POOL)
   f:close()
   local delay = 0.3 + math.random() * 0.5
   -- Started by python3, not by sh: sh starts a background command with SIGINT ignored.
@@ -105,6 +118,10 @@ end)
 
 T.test("SIGINT of a whole program with a busy pool: exit status 130, no process left", function()
   stop_program("INT", 130)
+end)
+
+T.test("SIGKILL of a parent whose children hold a Lock in turn: no child is left waiting on it", function()
+  stop_program("KILL", 137, LOCK_HOLDERS)
 end)
 
 T.done()
