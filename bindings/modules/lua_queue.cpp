@@ -141,9 +141,15 @@ int l_maxsize(lua_State* L) {
   lua_pushinteger(L, lua_Integer(self(L, "Queue.maxsize").maxsize()));
   return 1;
 }
+// q:close([immediate]): immediate drops the items left (Python 3.13's shutdown(immediate=True)); returns
+// how many were dropped.
 int l_close(lua_State* L) {
-  self(L, "Queue.close").close();
-  return 0;
+  Queue& q = self(L, "Queue.close");
+  max_args(L, 1, "Queue.close", "immediate");
+  if (!lua_isnoneornil(L, 2) && !lua_isboolean(L, 2))
+    fail("Queue.close: immediate must be true or false, got %s", luaL_typename(L, 2));
+  lua_pushnumber(L, double(q.close(lua_toboolean(L, 2) != 0)));
+  return 1;
 }
 int l_is_closed(lua_State* L) {
   lua_pushboolean(L, self(L, "Queue.is_closed").closed());

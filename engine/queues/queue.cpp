@@ -49,6 +49,7 @@ void Queue::after_get() noexcept {
 Status Queue::get(Message& out, bool block, double timeout) {
   const double deadline = block ? deadline_after(timeout) : -1;
   for (;;) {
+    if (closed_.load(std::memory_order_acquire) == 2) return Status::closed;  // closed immediately
     if (fifo_.pop(out)) return after_get(), Status::ok;
     if (closed()) {  // look once more: an item may have landed just before the close
       if (fifo_.pop(out)) return after_get(), Status::ok;
@@ -70,10 +71,24 @@ bool Queue::full() const noexcept {
   return maxsize_ > 0 && count_.load(std::memory_order_acquire) >= maxsize_;
 }
 
-void Queue::close() noexcept {
-  closed_.store(1, std::memory_order_release);
+std::size_t Queue::close(bool immediate) noexcept {
+  std::uint32_t want = immediate ? 2 : 1;
+  std::uint32_t was = closed_.load(std::memory_order_acquire);
+  while (was < want && !closed_.compare_exchange_weak(was, want, std::memory_order_acq_rel)) {
+  }
+  std::size_t dropped = 0;
+  if (immediate) {
+    Message m;
+    while (fifo_.pop(m)) {
+      m.reset();
+      after_get();
+      ++dropped;
+      if (joinable_ && unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_done_.notify();
+    }
+  }
   not_empty_.wake_all();
   not_full_.wake_all();
+  return dropped;
 }
 
 void Queue::task_done() {

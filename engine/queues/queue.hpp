@@ -36,8 +36,10 @@ class Queue : public shm::Header {
   std::int64_t maxsize() const noexcept { return maxsize_; }
   bool joinable() const noexcept { return joinable_; }
 
-  // Wakes every waiter: blocked puts fail, blocked gets drain what is left and then fail.
-  void close() noexcept;
+  // Wakes every waiter: blocked puts fail, blocked gets drain what is left and then fail. `immediate`
+  // (Python 3.13's shutdown(immediate=True)): gets fail at once too, and the items left are dropped (each
+  // counted done for join()). Returns how many items were dropped.
+  std::size_t close(bool immediate = false) noexcept;
   bool closed() const noexcept { return closed_.load(std::memory_order_acquire) != 0; }
 
   // One item put earlier is fully processed. Throws Error when called more often than items were put.

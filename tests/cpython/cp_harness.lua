@@ -90,8 +90,6 @@ end
 -- runs again once its line is removed; the lead's report lists them.
 H.GAPS = {
   -- features parlab does not have
-  ["test_queue.BaseQueueTestMixin.test_shutdown_immediate"] =
-    "no immediate shutdown: close() always lets the items left be read (shutdown(immediate=True) drops them)",
   ["test_queue.LifoQueueTest.test_basic"] = "no parlab.LifoQueue (queue.LifoQueue)",
   ["test_queue.PriorityQueueTest.test_basic"] = "no parlab.PriorityQueue (queue.PriorityQueue)",
 }

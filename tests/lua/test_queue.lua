@@ -191,4 +191,27 @@ T.test("forked producers and consumers: exact totals, no loss or duplication", f
   T.eq(sum, want)
 end)
 
+T.test("close(true) drops what is left: gets fail at once, join() returns, a bounded queue has room again", function()
+  local q = parlab.Queue(3)
+  for i = 1, 3 do q:put(i) end
+  T.eq(q:close(true), 3, "three items dropped")
+  T.raises("Queue.get: Closed: the queue is closed and empty", q.get, q)
+  T.eq(q:qsize(), 0)
+  T.eq(q:full(), false)
+  T.raises("Queue.put: Closed", q.put, q, 4)
+  T.eq(q:close(true), 0, "a second close drops nothing")
+  local j = parlab.JoinableQueue()
+  for i = 1, 4 do j:put(i) end
+  T.eq(j:get(), 1)
+  j:task_done()
+  T.eq(j:close(true), 3)
+  T.ok(j:join(5), "the dropped items count as done")
+  local waiting = parlab.Queue()
+  local t = parlab.Thread(function(qq) return pcall(qq.get, qq, 30) end, waiting):start()
+  parlab.sleep(0.05)
+  waiting:close(true)
+  T.eq(t:join(10), false, "a blocked get wakes and fails")
+  T.raises("Queue.close: immediate must be true or false, got number", q.close, q, 1)
+end)
+
 T.done()
