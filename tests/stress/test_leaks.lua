@@ -109,6 +109,17 @@ loop("Pool(2) terminate (workers killed, not joined)", 30, function()
   pool:join()
 end, 256 * 1024)
 
+loop("Pool(2) dropped to the garbage collector", 30, function()
+  parlab.Pool(2):map(function(x) return x end, { 1, 2 })
+end, 256 * 1024)
+
+loop("Pool(2) ended by parlab.with's error path", 30, function()
+  pcall(parlab.with, parlab.Pool(2), function(p)
+    p:map(function(x) return x end, { 1 })
+    error("leave")
+  end)
+end, 256 * 1024)
+
 loop("ThreadPool terminate", 100, function()
   local pool = parlab.ThreadPool(2)
   pool:map(function(x) return x end, { 1, 2, 3 })
