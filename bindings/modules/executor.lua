@@ -74,7 +74,11 @@ end
 -- fn(future) when the future is done (now, if it already is; else when its result is pulled in).
 function Future:add_done_callback(fn)
   if type(fn) ~= "function" then error("Future.add_done_callback: expected a function, got " .. type(fn), 2) end
-  if self:done() then return fn(self) end
+  if self:done() then  -- at once, and as a later callback would be: an error is reported, not raised
+    local ok, err = xpcall(fn, debug.traceback, self)
+    if not ok then io.stderr:write("parlab: a done callback raised an error:\n" .. tostring(err) .. "\n") end
+    return
+  end
   local r = self._r
   r._callbacks = r._callbacks or {}
   r._callbacks[#r._callbacks + 1] = function() fn(self) end

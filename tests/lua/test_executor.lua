@@ -194,6 +194,9 @@ T.test("done callbacks run when the result is pulled in", function()
   f:result()
   f:add_done_callback(function(fut) seen[#seen + 1] = fut:result() * 2 end)
   T.eq(seen, { 5, 10 })
+  f:add_done_callback(function() error("a broken callback") end)  -- reported on stderr, not raised
+  f:add_done_callback(function(fut) seen[#seen + 1] = fut:result() * 3 end)
+  T.eq(seen, { 5, 10, 15 }, "a callback after a broken one still runs")
   ex:shutdown()
 end)
 
