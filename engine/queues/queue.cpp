@@ -24,8 +24,23 @@ bool Queue::admit(bool block, double deadline, Status& why) {
   }
 }
 
+// Counted in putting_ around the closed check and the push (seq_cst on both sides: a put either sees the
+// close, or the reader that sees the close sees the put in flight).
 Status Queue::put(const char* data, std::size_t size, bool block, double timeout) {
-  if (closed()) return Status::closed;
+  putting_.fetch_add(1, std::memory_order_seq_cst);
+  Status s = Status::closed;
+  try {
+    if (!closed()) s = push(data, size, block, timeout);
+  } catch (...) {
+    putting_.fetch_sub(1, std::memory_order_seq_cst);
+    throw;
+  }
+  putting_.fetch_sub(1, std::memory_order_seq_cst);
+  if (closed()) not_empty_.wake_all();  // readers waiting in wait_for_puts look again
+  return s;
+}
+
+Status Queue::push(const char* data, std::size_t size, bool block, double timeout) {
   Status why = Status::ok;
   if (!admit(block, deadline_after(timeout), why)) return why;
   if (joinable_) unfinished_.fetch_add(1, std::memory_order_acq_rel);
@@ -51,13 +66,33 @@ Status Queue::get(Message& out, bool block, double timeout) {
   for (;;) {
     if (closed_.load(std::memory_order_acquire) == 2) return Status::closed;  // closed immediately
     if (fifo_.pop(out)) return after_get(), Status::ok;
-    if (closed()) {  // look once more: an item may have landed just before the close
-      if (fifo_.pop(out)) return after_get(), Status::ok;
+    if (closed()) {  // look once more, after the puts that were under way when it closed
+      if (fifo_.pop(out) || wait_for_puts(out)) return after_get(), Status::ok;
       return Status::closed;
     }
     if (!block) return Status::timeout;
     auto ready = [&] { return !fifo_.empty() || closed(); };
     if (!wait_until(not_empty_, ready, deadline)) return Status::timeout;
+  }
+}
+
+// The queue is closed and was empty: waits while puts that passed their closed check are still pushing;
+// true with an item when one lands. A put takes microseconds (a large message's copy, milliseconds), so the
+// wait is bounded by kPutWaitSeconds; a count that does not drop in that time (a putter killed mid-put) is
+// remembered as stuck and not waited for again.
+bool Queue::wait_for_puts(Message& out) {
+  constexpr double kPutWaitSeconds = 2.0;
+  const double deadline = deadline_after(kPutWaitSeconds);
+  for (;;) {
+    std::int32_t n = putting_.load(std::memory_order_seq_cst);
+    if (n <= putting_stuck_.load(std::memory_order_acquire)) return fifo_.pop(out);
+    if (fifo_.pop(out)) return true;
+    if (seconds_left(deadline) == 0) {
+      putting_stuck_.store(n, std::memory_order_release);
+      return fifo_.pop(out);
+    }
+    auto changed = [&] { return !fifo_.empty() || putting_.load(std::memory_order_seq_cst) != n; };
+    wait_until(not_empty_, changed, deadline_after(0.001));
   }
 }
 

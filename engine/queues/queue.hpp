@@ -55,6 +55,8 @@ class Queue : public shm::Header {
 
  private:
   bool admit(bool block, double deadline, Status& why);
+  Status push(const char* data, std::size_t size, bool block, double timeout);
+  bool wait_for_puts(Message& out);
   void after_get() noexcept;
 
   Fifo fifo_;
@@ -63,6 +65,11 @@ class Queue : public shm::Header {
   alignas(64) std::atomic<std::int64_t> count_{0};  // admitted items, kept for bounded queues only
   alignas(64) std::atomic<std::int64_t> unfinished_{0};
   std::atomic<std::uint32_t> closed_{0};
+  // Puts between their closed check and their push. A get that finds the queue closed and empty waits for
+  // them (bounded: a putter killed mid-put would hold it up for ever), so an item whose put succeeded before
+  // or while the queue closed is never left behind by every reader.
+  alignas(64) std::atomic<std::int32_t> putting_{0};
+  std::atomic<std::int32_t> putting_stuck_{0};  // putting_ seen not to drop for kPutWaitSeconds
   std::atomic<std::int32_t> in_flight_{0};
   alignas(64) Signal not_empty_;
   alignas(64) Signal not_full_;
