@@ -95,6 +95,21 @@ function T.slurp(name)
   return s
 end
 
+-- Runs the Lua program `code` in a fresh parlab (this test's executable) as `sh -c '<shell> exec parlab
+-- FILE'`: `shell` sets its environment or limits ("PARLAB_SHM_LIMIT=256M", "ulimit -n 64;"). Returns the
+-- program's output (stdout and stderr) followed by "status N".
+function T.run_program(shell, code)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(code)
+  f:close()
+  local p = io.popen(("sh -c '%s exec %q %q' 2>&1; echo \"status $?\""):format(shell, arg[-1], path))
+  local out = p:read("*a")
+  p:close()
+  os.remove(path)
+  return out
+end
+
 -- A pid is gone when /proc has no entry for it, or only a zombie that is not ours to reap.
 function T.pid_gone(pid)
   local stat = T.slurp("/proc/" .. pid .. "/stat")

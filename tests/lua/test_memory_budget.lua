@@ -3,21 +3,8 @@
 -- refused before a page is touched, and the program goes on once it lets go of memory.
 local T = require "check"
 
--- Runs code in a fresh parlab with the environment env; returns its output and exit status.
-local function run(env, code)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(code)
-  f:close()
-  local p = io.popen(("%s %q %q 2>&1; echo \"status $?\""):format(env, arg[-1], path))
-  local out = p:read("*a")
-  p:close()
-  os.remove(path)
-  return out
-end
-
 T.test("PARLAB_SHM_LIMIT: arrays until the cap is reached, then an error; freed memory is usable again", function()
-  local out = run("PARLAB_SHM_LIMIT=256M", [[
+  local out = T.run_program("PARLAB_SHM_LIMIT=256M", [[
     local arrs, ok, err = {}, true, nil
     for _ = 1, 100 do
       ok, err = pcall(parlab.array, "f64", 2^23)  -- 64 MiB each
@@ -45,10 +32,10 @@ end)
 
 T.test("PARLAB_SHM_LIMIT that is not a size is named in the error", function()
   for _, bad in ipairs { "abc", "-5", "12Q", "0" } do
-    local out = run("PARLAB_SHM_LIMIT=" .. bad, "print(pcall(parlab.array, 'f64', 10))")
+    local out = T.run_program("PARLAB_SHM_LIMIT=" .. bad, "print(pcall(parlab.array, 'f64', 10))")
     T.ok(out:find("PARLAB_SHM_LIMIT: '" .. bad .. "' is not a size", 1, true), bad .. ": " .. out)
   end
-  T.ok(run("PARLAB_SHM_LIMIT=1g", "print(parlab.memory().limit)"):find(tostring(2 ^ 30), 1, true))
+  T.ok(T.run_program("PARLAB_SHM_LIMIT=1g", "print(parlab.memory().limit)"):find(tostring(2 ^ 30), 1, true))
 end)
 
 T.test("an array that fits in RAM but not in the memory available now is refused before it is touched", function()

@@ -4,18 +4,8 @@
 -- child shell, so this test never pushes the machine itself to its limits.
 local T = require "check"
 
--- Runs a Lua program in a fresh parlab under `sh -c "<limits>; parlab file"`; returns its output.
-local function run_limited(limits, code)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(code)
-  f:close()
-  local p = io.popen(("sh -c '%s; exec %q %q' 2>&1; echo \"status $?\""):format(limits, arg[-1], path))
-  local out = p:read("*a")
-  p:close()
-  os.remove(path)
-  return out
-end
+-- The program runs under `sh -c "<limits>; exec parlab file"` (check.lua).
+local function run_limited(limits, code) return T.run_program(limits .. ";", code) end
 
 -- What each limited program does after it hit the limit: let go of what it made and use parlab again.
 local AFTER = [[
