@@ -51,6 +51,11 @@ std::string size_text(std::size_t bytes) {
 
 }  // namespace
 
+std::size_t cgroup_limit() {
+  std::size_t v2 = read_number("/sys/fs/cgroup/memory.max");
+  return v2 != 0 ? v2 : read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+}
+
 std::size_t available_memory() {
   std::size_t avail = meminfo_available();
   std::size_t max = read_number("/sys/fs/cgroup/memory.max");

@@ -11,6 +11,10 @@ namespace parlab::shm {
 // (memory.max - memory.current) when the run is in a limited cgroup. Reads /proc: ~20 us.
 std::size_t available_memory();
 
+// The cgroup's memory limit in bytes (v2 memory.max, else v1 memory.limit_in_bytes), or 0 when there is
+// none.
+std::size_t cgroup_limit();
+
 // PARLAB_SHM_LIMIT (bytes, or with a K/M/G/T suffix): a cap on the arena's use for the whole run, or 0
 // when unset. Throws parlab::Error naming the variable when it is set to something that is not a size.
 std::size_t use_limit();

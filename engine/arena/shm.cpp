@@ -136,21 +136,6 @@ void detail::note_recovery() noexcept {
 }
 std::uint64_t recoveries() noexcept { return recovered.load(std::memory_order_relaxed); }
 
-namespace {
-// A cgroup's memory limit in bytes (v2 memory.max, else v1), or 0 when there is none.
-std::size_t cgroup_limit() {
-  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
-    if (FILE* f = std::fopen(path, "r")) {
-      unsigned long long v = 0;
-      int got = std::fscanf(f, "%llu", &v);
-      std::fclose(f);
-      if (got == 1) return std::size_t(v);  // "max" (no limit) does not parse
-    }
-  }
-  return 0;
-}
-}  // namespace
-
 std::size_t memory_limit() {
   std::size_t ram = physical_memory(), cg = cgroup_limit();
   return cg != 0 && cg < ram ? cg : ram;
