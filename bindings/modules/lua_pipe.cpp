@@ -16,6 +16,7 @@
 #include "bindings/core/timeout_args.hpp"
 #include "bindings/core/transport.hpp"
 #include "engine/core/error.hpp"
+#include "engine/exec/process.hpp"
 #include "engine/queues/pipe.hpp"
 
 namespace parlab::lua {
@@ -32,13 +33,28 @@ struct ConnBox : Box<Pipe, 0x7061726c61625043ull> {  // "parlabPC"
   std::int32_t holder = 0;                           // the process registered as holding the end open
   std::int32_t end = 0;
   bool closed = false;
+  // A forked child's own reference while it holds the end without having adopted the box: without it,
+  // the parent could free the pipe while the child's collector is about to close its hold on it.
+  shm::Ref<Pipe> kept;
+  std::int32_t kept_by = 0;  // the process whose reference kept is (0: taken by fork_prepare for a child)
 };
+
+// Drops the box's kept reference if this process holds it; a copy inherited from a parent is forgotten.
+void drop_kept(ConnBox& b) {
+  if (b.kept_by == my_pid())
+    b.kept.reset();
+  else
+    new (&b.kept) shm::Ref<Pipe>();  // the parent's (or a child's-to-be) reference: not ours to release
+  b.kept_by = 0;
+}
 
 // The open connections of this process. A forked child holds each of them open from the moment it
 // exists, as it would hold an inherited file descriptor, until it closes them or exits. The parent
 // registers the holds before the fork (the child may run much later) and the child takes them over.
 // A process that forks again without having used the ends it inherited (the fork server) lets go of
-// them first, so helper processes do not keep pipes open for the whole run.
+// them first, so helper processes do not keep pipes open for the whole run. A hold handed to a child
+// comes with a reference (kept), so the pipe outlives the hold; the child drops it when it closes,
+// collects or adopts the box, or exits.
 std::mutex live_mutex;
 std::unordered_set<ConnBox*>& live() {
   static auto* boxes = new std::unordered_set<ConnBox*>;  // never destroyed: used by atfork handlers
@@ -54,20 +70,33 @@ void fork_prepare() {
     if (b->owner != me) {  // inherited and never used here: give the hold up, pass nothing on
       b->ref->close_end(b->end);
       b->holder = 0;
+      drop_kept(*b);
       continue;
     }
     b->ref->open_end(b->end);
+    b->kept = b->ref;  // the child's reference: the parent forgets its copy in fork_parent
+    b->kept_by = 0;
   }
 }
-void fork_parent() { live_mutex.unlock(); }
+void fork_parent() {
+  for (ConnBox* b : live())
+    if (b->kept && b->kept_by == 0) new (&b->kept) shm::Ref<Pipe>();  // the count is the child's now
+  live_mutex.unlock();
+}
 void fork_child() {
   std::int32_t me = my_pid();
   for (ConnBox* b : live()) {
+    if (b->kept && b->kept_by == 0) b->kept_by = me;
     if (b->closed || !b->ref || b->holder != forking_parent.pid) continue;
     b->ref->hand_over_end(b->end, forking_parent);
     b->holder = me;
   }
   live_mutex.unlock();
+}
+// A child ending by exit_child (no collection): the references fork gave it go back.
+void drop_all_kept() {
+  std::lock_guard<std::mutex> g(live_mutex);
+  for (ConnBox* b : live()) drop_kept(*b);
 }
 std::once_flag atfork_once;
 
@@ -86,6 +115,7 @@ void push_conn(lua_State* L, shm::Ref<Pipe> ref, int end) {
     my_pid();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     Pipe::set_unused_holds_hook(unused_holds);
+    process::at_child_exit(drop_all_kept);
   });
   ref->open_end(end);
   ConnBox& b = push_box<ConnBox>(L, std::move(ref), kMeta);
@@ -99,7 +129,7 @@ ConnBox& box(lua_State* L, const char* method) {
   ConnBox* b = test_box<ConnBox>(L, 1);
   if (!b || !b->ref)
     fail("%s: expected a connection as self, got %s (call it with ':')", method, luaL_typename(L, 1));
-  b->adopt();                                 // first use in a forked child: a reference of its own
+  if (b->adopt()) drop_kept(*b);  // first use in a forked child: a reference of its own replaces kept
   if (b->holder != my_pid() && !b->closed) {  // forked without the atfork handler (raw clone)
     b->ref->open_end(b->end);
     b->holder = my_pid();
@@ -227,6 +257,7 @@ int l_gc(lua_State* L) {
   if (!b) return 0;
   if (b->ref) close_box(*b);
   b->release();  // an inherited, unused box holds no reference: release() leaves the parent's alone
+  drop_kept(*b);
   return 0;
 }
 

@@ -224,8 +224,21 @@ void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+namespace {
+std::atomic<void (*)()> child_exit_hooks[8];
+}
+
+void at_child_exit(void (*fn)()) noexcept {
+  for (auto& h : child_exit_hooks) {
+    void (*none)() = nullptr;
+    if (h.compare_exchange_strong(none, fn) || none == fn) return;
+  }
+}
+
 void exit_child(int code) noexcept {
   std::fflush(nullptr);
+  for (auto& h : child_exit_hooks)
+    if (auto fn = h.load()) fn();
   _exit(code);
 }
 

@@ -88,8 +88,12 @@ std::shared_ptr<Child> start_fork(const std::function<int()>& body, const Option
 // when the parent *thread* ends, so a fork server spawned from a short-lived thread passes
 // die_with_parent = false and watches its control socket instead.
 void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent = true) noexcept;
-// Ends a child: flushes stdio and _exit()s (no atexit handlers, no finalizers of inherited objects).
+// Ends a child: flushes stdio, runs the at_child_exit hooks and _exit()s (no atexit handlers, no
+// finalizers of inherited objects).
 [[noreturn]] void exit_child(int code) noexcept;
+// Registers fn to run in exit_child (at most 8; registering the same fn twice runs it once). For
+// references a forked child holds on its parent's objects and must give back.
+void at_child_exit(void (*fn)()) noexcept;
 // True in a process started by parlab.Process or a pool (fork, spawn or forkserver).
 bool is_child() noexcept;
 

@@ -57,6 +57,18 @@ loop("Pipe send/recv/close", 1000, function()
   b:close()
 end, 64 * 1024)
 
+-- A fork child takes a reference to each pipe it inherits and gives it back when it exits.
+loop("Pipe open across a fork child", 100, function()
+  parlab.set_start_method("fork")
+  local a, b = parlab.Pipe()
+  local p = parlab.Process(function() end)
+  p:start()
+  p:join()
+  a:close()
+  b:close()
+  parlab.set_start_method("forkserver")
+end, 64 * 1024)
+
 loop("Lock, RLock, Event, Value", 1000, function()
   local l, r, e, v = parlab.Lock(), parlab.RLock(), parlab.Event(), parlab.Value("d", 1)
   l:acquire() l:release() r:acquire() r:release() e:set() v.value = 2
