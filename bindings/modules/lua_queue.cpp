@@ -155,6 +155,19 @@ int l_is_closed(lua_State* L) {
   lua_pushboolean(L, self(L, "Queue.is_closed").closed());
   return 1;
 }
+// faults() -> {redelivered =, maybe_lost =, lost_puts =}: what survivors did about processes killed in the
+// middle of a get or put on this queue (docs/reliability.md).
+int l_faults(lua_State* L) {
+  queue::Faults f = self(L, "Queue.faults").faults();
+  lua_createtable(L, 0, 3);
+  lua_pushnumber(L, lua_Number(f.redelivered));
+  lua_setfield(L, -2, "redelivered");
+  lua_pushnumber(L, lua_Number(f.maybe_lost));
+  lua_setfield(L, -2, "maybe_lost");
+  lua_pushnumber(L, lua_Number(f.lost_puts));
+  lua_setfield(L, -2, "lost_puts");
+  return 1;
+}
 int l_task_done(lua_State* L) {
   try {
     self(L, "JoinableQueue.task_done").task_done();
@@ -219,6 +232,7 @@ const Function kQueueMethods[] = {{"put", l_put},
                                   {"maxsize", l_maxsize},
                                   {"close", l_close},
                                   {"is_closed", l_is_closed},
+                                  {"faults", l_faults},
                                   {nullptr, nullptr}};
 const Function kJoinableMethods[] = {{"task_done", l_task_done}, {"join", l_join}, {nullptr, nullptr}};
 const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get},      {"empty", l_empty},

@@ -76,6 +76,7 @@ PipeStatus Pipe::recv(int end, Message& out, double timeout) {
   const double deadline = deadline_after(timeout);
   for (;;) {
     if (inbox_[end].pop(out)) return PipeStatus::ok;
+    if (inbox_[end].recover().redelivered) continue;  // a reader of this end killed mid-recv
     PipeStatus s = wait_readable(end, deadline);
     if (s != PipeStatus::ok) {
       if (inbox_[end].pop(out)) return PipeStatus::ok;

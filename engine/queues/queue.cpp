@@ -61,18 +61,48 @@ void Queue::after_get() noexcept {
   not_full_.notify();
 }
 
+// Corrects the counts after the Fifo acted on processes killed mid-operation: an item put back is in the
+// queue again; a put that never arrives gives its room, its unfinished task and its putting_ mark back.
+void Queue::account(const Recovered& r) noexcept {
+  for (int i = 0; i < r.redelivered; ++i) {
+    if (maxsize_) count_.fetch_add(1, std::memory_order_acq_rel);
+    not_empty_.notify();
+  }
+  for (int i = 0; i < r.dropped_puts; ++i) {
+    putting_.fetch_sub(1, std::memory_order_seq_cst);
+    if (maxsize_) after_get();
+    if (joinable_ && unfinished_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_done_.notify();
+  }
+}
+
+bool Queue::take(Message& out) {
+  Recovered r;
+  bool got = fifo_.pop(out, &r);
+  if (r.dropped_puts) account(r);
+  return got;
+}
+
+// A blocked get wakes every kRecoverSeconds to look for items that readers killed mid-get had taken.
 Status Queue::get(Message& out, bool block, double timeout) {
+  constexpr double kRecoverSeconds = 0.1;
   const double deadline = block ? deadline_after(timeout) : -1;
   for (;;) {
     if (closed_.load(std::memory_order_acquire) == 2) return Status::closed;  // closed immediately
-    if (fifo_.pop(out)) return after_get(), Status::ok;
+    if (take(out)) return after_get(), Status::ok;
+    Recovered r = fifo_.recover();
+    if (r.redelivered || r.dropped_puts) {
+      account(r);
+      continue;
+    }
     if (closed()) {  // look once more, after the puts that were under way when it closed
-      if (fifo_.pop(out) || wait_for_puts(out)) return after_get(), Status::ok;
+      if (take(out) || wait_for_puts(out)) return after_get(), Status::ok;
       return Status::closed;
     }
     if (!block) return Status::timeout;
     auto ready = [&] { return !fifo_.empty() || closed(); };
-    if (!wait_until(not_empty_, ready, deadline)) return Status::timeout;
+    double slice = deadline_after(kRecoverSeconds);
+    if (wait_until(not_empty_, ready, deadline >= 0 && deadline < slice ? deadline : slice)) continue;
+    if (deadline >= 0 && seconds_left(deadline) == 0) return Status::timeout;
   }
 }
 
@@ -85,11 +115,11 @@ bool Queue::wait_for_puts(Message& out) {
   const double deadline = deadline_after(kPutWaitSeconds);
   for (;;) {
     std::int32_t n = putting_.load(std::memory_order_seq_cst);
-    if (n <= putting_stuck_.load(std::memory_order_acquire)) return fifo_.pop(out);
-    if (fifo_.pop(out)) return true;
+    if (n <= putting_stuck_.load(std::memory_order_acquire)) return take(out);
+    if (take(out)) return true;
     if (seconds_left(deadline) == 0) {
       putting_stuck_.store(n, std::memory_order_release);
-      return fifo_.pop(out);
+      return take(out);
     }
     auto changed = [&] { return !fifo_.empty() || putting_.load(std::memory_order_seq_cst) != n; };
     wait_until(not_empty_, changed, deadline_after(0.001));
@@ -114,7 +144,7 @@ std::size_t Queue::close(bool immediate) noexcept {
   std::size_t dropped = 0;
   if (immediate) {
     Message m;
-    while (fifo_.pop(m)) {
+    while (take(m)) {
       m.reset();
       after_get();
       ++dropped;

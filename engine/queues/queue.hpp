@@ -52,11 +52,15 @@ class Queue : public shm::Header {
   void receive_handle() noexcept;  // call after taking a reference of one's own
 
   std::int64_t unfinished() const noexcept { return unfinished_.load(std::memory_order_acquire); }
+  // What was done about processes killed in the middle of a put or get (docs/reliability.md).
+  Faults faults() const noexcept { return fifo_.faults(); }
 
  private:
   bool admit(bool block, double deadline, Status& why);
   Status push(const char* data, std::size_t size, bool block, double timeout);
   bool wait_for_puts(Message& out);
+  bool take(Message& out);  // fifo_.pop, with the counts corrected for holes skipped
+  void account(const Recovered& r) noexcept;
   void after_get() noexcept;
 
   Fifo fifo_;

@@ -1,87 +1,14 @@
 #include "engine/queues/queue_fifo.hpp"
 
-#include <sched.h>
-
 #include <cstring>
-#include <new>
 
 #include "engine/arena/shm.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/queues/queue_fifo_blocks.hpp"
 
 namespace parlab::queue {
-namespace {
 
-// Index layout as in crossbeam: the low bit of head's index says "the head block has a successor";
-// the slot number is index >> kShift; every kLap-th slot number is a gap that marks a block change.
-constexpr std::uint64_t kShift = 1;
-constexpr std::uint64_t kHasNext = 1;
-constexpr std::uint64_t kLap = 64;
-constexpr std::uint64_t kBlockCap = kLap - 1;
-
-// Slot states.
-constexpr std::uint32_t kWrite = 1;    // the message is in
-constexpr std::uint32_t kRead = 2;     // the message was taken
-constexpr std::uint32_t kDestroy = 4;  // the block's destroyer passed while the slot was still in use
-
-// Spins briefly, then yields: the thread we wait for may be descheduled (2 cores, many processes),
-// and a pause costs ~220 ns on this project's VMs.
-class Backoff {
- public:
-  void snooze() {
-    if (step_ < 4) {
-      for (int i = 0; i < (1 << step_); ++i) __builtin_ia32_pause();
-      ++step_;
-    } else {
-      sched_yield();
-    }
-  }
-
- private:
-  int step_ = 0;
-};
-
-}  // namespace
-
-struct Slot {
-  std::atomic<std::uint32_t> state{0};
-  std::uint32_t is_inline = 0;
-  std::uint64_t size = 0;
-  union {
-    char bytes[kInlineBytes];
-    char* block;
-  };
-};
-static_assert(sizeof(Slot) == 64, "a slot is one cache line");
-
-struct alignas(64) Fifo::Block {
-  std::atomic<Block*> next{nullptr};
-  Slot slots[kBlockCap];
-
-  static Block* create() { return new (shm::allocate(sizeof(Block), 64)) Block(); }
-  static void free(Block* b) noexcept {
-    b->~Block();
-    shm::deallocate(b);
-  }
-  Block* wait_next() {
-    Backoff backoff;
-    for (;;) {
-      Block* n = next.load(std::memory_order_acquire);
-      if (n) return n;
-      backoff.snooze();
-    }
-  }
-  // Frees the block once every slot from `start` on has been read; a reader still busy on a slot
-  // finds kDestroy set and continues the destruction itself.
-  static void destroy(Block* b, std::uint64_t start) noexcept {
-    for (std::uint64_t i = start; i < kBlockCap - 1; ++i) {
-      Slot& s = b->slots[i];
-      if ((s.state.load(std::memory_order_acquire) & kRead) == 0 &&
-          (s.state.fetch_or(kDestroy, std::memory_order_acq_rel) & kRead) == 0)
-        return;
-    }
-    free(b);
-  }
-};
-
+using namespace fifo;
 namespace {
 std::size_t capacity_of(const char* block) { return *reinterpret_cast<const std::size_t*>(block); }
 // The largest block kept as the spare: reusing warm pages is what makes repeated large messages fast (a
@@ -90,7 +17,11 @@ std::size_t capacity_of(const char* block) { return *reinterpret_cast<const std:
 constexpr std::size_t kSpareMax = (std::size_t(64) << 20) + 4096;
 }  // namespace
 
+void (*Fifo::test_hook)(Fifo::Stage) = nullptr;
+
 void Message::reset() noexcept {
+  if (lease_) lease_->give_back();  // first: a block already freed must never be delivered again
+  lease_ = nullptr;
   if (block_) {
     char* expected = nullptr;
     if (!home_ || capacity_of(block_) > kSpareMax ||
@@ -114,12 +45,14 @@ char* Fifo::block_for(std::size_t size) {
 }
 
 Fifo::Fifo() {
+  static_assert(sizeof(Slot) == 64, "a slot is one cache line");
   Block* first = Block::create();
   head_.block.store(first, std::memory_order_relaxed);
   tail_.block.store(first, std::memory_order_relaxed);
 }
 
 Fifo::~Fifo() {
+  recover(true);  // what killed processes left in leases comes back first, to be freed below
   {
     Message m;
     while (pop(m)) m.reset();
@@ -129,12 +62,30 @@ Fifo::~Fifo() {
 }
 
 void Fifo::push(const char* data, std::size_t size) {
+  Lease* lease = take_lease(Lease::kPutting);
   // Everything that may fail happens before a slot is claimed, so a failure leaves no hole.
   char* big = nullptr;
   if (size > kInlineBytes) {
-    big = block_for(size);
+    try {
+      big = block_for(size);
+    } catch (...) {
+      lease->give_back();
+      throw;
+    }
+    lease->block = big;  // a writer killed in the copy below leaves its block to the survivors
     std::memcpy(big + Message::kBlockHeader, data, size);
   }
+  try {
+    claim_and_fill(lease, big, data, size);
+  } catch (...) {
+    if (big) shm::deallocate(big);
+    lease->give_back();
+    throw;
+  }
+  lease->give_back();
+}
+
+void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size) {
   Block* spare = nullptr;  // the successor block, made by whoever claims a block's last slot
   Backoff backoff;
   std::uint64_t tail = tail_.index.load(std::memory_order_acquire);
@@ -147,15 +98,9 @@ void Fifo::push(const char* data, std::size_t size) {
       block = tail_.block.load(std::memory_order_acquire);
       continue;
     }
-    if (offset + 1 == kBlockCap && !spare) {
-      try {
-        spare = Block::create();
-      } catch (...) {
-        if (big) shm::deallocate(big);
-        throw;
-      }
-    }
+    if (offset + 1 == kBlockCap && !spare) spare = Block::create();
     std::uint64_t new_tail = tail + (1 << kShift);
+    lease->slot.store(tail >> kShift, std::memory_order_seq_cst);  // before the claim: see resolve_unfilled
     if (tail_.index.compare_exchange_weak(tail, new_tail, std::memory_order_seq_cst,
                                           std::memory_order_acquire)) {
       if (offset + 1 == kBlockCap) {
@@ -164,9 +109,10 @@ void Fifo::push(const char* data, std::size_t size) {
         block->next.store(spare, std::memory_order_release);
         spare = nullptr;
       }
+      if (test_hook) test_hook(Stage::writer_claimed);
       Slot& slot = block->slots[offset];
       slot.size = size;
-      slot.is_inline = big ? 0 : 1;
+      slot.is_inline = big ? kInBlock : kInline;
       if (big)
         slot.block = big;
       else if (size)
@@ -179,8 +125,25 @@ void Fifo::push(const char* data, std::size_t size) {
   }
 }
 
-bool Fifo::pop(Message& out) {
+// Waits until the slot's writer has filled it; after 50 ms, asks whether the writer died (then the slot
+// becomes a hole). The clock is read once per 256 waits: the wait is a few instructions when all is well.
+void Fifo::wait_filled(Slot& slot, std::uint64_t n) {
+  Backoff writer;
+  double since = -1;
+  for (unsigned spins = 1; (slot.state.load(std::memory_order_acquire) & kWrite) == 0; ++spins) {
+    writer.snooze();
+    if (spins % 256) continue;
+    double now = clock_seconds();
+    if (since < 0)
+      since = now;
+    else if (now - since > 0.05 && !resolve_unfilled(n, slot))
+      since = now;
+  }
+}
+
+bool Fifo::pop(Message& out, Recovered* r) {
   out.reset();
+  Lease* lease = nullptr;
   Backoff backoff;
   std::uint64_t head = head_.index.load(std::memory_order_acquire);
   Block* block = head_.block.load(std::memory_order_acquire);
@@ -196,9 +159,14 @@ bool Fifo::pop(Message& out) {
     if ((new_head & kHasNext) == 0) {
       std::atomic_thread_fence(std::memory_order_seq_cst);
       std::uint64_t tail = tail_.index.load(std::memory_order_relaxed);
-      if ((head >> kShift) == (tail >> kShift)) return false;
+      if ((head >> kShift) == (tail >> kShift)) {
+        if (lease) lease->give_back();
+        return false;
+      }
       if ((head >> kShift) / kLap != (tail >> kShift) / kLap) new_head |= kHasNext;
     }
+    if (!lease) lease = take_lease(Lease::kTaking);
+    lease->slot.store(head >> kShift, std::memory_order_seq_cst);  // before the claim: see recover()
     if (!head_.index.compare_exchange_weak(head, new_head, std::memory_order_seq_cst,
                                            std::memory_order_acquire)) {
       block = head_.block.load(std::memory_order_acquire);
@@ -211,20 +179,38 @@ bool Fifo::pop(Message& out) {
       head_.block.store(next, std::memory_order_release);
       head_.index.store(next_index, std::memory_order_release);
     }
+    if (test_hook) test_hook(Stage::reader_claimed);
     Slot& slot = block->slots[offset];
-    Backoff writer;
-    while ((slot.state.load(std::memory_order_acquire) & kWrite) == 0) writer.snooze();
-    out.size_ = slot.size;
-    if (slot.is_inline)
-      std::memcpy(out.small_, slot.bytes, slot.size);
-    else
-      out.block_ = slot.block, out.home_ = &spare_;
+    const std::uint64_t n = head >> kShift;
+    wait_filled(slot, n);
+    const bool hole = slot.is_inline == kHole;
+    if (!hole) take_from(slot, out, lease);
+    if (!hole && test_hook) test_hook(Stage::reader_took);
     if (offset + 1 == kBlockCap)
       Block::destroy(block, 0);
     else if (slot.state.fetch_or(kRead, std::memory_order_acq_rel) & kDestroy)
       Block::destroy(block, offset + 1);
-    return true;
+    if (!hole) return true;
+    if (r) ++r->dropped_puts;
+    head = head_.index.load(std::memory_order_acquire);
+    block = head_.block.load(std::memory_order_acquire);
   }
+}
+
+// Copies the slot's message into out and records it in the lease (holding) before the slot is marked
+// read: from here on a reader killed before it is done with the bytes has its item delivered again.
+void Fifo::take_from(Slot& slot, Message& out, Lease* lease) {
+  out.size_ = slot.size;
+  lease->size = slot.size;
+  if (slot.is_inline == kInline) {
+    std::memcpy(out.small_, slot.bytes, slot.size);
+    std::memcpy(lease->bytes, slot.bytes, slot.size);
+  } else {
+    out.block_ = slot.block, out.home_ = &spare_;
+    lease->block = slot.block;
+  }
+  lease->state.store(Lease::kHolding, std::memory_order_release);
+  out.lease_ = lease;
 }
 
 bool Fifo::empty() const noexcept {

@@ -4,15 +4,15 @@
 // (blocks of 63 slots linked as the queue grows, each freed by its last reader). A message of up to
 // 48 bytes is stored inline in its 64-byte slot; a larger one is copied into its own arena block that
 // the reader decodes in place and then frees, so a message of any size costs one copy in, one out.
-// (A process killed in the middle of a push leaves a slot that readers wait on: as with Python's
-// queues, kill workers only between operations.)
+// Every push and pop holds a lease (queue_lease.hpp) so that a process killed in the middle of one
+// neither loses an item silently nor leaves a slot that readers wait on for ever (recover()).
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
-namespace parlab::queue {
+#include "engine/queues/queue_lease.hpp"
 
-constexpr std::size_t kInlineBytes = 48;
+namespace parlab::queue {
 
 // A message taken from a Fifo. Its bytes stay valid until reset() or destruction, which must come
 // before the Fifo's (a large message's block goes back to its Fifo for reuse).
@@ -32,6 +32,7 @@ class Message {
   friend class Fifo;
   char* block_ = nullptr;
   std::atomic<char*>* home_ = nullptr;  // the Fifo's spare-block slot
+  Lease* lease_ = nullptr;              // held until the bytes are no longer needed
   std::size_t size_ = 0;
   char small_[kInlineBytes];
 };
@@ -45,24 +46,50 @@ class Fifo {
 
   // Copies [data, data + size) in. Throws Error when the arena is exhausted (nothing is queued then).
   void push(const char* data, std::size_t size);
-  // Takes the oldest message into out (which is reset first); false when the FIFO is empty.
-  bool pop(Message& out);
+  // Takes the oldest message into out (which is reset first); false when the FIFO is empty. Slots that a
+  // killed writer left unfilled are skipped, and counted in r->dropped_puts when r is given.
+  bool pop(Message& out, Recovered* r = nullptr);
   bool empty() const noexcept;
   std::size_t size() const noexcept;  // a snapshot: pushes still in progress count
 
+  // Acts on the leases of processes that died mid-operation: a message a dead reader held goes back to
+  // the tail, a dead reader's unknown take is counted as maybe lost, a dead writer's block is freed.
+  // At most once per 0.1 s across processes unless forced (it reads /proc).
+  Recovered recover(bool force = false);
+  Faults faults() const noexcept;
+
+  // For the fault tests only (process-local, null in normal runs): called at the moments where a kill is
+  // hardest to survive, so a test can kill there on purpose instead of hoping a random kill lands there.
+  enum class Stage { writer_claimed, reader_claimed, reader_took };
+  static void (*test_hook)(Stage);
+
  private:
   struct Block;
+  struct Slot;
   struct alignas(64) Position {
     std::atomic<std::uint64_t> index{0};
     std::atomic<Block*> block{nullptr};
   };
+  static constexpr int kLeases = 16;
   char* block_for(std::size_t size);
+  Lease* take_lease(Lease::State state);
+  // Claims a slot at the tail and fills it with big, or with [data, data + size) inline.
+  void claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size);
+  // A reader waiting on slot number `n`: when its writer died, marks it a hole; true if it did.
+  bool resolve_unfilled(std::uint64_t n, Slot& slot);
+  void recover_lease(Lease& l, std::uint64_t head, Recovered& r);
+  void take_from(Slot& slot, Message& out, Lease* lease);
+  void wait_filled(Slot& slot, std::uint64_t n);
+  void report(const char* what, std::int32_t pid);
 
   Position head_;
   Position tail_;
   // One freed large-message block kept for the next large push: a stream of big messages then reuses
   // the same pages instead of faulting fresh ones in (the arena gives big blocks' pages back on free).
   alignas(64) std::atomic<char*> spare_{nullptr};
+  std::atomic<std::int64_t> last_recover_us_{0};
+  std::atomic<std::uint64_t> redelivered_{0}, maybe_lost_{0}, lost_puts_{0};
+  Lease leases_[kLeases];
 };
 
 }  // namespace parlab::queue

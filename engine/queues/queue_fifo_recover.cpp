@@ -1,0 +1,154 @@
+// A Fifo after a process died in the middle of a push or pop: leases taken and given back, and what the
+// survivors do with a dead holder's lease (queue_lease.hpp). Python's queues have no such record: a
+// reader killed mid-get loses its item, a writer killed mid-put can leave a half-written pipe.
+//  - a reader that had recorded the message it took (holding): the message goes back to the tail, so
+//    another reader gets it, later than its place (redelivered);
+//  - a reader killed in the few instructions between claiming a slot and recording what it took
+//    (taking): whether it took an item cannot be told, so one item may be lost; it is counted and
+//    reported on stderr, never silent;
+//  - a writer that claimed a slot and never filled it: the reader that reaches the slot marks it a hole
+//    after 50 ms and skips it; a writer killed before claiming: its block is freed. Either way its put
+//    never arrives, and the owner is told once (Recovered::dropped_puts) to correct its counts.
+// Not covered: a writer killed in the three stores that link a new block (once per 63 messages), and a
+// survivor killed while it recovers a lease.
+#include <sched.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "engine/core/clock.hpp"
+#include "engine/queues/pipe_holders.hpp"
+#include "engine/queues/queue_fifo_blocks.hpp"
+
+namespace parlab::queue {
+
+using namespace fifo;
+
+namespace {
+bool holder_alive(const Lease& l) {
+  std::int32_t pid = l.pid.load(std::memory_order_acquire);
+  return pid == 0 || process_alive(ProcessId{pid, l.start});
+}
+thread_local unsigned lease_hint = 0;  // where this thread looks first: threads of one process spread out
+}  // namespace
+
+// Takes a free lease; when all are busy (more than 16 operations at once), yields and looks again, and
+// every 64 rounds recovers the leases of dead holders, so the wait always ends.
+Lease* Fifo::take_lease(Lease::State state) {
+  const ProcessId& me = this_process();
+  if (lease_hint == 0) lease_hint = unsigned(reinterpret_cast<std::uintptr_t>(&lease_hint) >> 6);
+  for (unsigned round = 1;; ++round) {
+    for (int k = 0; k < kLeases; ++k) {
+      Lease& l = leases_[(lease_hint + k) % kLeases];
+      std::int32_t none = 0;
+      if (l.pid.load(std::memory_order_relaxed) != 0 ||
+          !l.pid.compare_exchange_strong(none, me.pid, std::memory_order_acq_rel))
+        continue;
+      l.start = me.start;
+      l.slot.store(Lease::kNoSlot, std::memory_order_relaxed);
+      l.block = nullptr;
+      l.state.store(state, std::memory_order_release);
+      lease_hint += k;
+      return &l;
+    }
+    if (round % 64 == 0) {
+      recover(true);
+      for (Lease& l : leases_)  // a holder killed between taking pid and setting its state
+        if (l.state.load(std::memory_order_acquire) == Lease::kFree && !holder_alive(l)) l.give_back();
+    }
+    sched_yield();
+  }
+}
+
+// Slot n was claimed by a writer that has not filled it for 50 ms. When every lease that may have claimed
+// it belongs to a dead process, nobody will: the slot becomes a hole that pop skips.
+bool Fifo::resolve_unfilled(std::uint64_t n, Slot& slot) {
+  Lease* dead = nullptr;
+  for (Lease& l : leases_) {
+    if (l.state.load(std::memory_order_acquire) != Lease::kPutting) continue;
+    if (l.slot.load(std::memory_order_seq_cst) != n) continue;
+    if (holder_alive(l)) return false;  // a live writer has it, or may have: it will fill it
+    dead = &l;
+  }
+  std::uint32_t putting = Lease::kPutting;
+  if (!dead || !dead->state.compare_exchange_strong(putting, Lease::kRecovering)) return false;
+  std::int32_t pid = dead->pid.load(std::memory_order_acquire);
+  char* big = dead->block;
+  slot.size = 0;
+  slot.is_inline = kHole;
+  slot.state.fetch_or(kWrite, std::memory_order_release);
+  if (big) shm::deallocate(big);
+  dead->give_back();
+  lost_puts_.fetch_add(1, std::memory_order_relaxed);
+  report("was killed in the middle of a put: its item never arrived, and readers skip its slot", pid);
+  return true;
+}
+
+Recovered Fifo::recover(bool force) {
+  Recovered r;
+  std::int64_t now = std::int64_t(clock_seconds() * 1e6);
+  std::int64_t last = last_recover_us_.load(std::memory_order_relaxed);
+  if (!force && (now - last < 100000 || !last_recover_us_.compare_exchange_strong(last, now))) return r;
+  std::uint64_t head = head_.index.load(std::memory_order_seq_cst) >> kShift;
+  for (Lease& l : leases_) {
+    std::uint32_t st = l.state.load(std::memory_order_acquire);
+    if (st == Lease::kFree || st == Lease::kRecovering || holder_alive(l)) continue;
+    recover_lease(l, head, r);
+  }
+  return r;
+}
+
+namespace {
+// A slot number some live reader is waiting on (its writer may be the dead one: leave it to that reader).
+bool live_reader_on(Lease* leases, int count, std::uint64_t n) {
+  for (int i = 0; i < count; ++i) {
+    const Lease& l = leases[i];
+    if (l.state.load(std::memory_order_acquire) == Lease::kTaking &&
+        l.slot.load(std::memory_order_seq_cst) == n && holder_alive(l))
+      return true;
+  }
+  return false;
+}
+}  // namespace
+
+void Fifo::recover_lease(Lease& l, std::uint64_t head, Recovered& r) {
+  std::uint32_t st = l.state.load(std::memory_order_acquire);
+  std::uint64_t n = l.slot.load(std::memory_order_seq_cst);
+  // A dead writer's slot not yet reached by any reader, or one a live reader waits on: the reader that
+  // gets there resolves it (resolve_unfilled), since only it can tell whether the slot was claimed.
+  if (st == Lease::kPutting && n != Lease::kNoSlot && (head <= n || live_reader_on(leases_, kLeases, n)))
+    return;
+  if (!l.state.compare_exchange_strong(st, Lease::kRecovering)) return;
+  std::int32_t pid = l.pid.load(std::memory_order_acquire);
+  if (st == Lease::kHolding) {
+    Lease* mine = take_lease(Lease::kPutting);
+    claim_and_fill(mine, l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size);
+    mine->give_back();
+    redelivered_.fetch_add(1, std::memory_order_relaxed);
+    r.redelivered++;
+    report("was killed in the middle of a get: the item it had taken is back at the tail", pid);
+  } else if (st == Lease::kTaking) {
+    if (n != Lease::kNoSlot && head > n) {  // it may have claimed slot n: the item may be lost
+      maybe_lost_.fetch_add(1, std::memory_order_relaxed);
+      report("was killed as it took an item: that one item may be lost", pid);
+    }
+  } else {  // putting, and never claimed a slot (or its slot was filled by another): it never arrives
+    if (l.block) shm::deallocate(l.block);
+    lost_puts_.fetch_add(1, std::memory_order_relaxed);
+    r.dropped_puts++;
+    report("was killed in the middle of a put: its item never arrived", pid);
+  }
+  l.give_back();
+}
+
+void Fifo::report(const char* what, std::int32_t pid) {
+  std::fprintf(stderr, "parlab: a process (pid %d) %s\n", int(pid), what);
+  std::fflush(stderr);
+}
+
+Faults Fifo::faults() const noexcept {
+  return Faults{redelivered_.load(std::memory_order_relaxed), maybe_lost_.load(std::memory_order_relaxed),
+                lost_puts_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace parlab::queue

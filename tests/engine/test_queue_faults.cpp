@@ -1,0 +1,102 @@
+// A Queue after a process was killed in the middle of a put or a get, at the exact moments that are
+// hardest to survive (Fifo::test_hook kills the child there): nobody waits for ever, a taken item comes
+// back, a lost one is counted, and the queue's counts (size, unfinished tasks, arena use) stay right.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+#include "engine/arena/shm.hpp"
+#include "engine/core/clock.hpp"
+#include "engine/queues/queue.hpp"
+
+namespace shm = parlab::shm;
+using parlab::queue::Fifo;
+using parlab::queue::Message;
+using parlab::queue::Queue;
+using parlab::queue::Status;
+
+namespace {
+
+Fifo::Stage kill_at;
+void kill_me(Fifo::Stage s) {
+  if (s == kill_at) raise(SIGKILL);
+}
+
+// Runs body in a forked child that SIGKILLs itself at `stage`; true when it died that way.
+template <class Body>
+bool child_killed_at(Fifo::Stage stage, Body body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    kill_at = stage;
+    Fifo::test_hook = kill_me;
+    body();
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+}
+
+Status put_str(Queue& q, const std::string& s) { return q.put(s.data(), s.size()); }
+
+std::string get_str(Queue& q, double timeout) {
+  Message m;
+  if (q.get(m, true, timeout) != Status::ok) return "<none>";
+  return std::string(m.data(), m.size());
+}
+
+}  // namespace
+
+TEST_CASE("a writer killed after claiming its slot: readers skip it, and join and the size stay right") {
+  auto q = shm::Ref<Queue>::create(4, true);  // bounded and joinable: both counts must come back
+  REQUIRE(put_str(*q, "a") == Status::ok);
+  REQUIRE(child_killed_at(Fifo::Stage::writer_claimed, [&] { put_str(*q, "lost"); }));
+  REQUIRE(put_str(*q, "b") == Status::ok);
+  double t0 = parlab::clock_seconds();
+  CHECK(get_str(*q, 5) == "a");
+  CHECK(get_str(*q, 5) == "b");  // past the hole, after its 50 ms grace
+  CHECK(parlab::clock_seconds() - t0 < 3);
+  CHECK(q->faults().lost_puts == 1);
+  CHECK(q->qsize() == 0);
+  q->task_done();
+  q->task_done();
+  CHECK(q->join(5));  // the lost put's task is not waited for
+  for (int i = 0; i < 4; ++i) CHECK(put_str(*q, "room") == Status::ok);  // all four places are free
+}
+
+TEST_CASE("a reader killed after taking an item: the item comes back at the tail, its memory is reused") {
+  std::size_t before = shm::used_bytes();
+  {
+    auto q = shm::Ref<Queue>::create();
+    const std::string big(1 << 20, 'x');
+    REQUIRE(put_str(*q, big) == Status::ok);
+    REQUIRE(put_str(*q, "small") == Status::ok);
+    REQUIRE(child_killed_at(Fifo::Stage::reader_took, [&] { get_str(*q, 5); }));
+    std::multiset<std::string> got{get_str(*q, 5), get_str(*q, 5)};
+    CHECK(got == std::multiset<std::string>{big, "small"});
+    CHECK(q->faults().redelivered == 1);
+    CHECK(get_str(*q, 0.3) == "<none>");
+    // A small item taken the same way comes back too.
+    REQUIRE(put_str(*q, "s2") == Status::ok);
+    REQUIRE(child_killed_at(Fifo::Stage::reader_took, [&] { get_str(*q, 5); }));
+    CHECK(get_str(*q, 5) == "s2");
+    CHECK(q->faults().redelivered == 2);
+  }
+  // The killed readers never marked their slots read, so their 4 KiB slot blocks stay (documented).
+  CHECK(shm::used_bytes() <= before + 16384);
+}
+
+TEST_CASE("a reader killed between claiming a slot and taking its item: the loss is counted, nothing waits") {
+  auto q = shm::Ref<Queue>::create();
+  REQUIRE(put_str(*q, "one") == Status::ok);
+  REQUIRE(put_str(*q, "two") == Status::ok);
+  REQUIRE(child_killed_at(Fifo::Stage::reader_claimed, [&] { get_str(*q, 5); }));
+  CHECK(get_str(*q, 5) == "two");
+  CHECK(get_str(*q, 0.5) == "<none>");  // the empty get looks at the leases
+  CHECK(q->faults().maybe_lost == 1);
+  CHECK(q->faults().redelivered == 0);
+}
