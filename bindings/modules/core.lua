@@ -20,3 +20,32 @@ function parlab.time(fn, ...)
   t.cpu = real > 0 and 100 * (t.user + t.sys) / real or 0
   return t, unpack(results, 1, results.n)
 end
+
+-- Methods called with '.' instead of ':' (pool.close(5)) get a wrong self: each public method of a class
+-- refuses one that is not an instance of it (the class, or a class whose __index chain reaches it), by
+-- name and at the caller's line. The guard is a tail call, so the method's own error levels stay right.
+local function is_a(v, class)
+  local mt = getmetatable(v)
+  for _ = 1, 8 do
+    if mt == class then return true end
+    if type(mt) ~= "table" then return false end
+    local up = getmetatable(mt)
+    mt = up and up.__index
+  end
+  return false
+end
+
+function parlab._guard_methods(class, kind)
+  local article = kind:match("^[AEIOU]") and "an" or "a"
+  for name, fn in pairs(class) do
+    if type(fn) == "function" and name:sub(1, 1) ~= "_" then
+      class[name] = function(self, ...)
+        if not is_a(self, class) then
+          error(string.format("%s.%s: expected %s %s as self, got %s (call it with ':')", kind, name, article,
+            kind, type(self)), 2)
+        end
+        return fn(self, ...)
+      end
+    end
+  end
+end

@@ -282,3 +282,6 @@ function parlab.wait(fs, timeout, return_when)
     pump(fs, rest and math.min(rest, 0.005) or 0.005)
   end
 end
+
+parlab._guard_methods(Executor, "Executor")
+parlab._guard_methods(Future, "Future")

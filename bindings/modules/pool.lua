@@ -494,4 +494,6 @@ function parlab.with(obj, fn, ...)
   return unpack(res, 2, res.n)
 end
 
+parlab._guard_methods(Pool, "Pool")
+parlab._guard_methods(AsyncResult, "AsyncResult")
 parlab._pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }

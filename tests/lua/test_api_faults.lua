@@ -115,6 +115,34 @@ T.test("array methods called with '.' instead of ':' are errors naming the metho
   T.eq(#m2:totable(), 6)
 end)
 
+T.test("pool, executor, future and result methods called with '.' are refused by name at the caller's line",
+  function()
+    local pool, ex = parlab.ThreadPool(1), parlab.ThreadPoolExecutor(1)
+    local r, f = pool:apply_async(function() return 1 end), ex:submit(function() return 2 end)
+    local cases = {
+      { pool, "Pool", { "map", "apply_async", "close", "join", "terminate", "imap", "info" } },
+      { ex, "Executor", { "submit", "map", "shutdown" } },
+      { f, "Future", { "result", "done", "cancel", "add_done_callback" } },
+      { r, "AsyncResult", { "get", "wait", "ready", "successful" } },
+    }
+    for _, c in ipairs(cases) do
+      local obj, kind, names = c[1], c[2], c[3]
+      for _, name in ipairs(names) do
+        for _, bad in ipairs { 5, "x", {}, false } do
+          T.raises(kind .. "." .. name .. ": expected", obj[name], bad)
+        end
+      end
+    end
+    local line = debug.getinfo(1, "l").currentline + 1
+    local _, err = pcall(function() pool.close(5) end)
+    T.ok(err:find("test_api_faults.lua:" .. line, 1, true), err)
+    T.eq(r:get(5), 1)
+    T.eq(f:result(5), 2)
+    ex:shutdown()
+    pool:close()
+    pool:join()
+  end)
+
 T.test("the array transport kind encodes arrays only", function()
   local kind = parlab.transport._helpers.kinds_by_name["parlab.array"]
   for _, bad in ipairs { "x", 1, {}, false } do
