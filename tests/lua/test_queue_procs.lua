@@ -157,11 +157,12 @@ T.test("a fork child collects inherited pipes its parent has already freed", fun
   collectgarbage()  -- the parent frees the pipes, then reuses the memory
   collectgarbage()
   local keep = {}
-  for i = 1, 50 do keep[i] = parlab.Queue() end
+  for i = 1, 50 do keep[i] = parlab.Queue() end  -- new objects in the freed memory
   go:set()
   T.ok(done:wait(30), "the child's collection finished")
   p:join(30)
   T.eq(p.exitcode, 0)
+  T.eq(#keep, 50)
   parlab.set_start_method("forkserver")
 end)
 
