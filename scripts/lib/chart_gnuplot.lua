@@ -69,9 +69,9 @@ local function bars_script(chart)
   end
   local labels = {}
   for c, name in ipairs(chart.categories) do labels[c] = ("%s %d"):format(q(name), c) end
-  out[#out + 1] = ("set boxwidth %.3f\nset xtics (%s) rotate by -25\nset xrange [0.4:%.1f]\nset bmargin 9\n")
+  out[#out + 1] = ("set boxwidth %.3f\nset xtics (%s) rotate by -25\nset xrange [0.4:%.1f]\n")
     :format(width, table.concat(labels, ", "), #chart.categories + 0.6)
-  out[#out + 1] = ("set xlabel %s offset 0,-2\nset ylabel %s\n"):format(q(charts.axis_title(chart.x)),
+  out[#out + 1] = ("set xlabel %s\nset ylabel %s\n"):format(q(charts.axis_title(chart.x)),
     q(charts.axis_title(chart.y)))
   if chart.yscale.log then out[#out + 1] = "set logscale y\n" end
   out[#out + 1] = ("set yrange [%.17g:%.17g]\n"):format(chart.yscale.lo, chart.yscale.hi)
