@@ -35,6 +35,9 @@ function lab.args(argv, defaults, usage)
     end
     i = i + 1
   end
+  if opts.plot and not opts.plot:match("%.svg$") and not opts.plot:match("%.png$") then
+    error(("--plot '%s': the chart file must end in .svg or .png"):format(opts.plot), 0)
+  end
   return opts
 end
 
@@ -85,10 +88,6 @@ function lab.claim(text, reproduced, measured)
   io.write(("claim: %s\n  measured: %s  -> %s\n"):format(text, measured, mark))
 end
 
-function lab.to_json(v)
-  return lab.json.encode(v)
-end
-
 -- The experiment's chart (a spec for charts.new): printed in the terminal, written to --plot FILE
 -- (.svg or .png), and kept for --json and the lab page.
 function lab.chart(opts, spec)
@@ -127,7 +126,7 @@ function lab.finish(opts, name, data)
   end
   if opts.json then
     local f = assert(io.open(opts.json, "w"))
-    f:write(lab.to_json({ experiment = name, data = data, claims = lab.claims, tables = lab.tables.printed,
+    f:write(lab.json.encode({ experiment = name, data = data, claims = lab.claims, tables = lab.tables.printed,
       chart = lab.drawn and lab.charts.spec(lab.drawn), cpus = (parlab.cpus()), version = parlab.version }),
       "\n")
     f:close()

@@ -6,11 +6,10 @@ reason. The tour's output folder stays for people to look at."""
 import os
 import re
 import sys
-import tempfile
 import time
 
 import cdp
-from harness import PARLAB, Suite, clean_env, expect_eq, expect_in, run
+from harness import PARLAB, Suite, clean_env, expect_eq, expect_in, mkdtemp, run
 
 browser_exe = cdp.find_chromium()
 if not browser_exe:
@@ -81,7 +80,7 @@ def check_sections(sections, links):
 @suite.test
 def a_real_browser_shows_every_chart():
     import json
-    folder = tempfile.mkdtemp(prefix="parlab-page-")
+    folder = mkdtemp("parlab-page-")
     bad = os.path.join(folder, "bad.html")
     with open(bad, "w") as f:   # the console check can fail: a page with errors is seen as one
         f.write('<!DOCTYPE html><img src="missing.png"><script>console.error("broken")</script>')

@@ -119,6 +119,14 @@ T.test("--plot files: gnuplot's where it is installed, the built-in SVG otherwis
   os.execute("rm -rf " .. dir)
 end)
 
+T.test("an experiment refuses a --plot file it cannot write, before measuring", function()
+  local p = io.popen(("%q scripts/joblib.lua --plot chart.pdf 2>&1; echo status $?"):format(arg[-1] or "parlab"))
+  local out = p:read("*a")
+  p:close()
+  T.ok(out:find("--plot 'chart.pdf': the chart file must end in .svg or .png", 1, true), out)
+  T.ok(out:find("status 1", 1, true) and not out:find("joblib's one-liner", 1, true), out)
+end)
+
 T.test("JSON keeps a chart whole, and the page draws it", function()
   local spec = charts.spec(bars())
   local back = json.decode(json.encode(spec))
