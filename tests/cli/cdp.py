@@ -121,7 +121,8 @@ class Browser:
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
         w, h = int(size["width"]), int(size["height"])
         shot = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                    "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}})
+                                                    "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1},
+                                                    "optimizeForSpeed": True})
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
         return w, h
