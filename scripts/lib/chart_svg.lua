@@ -15,10 +15,10 @@ end
 
 local function num(v) return ("%.1f"):format(v) end
 
--- A marker of the given shape centred on (x, y), class "mark".
-local function marker(out, shape, x, y, color, hollow)
+-- A marker of the given shape centred on (x, y), class "mark" (a data point) unless cls says otherwise.
+local function marker(out, shape, x, y, color, hollow, cls)
   local fill = hollow and "white" or color
-  local common = ('class="mark" fill="%s" stroke="%s" stroke-width="1.5"'):format(fill, color)
+  local common = ('class="%s" fill="%s" stroke="%s" stroke-width="1.5"'):format(cls or "mark", fill, color)
   if shape == "square" then
     out[#out + 1] = ('<rect %s x="%s" y="%s" width="8" height="8"/>'):format(common, num(x - 4), num(y - 4))
   elseif shape == "triangle" then
@@ -70,7 +70,7 @@ local function legend(out, chart, y)
     else
       out[#out + 1] = ('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"%s/>'):format(x,
         ly, x + 24, ly, st.color, st.dashed and ' stroke-dasharray="5,3"' or "")
-      marker(out, st.shape, x + 12, ly, st.color, st.ref)
+      marker(out, st.shape, x + 12, ly, st.color, st.ref, "legend-mark")
     end
     out[#out + 1] = ('<text class="legend" x="%s" y="%s">%s</text>'):format(x + 30, ly + 4, esc(s.name))
   end

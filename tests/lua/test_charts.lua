@@ -68,14 +68,15 @@ T.test("the SVG has a title, axis titles with units, ticks, marks, a legend", fu
   T.ok(svg:find('class="title"[^>]*>Per%-task overhead</text>'), "title")
   T.ok(svg:find('class="note"[^>]*>2 CPUs</text>'), "note")
   T.eq(count(svg, 'class="tick"'), 4 + 5)          -- 1..1000 and 0.01..100
-  T.eq(count(svg, 'class="mark"'), 3 + 2 + 2)      -- markers, plus one in each legend entry
+  T.eq(count(svg, 'class="mark"'), 3 + 2)          -- the data points (the legend's are legend-mark)
+  T.eq(count(svg, 'class="legend%-mark"'), 2)
   T.eq(count(svg, 'class="mark line"'), 2)
   T.eq(count(svg, 'class="legend"'), 2)
   T.ok(svg:find('stroke%-dasharray'), "the reference series is dashed")
   local b = require("chart_svg").render(bars())
   T.ok(b:find("threads &lt;GIL&gt;", 1, true), "category names are escaped")
   T.eq(count(b, '<rect class="mark"'), 3)
-  T.eq(count(b, '<polygon class="mark"'), 2 + 1)   -- two reference diamonds (one value is false), legend
+  T.eq(count(b, '<polygon class="mark"'), 2)       -- two reference diamonds (one value is false)
 end)
 
 T.test("the terminal chart has the same labels, and R for the reference", function()
