@@ -67,7 +67,7 @@ if [ "${1:-}" = --fn ]; then "$2"; exit; fi
 part facts 30 sh "$0" --fn facts
 part gpu 120 sh "$0" --fn gpu
 part kernels 150 env BENCH_REPS=3 "$P" bench/kernels.lua
-part tour 150 sh -c "\"$P\" scripts/tour.lua --out /tmp/parlab-tour && cp /tmp/parlab-tour/report.md \"$OUT/tour-report.md\""
+part tour 150 sh -c "\"$P\" scripts/tour.lua --out /tmp/parlab-tour && cp /tmp/parlab-tour/report.md \"$OUT/tour-report.md\" && cp /tmp/parlab-tour/index.html \"$OUT/tour-report.html\""
 part lectures 60 "$P" bench/lectures.lua
 part pool 45 "$P" bench/pool.lua
 part ipc 45 "$P" bench/ipc.lua

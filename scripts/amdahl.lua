@@ -48,12 +48,10 @@ end
 local fitted = lab.fits.fit_serial_fraction(measured)
 lab.tables.print({ { "workers", "p" }, { "time (s)", "t", "%.3f" }, { "speed-up", "S", "%.2f" },
                    { "Amdahl", "law", "%.2f" }, { "Karp-Flatt B", "kf", "%.3f" } }, rows)
-local series = { { name = "measured", points = measured },
-  { name = ("Amdahl B=%.2f"):format(opts.serial), points = law } }
-io.write(lab.charts.lines(series, { title = "speed-up against workers", xlabel = "workers", height = 12 }))
-if opts.plot then
-  print("wrote " .. lab.charts.save(opts.plot, series, { title = "Amdahl's law", xlabel = "workers" }))
-end
+lab.chart(opts, { title = ("Amdahl's law, serial fraction B = %.2f: measured against the law"):format(opts.serial),
+  x = { label = "workers", unit = "processes" }, y = { label = "speed-up over 1 worker", unit = "x" },
+  series = { { name = "measured", points = measured },
+             { name = ("Amdahl 1/(B + (1-B)/p), B = %.2f"):format(opts.serial), points = law } } })
 local fitted_text = fitted and ("%.3f"):format(fitted) or "n/a (one point)"
 print(("fitted serial fraction B = %s; the law's ceiling 1/B = %.1fx"):format(fitted_text, 1 / opts.serial))
 local worst = 0

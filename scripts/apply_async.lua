@@ -32,9 +32,11 @@ end)
 local rows = {}
 for i = 1, 10 do rows[i] = { i = i, map = by_map[i], async = by_async[i] } end
 lab.tables.print({ { "array", "i" }, { "map", "map", "%.0f" }, { "apply_async", "async", "%.0f" } }, rows)
-lab.tables.print({ { "how", "how" }, { "real (s)", "t", "%.4f" }, { "CPU%", "cpu", "%.0f" } }, {
-  { how = "pool:map", t = t_map.real, cpu = t_map.cpu }, { how = "apply_async + close + join",
-    t = t_async.real, cpu = t_async.cpu } })
+local timings = { { how = "pool:map", t = t_map.real, cpu = t_map.cpu }, { how = "apply_async + close + join",
+  t = t_async.real, cpu = t_async.cpu } }
+lab.tables.print({ { "how", "how" }, { "real (s)", "t", "%.4f" }, { "CPU%", "cpu", "%.0f" } }, timings)
+lab.bars(opts, { title = "Ten native sums: map against apply_async", rows = timings, label = "how", value = "t",
+  x = { label = "how" }, y = { label = "real time", unit = "s" } })
 local same = true
 for i = 1, 10 do same = same and by_map[i] == by_async[i] and by_map[i] == i * opts.n end
 lab.claim("apply_async per item, then close and join, gives the same results as map", same,

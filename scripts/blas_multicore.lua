@@ -45,7 +45,11 @@ if before and after then
     bars[#bars + 1] = { ("core %d"):format(i - 1), u }
     if u > 70 then busy_cores = busy_cores + 1 end
   end
-  io.write(lab.charts.bars(bars, { title = "utilisation during the call (%)", width = 40, fmt = "%.0f%%" }))
+  local names, values = {}, {}
+  for i, bar in ipairs(bars) do names[i], values[i] = bar[1], bar[2] end
+  lab.chart(opts, { title = ("Per-core utilisation during one matrix product (d = %d)"):format(opts.d),
+    kind = "bars", x = { label = "core" }, y = { label = "utilisation", unit = "%" }, categories = names,
+    series = { { name = "busy during the call", values = values } } })
 else
   print("/proc/stat is not readable here: per-core view unavailable")
 end

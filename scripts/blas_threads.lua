@@ -69,6 +69,10 @@ print(("BLAS threads by default: %d (OPENBLAS_NUM_THREADS=%s)"):format(default_b
   tostring(os.getenv("OPENBLAS_NUM_THREADS"))))
 lab.tables.print({ { "how", "how" }, { "d", "d" }, { "time (s)", "t", "%.4f" }, { "GFLOP/s", "g", "%.2f" },
   { "CPU%", "cpu", "%.0f" } }, rows)
+lab.bars(opts, { title = "Matrix product: BLAS threads against a hand-written loop", rows = rows,
+  label = function(r) return ("%s, d = %d"):format(r.how, r.d) end, value = "g", x = { label = "how" },
+  y = { label = "speed", unit = "GFLOP/s", log = true },
+  ref = { name = "NumPy (lecture, 2 cores, d = 2000)", values = { [#counts] = 94 } } })
 local multi = rows[2] and rows[1].t / rows[2].t or 1
 lab.claim("BLAS uses all cores (CPU% ~ cores x 100) and the hand-written loop is orders of magnitude slower",
   (ncpu == 1 or (multi > 1.3 and rows[2].cpu > 130)) and rows[#rows].g > 50 * rows[#rows - 1].g,

@@ -43,10 +43,8 @@ end
 pool:close() pool:join()
 lab.tables.print({ { "kind", "kind" }, { "threads", "t" }, { "time (s)", "time", "%.4f" },
   { "speed-up", "s", "%.2f" } }, rows)
-io.write(lab.charts.lines(series, { title = "speed-up against threads", xlabel = "threads", height = 12 }))
-if opts.plot then
-  print("wrote " .. lab.charts.save(opts.plot, series, { title = "speed-up", xlabel = "threads" }))
-end
+lab.chart(opts, { title = "CPU-, memory- and I/O-bound work: speed-up against threads",
+  x = { label = "threads", unit = "" }, y = { label = "speed-up over 1 thread", unit = "x" }, series = series })
 local function at(kind, t) for _, r in ipairs(rows) do if r.kind == kind and r.t == t then return r.s end end end
 local top = opts.threads[#opts.threads]
 lab.claim("CPU-bound work scales with cores, memory-bound flattens at the bandwidth," ..

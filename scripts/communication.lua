@@ -53,6 +53,8 @@ end
 pool:close() pool:join()
 print(("%d elements, %d tasks, Pool(%d), median of 3"):format(opts.n, opts.tasks, workers))
 lab.tables.print({ { "how", "how" }, { "time (s)", "t", "%.4f" }, { "MiB sent", "mb", "%.0f" } }, rows)
+lab.bars(opts, { title = "Copying the array to every task against sharing it", rows = rows, label = "how",
+  value = "t", x = { label = "how the data reach the tasks" }, y = { label = "time", unit = "s" } })
 lab.claim("sending the whole array to every task costs time that shared memory removes",
   rows[3].t < rows[2].t, ("copied: %.4f s; shared: %.4f s (%.1fx)"):format(rows[2].t, rows[3].t,
     rows[2].t / rows[3].t))

@@ -75,6 +75,8 @@ local rows = {
 }
 print(("d = %d, %s, best of %d"):format(d, opts.type, opts.repeats))
 lab.tables.print({ { "", "what" }, { "time (s)", "t", "%.4f" }, { "GFLOP/s", "g", "%.1f" } }, rows)
+lab.bars(opts, { title = ("Matrix product, d = %d %s: CPU against the device"):format(d, opts.type), rows = rows,
+  label = "what", value = "t", x = { label = "what" }, y = { label = "time", unit = "s", log = true } })
 print(("largest relative difference from the CPU product: %.1e (bound %.1e)"):format(worst, bound))
 if emulated then
   print("note: this 'device' is the CPU through OpenCL (PoCL): it shows the path and the costs," ..

@@ -35,6 +35,9 @@ end
 pool:close() pool:join()
 lab.tables.print({ { "grain", "grain" }, { "tasks", "tasks", "%d" }, { "iterations per task", "per", "%.0f" },
   { "time (s)", "t", "%.3f" } }, rows)
+lab.bars(opts, { title = "The same work cut fine, medium and coarse", rows = rows,
+  label = function(r) return ("%s (%d tasks)"):format(r.grain, r.tasks) end, value = "t",
+  x = { label = "grain" }, y = { label = "time", unit = "s" } })
 local best = rows[2].t < rows[1].t and rows[2].t <= rows[3].t * 1.05
 lab.claim("fine grains pay overhead per task, coarse grains risk imbalance; a medium grain is the compromise",
   best, ("fine %.3f s, medium %.3f s, coarse %.3f s"):format(rows[1].t, rows[2].t, rows[3].t))

@@ -82,6 +82,10 @@ add("native kernel (OpenMP)", "-", t, v, base_jit)
 lab.tables.print({ { "how", "how" }, { "JIT", "jit" }, { "real (s)", "t", "%.4f" }, { "CPU%", "cpu", "%.0f" },
                    { "speed-up", "s", "%.2f" }, { "integral", "v", "%.4f" } }, rows)
 print("speed-ups compare each row with the serial run of the same JIT mode")
+lab.bars(opts, { title = "Trapezoid integral: speed-up over the serial loop", rows = rows,
+  label = function(r) return r.how .. (r.jit ~= "-" and ", JIT " .. r.jit or "") end, value = "s",
+  x = { label = "how" }, y = { label = "speed-up over serial, same JIT mode", unit = "x" },
+  ref = { name = "Python (lecture, 2 cores)", values = { [1] = 1, [3] = 0.97, [5] = 1.45 } } })
 for _, r in ipairs(rows) do
   assert(math.abs(r.v - 1e6 / 3) < 1e-3 * 1e6 / 3, r.how .. ": wrong value " .. r.v)
 end

@@ -34,6 +34,8 @@ end
 parlab.gil.enable(false)
 lab.tables.print({ { "how", "how" }, { "real (s)", "t", "%.3f" }, { "CPU%", "cpu", "%.0f" },
   { "speed-up", "s", "%.1f" } }, rows)
+lab.bars(opts, { title = "Nine tasks that sleep: speed-up over running them one by one", rows = rows,
+  label = "how", value = "s", x = { label = "how" }, y = { label = "speed-up over serial", unit = "x" } })
 lab.claim("sleeping releases the GIL: threads overlap the waits as well as processes do (9 tasks -> ~9x)",
   rows[2].s > 4 and rows[3].s > 4, ("GIL threads %.1fx, processes %.1fx, on %d CPUs"):format(rows[2].s,
     rows[3].s, (parlab.cpus())))

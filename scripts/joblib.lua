@@ -28,6 +28,12 @@ lab.header("joblib's one-liner", "seed 004, Joblib")
 local out = Parallel(opts.n_jobs)(generator())
 print("Parallel(" .. opts.n_jobs .. ")(delayed(math.sqrt)(i^2) for i = 0..9) = {" .. table.concat(out,
   ", ") .. "}")
+local got, lecture = {}, {}
+for i = 0, 9 do got[i + 1], lecture[i + 1] = { i, out[i + 1] }, { i, i } end
+lab.chart(opts, { title = "Parallel(n_jobs)(delayed(sqrt)(i^2) for i = 0..9): results in order",
+  x = { label = "i", unit = "" }, y = { label = "result", unit = "sqrt(i^2)" },
+  series = { { name = "parlab's results", points = got },
+             { name = "Python (lecture): 0.0, 1.0, ..., 9.0", ref = true, points = lecture } } })
 local ok = #out == 10
 for i = 0, 9 do ok = ok and out[i + 1] == i end
 lab.claim("the results are 0..9 in order", ok, ok and "0, 1, ..., 9" or "wrong results")

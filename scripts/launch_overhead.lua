@@ -49,6 +49,14 @@ print(("best of %d; default start method: %s"):format(opts.repeats, parlab.get_s
 lab.tables.print({ { "what", "what" }, { "start method", "method" }, { "real (ms)", "ms", "%.3f" },
                    { "user (ms)", "user", "%.2f" }, { "sys (ms)", "sys", "%.2f" }, { "CPU%", "cpu",
                      "%.0f" } }, rows)
+local python = {}  -- the lecture's 2-core Python figures, in ms
+for i, r in ipairs(rows) do
+  python[i] = (r.what == "Thread" and 0.14) or (r.what == "Pool(1).map" and ({ fork = 28, spawn = 147 })[r.method])
+end
+lab.bars(opts, { title = "The cost of launching, per start method", rows = rows,
+  label = function(r) return r.what .. (r.method ~= "-" and " (" .. r.method .. ")" or "") end, value = "ms",
+  x = { label = "what is launched" }, y = { label = "real time", unit = "ms", log = true },
+  ref = { name = "Python (lecture, 2 cores)", values = python } })
 local pool_default
 for _, r in ipairs(rows) do
   if r.what == "Pool(1).map" and r.method == parlab.get_start_method() then pool_default = r.ms end

@@ -43,6 +43,10 @@ local g2, b2 = run(true)
 print(("without the lock: %d clean lines, %d garbled%s"):format(g1, b1,
   s1 and (" (e.g. %q)"):format(s1) or ""))
 print(("with the lock:    %d clean lines, %d garbled"):format(g2, b2))
+lab.chart(opts, { title = ("%d processes printing %d lines each"):format(opts.processes, opts.lines),
+  kind = "bars", x = { label = "how" }, y = { label = "lines", unit = "count" },
+  categories = { "without the lock", "with the lock" },
+  series = { { name = "clean lines", values = { g1, g2 } }, { name = "garbled lines", values = { b1, b2 } } } })
 lab.claim("under a shared lock the lines never interleave", b2 == 0 and g2 == opts.processes * opts.lines,
   ("%d garbled lines with the lock, %d without"):format(b2, b1))
 lab.finish(opts, "lock_hello", { without = { good = g1, bad = b1 }, with = { good = g2, bad = b2 } })

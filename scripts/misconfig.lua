@@ -16,6 +16,11 @@ lab.tables.print({ { "limit", "what" }, { "value", "value" } }, {
   { what = "=> CPUs for this run", value = n },
 })
 print("decided by: " .. info.reason)
+lab.chart(opts, { title = "CPUs each limit allows this run", kind = "bars", x = { label = "limit" },
+  y = { label = "CPUs", unit = "count" },
+  categories = { "online CPUs", "affinity mask", "cgroup CPU quota", "SLURM_CPUS_PER_TASK", "CPUs for this run" },
+  series = { { name = "this run", values = { info.online, info.affinity,
+    info.cgroup_quota > 0 and info.cgroup_quota or false, info.slurm > 0 and info.slurm or false, n } } } })
 
 local cases = opts.workers > 0 and { opts.workers } or { 1, n, 4 * n }
 local warned = {}

@@ -44,6 +44,11 @@ local sigma = 4 * math.sqrt(math.pi / 4 * (1 - math.pi / 4) / opts.n)
 lab.tables.print({ { "workers", "w" }, { "pi", "pi", "%.8f" }, { "|error|", "err", "%.2e" },
   { "time (s)", "t", "%.3f" } }, rows)
 print(("expected error (one standard deviation): %.2e"):format(sigma))
+local estimates, truth = {}, {}
+for i, r in ipairs(rows) do estimates[i], truth[i] = { r.w, r.pi }, { r.w, math.pi } end
+lab.chart(opts, { title = ("Monte Carlo pi with %g samples, fixed seed, by worker count"):format(opts.n),
+  x = { label = "workers", unit = "processes" }, y = { label = "estimate of pi", unit = "", zero = false },
+  series = { { name = "estimate", points = estimates }, { name = "pi", points = truth } } })
 local same = true
 for _, r in ipairs(rows) do same = same and r.pi == rows[1].pi end
 lab.claim("pi to the expected error, and the same answer for any worker count with a fixed seed",

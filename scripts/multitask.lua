@@ -38,10 +38,12 @@ local t_serial = run(table.concat(serial_cmd, "; "))
 local t_par, out = run(table.concat(parallel_cmd, "\n") .. "\nwait")
 local done = select(2, out:gsub("done:", ""))
 local n = parlab.cpus()
+local rows = { { how = "one after another", k = opts.portions, t = t_serial, s = 1 },
+  { how = "all at once (&)", k = opts.portions, t = t_par, s = t_serial / t_par } }
 lab.tables.print({ { "how", "how" }, { "portions", "k" }, { "time (s)", "t", "%.3f" },
-  { "speed-up", "s", "%.2f" } }, {
-  { how = "one after another", k = opts.portions, t = t_serial, s = 1 },
-  { how = "all at once (&)", k = opts.portions, t = t_par, s = t_serial / t_par } })
+  { "speed-up", "s", "%.2f" } }, rows)
+lab.bars(opts, { title = ("%d independent portions: one after another or all at once"):format(opts.portions),
+  rows = rows, label = "how", value = "t", x = { label = "how" }, y = { label = "time for all portions", unit = "s" } })
 local expected = math.min(n, opts.portions)
 lab.claim("independent portions run concurrently in one allocation",
   done == opts.portions and (n == 1 or t_serial / t_par > 1 + 0.4 * (expected - 1)),

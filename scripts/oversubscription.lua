@@ -34,6 +34,8 @@ end
 pool:close() pool:join()
 lab.tables.print({ { "setting", "how" }, { "threads on " .. ncpu .. " CPUs", "threads" },
   { "time (s)", "t", "%.3f" } }, rows)
+lab.bars(opts, { title = ("%d processes calling BLAS: oversubscribed against 1 BLAS thread each"):format(procs),
+  rows = rows, label = "how", value = "t", x = { label = "setting" }, y = { label = "time", unit = "s" } })
 lab.claim("threads x processes > cores slows the work down; one BLAS thread per process fixes it",
   rows[1].t > rows[2].t, ("%.3f s oversubscribed vs %.3f s with 1 BLAS thread (%.2fx)"):format(rows[1].t,
     rows[2].t, rows[1].t / rows[2].t))

@@ -43,6 +43,9 @@ local ok, err = pcall(parent_end.recv, parent_end)
 print("recv after the other process closed its end: " .. (ok and "returned?!" or tostring(err)))
 lab.tables.print({ { "how", "how" }, { "round trip (us)", "us", "%.2f" },
   { "round trips/s", "rate", "%.0f" } }, rows)
+lab.bars(opts, { title = "Ping-pong through a duplex Pipe: one round trip", rows = rows, label = "how",
+  value = "us", x = { label = "how" }, y = { label = "round trip", unit = "us", log = true },
+  ref = { name = "Python (lecture, 2 cores)", values = { [1] = 46 } } })
 print("timed from the first send to the last reply, divided by the rounds; each round is one message each way")
 lab.claim("send and recv block like MPI_Send/MPI_Recv; a round trip costs microseconds (Python: 46 us)",
   rows[1].us < 46 and not ok, ("%.2f us per round trip; EOF raised: %s"):format(rows[1].us, tostring(not ok)))

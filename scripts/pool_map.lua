@@ -20,6 +20,12 @@ print("Pool(4):map(hard_work, range(20)) = {" .. table.concat(rets, ", ") .. "}"
 -- with Pool(5) as p: print(p.map(f, [1, 2, 3]))
 local small = parlab.with(parlab.Pool(5), function(p) return p:map(f, { 1, 2, 3 }) end)
 print("Pool(5):map(f, {1, 2, 3}) = {" .. table.concat(small, ", ") .. "}")
+local got, lecture = {}, {}
+for i = 0, 19 do got[i + 1], lecture[i + 1] = { i, rets[i + 1] }, { i, i * i } end
+lab.chart(opts, { title = "Pool(4):map(hard_work, range(20)): each result at its argument's place",
+  x = { label = "position in the argument list", unit = "" }, y = { label = "result", unit = "hard_work(i) = i*i" },
+  series = { { name = "parlab's results", points = got },
+             { name = "Python's map (lecture): i*i in order", ref = true, points = lecture } } })
 local in_order = #rets == 20 and small[1] == 1 and small[2] == 4 and small[3] == 9
 for i = 0, 19 do in_order = in_order and rets[i + 1] == i * i end
 lab.claim("map returns results in argument order, whatever order the tasks finish in", in_order,

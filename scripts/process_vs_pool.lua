@@ -38,10 +38,12 @@ local t_pool, by_pool = parlab.time(function()
 end)
 local same = true
 for i = 1, opts.tasks do same = same and by_proc[i] == by_pool[i] end
+local rows = { { how = ("%d Processes + Queue"):format(opts.tasks), loc = 13, t = t_proc.real, cpu = t_proc.cpu },
+  { how = ("Pool(%d):map"):format((parlab.cpus())), loc = 4, t = t_pool.real, cpu = t_pool.cpu } }
 lab.tables.print({ { "how", "how" }, { "lines of code", "loc" }, { "real (s)", "t", "%.3f" },
-  { "CPU%", "cpu", "%.0f" } }, {
-  { how = ("%d Processes + Queue"):format(opts.tasks), loc = 13, t = t_proc.real, cpu = t_proc.cpu },
-  { how = ("Pool(%d):map"):format((parlab.cpus())), loc = 4, t = t_pool.real, cpu = t_pool.cpu } })
+  { "CPU%", "cpu", "%.0f" } }, rows)
+lab.bars(opts, { title = "Explicit processes with a queue against a pool", rows = rows, label = "how",
+  value = "t", x = { label = "how" }, y = { label = "real time", unit = "s" } })
 lab.claim("both give the same results; the pool needs a third of the code", same,
   same and "identical results" or "results differ")
 lab.finish(opts, "process_vs_pool", { process = t_proc.real, pool = t_pool.real, same = same })

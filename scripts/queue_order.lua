@@ -27,6 +27,16 @@ for r = 1, opts.runs do
   distinct[table.concat(got, ",")] = true
   print(("run %d: %s"):format(r, table.concat(got, " ")))
 end
+local series = { { name = "submission order", points = {} } }
+for i = 1, opts.tasks do series[1].points[i] = { i, i - 1 } end
+for r, got in ipairs(orders) do
+  local pts = {}
+  for i, v in ipairs(got) do pts[i] = { i, v } end
+  series[#series + 1] = { name = ("run %d"):format(r), points = pts }
+end
+lab.chart(opts, { title = "Which task's item came out of the queue where, run by run",
+  x = { label = "position read from the queue", unit = "" }, y = { label = "task number", unit = "" },
+  series = series })
 local n = 0
 for _ in pairs(distinct) do n = n + 1 end
 lab.claim("the order of the queue differs from run to run (and from submission order)",

@@ -53,9 +53,11 @@ for _, v in ipairs { 4, 5, 7 } do
   rows[#rows + 1] = { a = v, nolock = free[v] or 0, lock = locked[v] or 0 }
 end
 lab.tables.print({ { "final a", "a" }, { "no lock", "nolock" }, { "with Lock", "lock" } }, rows)
-io.write(lab.charts.bars({ { "a=4 (lost +3)", free[4] }, { "a=5 (lost +2)", free[5] },
-  { "a=7 (correct)", free[7] } },
-  { title = "without a lock", width = 40 }))
+lab.chart(opts, { title = "Final value of a over the trials", kind = "bars",
+  x = { label = "final a" }, y = { label = "trials", unit = "count" },
+  categories = { "a=4 (lost +3)", "a=5 (lost +2)", "a=7 (correct)" },
+  series = { { name = "no lock", values = { free[4] or 0, free[5] or 0, free[7] or 0 } },
+             { name = "with Lock", values = { locked[4] or 0, locked[5] or 0, locked[7] or 0 } } } })
 local lost = free[4] + free[5]
 assert(locked[7] == opts.trials, "with a lock every trial must end at 7")
 if parlab.gil.enabled() then

@@ -59,6 +59,9 @@ rows[#rows + 1] = { how = "tree (pairwise through queues)", steps = math.ceil(ma
 pool:close() pool:join() tree_pool:close() tree_pool:join()
 lab.tables.print({ { "scheme", "how" }, { "combining steps", "steps" }, { "time (s)", "t", "%.4f" },
   { "total", "v", "%.6f" } }, rows)
+lab.bars(opts, { title = ("Reduction of %d partial sums: linear gather against a tree"):format(P), rows = rows,
+  label = function(r) return ("%s, %d steps"):format(r.how, r.steps) end, value = "t", x = { label = "scheme" },
+  y = { label = "time", unit = "s" } })
 local ok = math.abs(v_lin - expected) < 1e-9 * opts.n and math.abs(v_tree - expected) < 1e-9 * opts.n
 lab.claim("both schemes give the same total; the tree needs log2 P combining steps instead of P - 1", ok,
   ("linear %.6f, tree %.6f, reference %.6f"):format(v_lin, v_tree, expected))

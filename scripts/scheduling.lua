@@ -58,6 +58,8 @@ for _, case in ipairs { { "static", nil }, { "dynamic", 1 }, { "guided", nil } }
 end
 lab.tables.print({ { "scheduling", "sched" }, { "time (s)", "t", "%.3f" },
   { "busy fraction", "eff", "%.2f" } }, rows)
+lab.bars(opts, { title = "Uneven tasks: time to finish by scheduling", rows = rows, label = "sched", value = "t",
+  x = { label = "scheduling" }, y = { label = "time to finish all tasks", unit = "s" } })
 lab.claim("static scheduling leaves workers idle on uneven tasks; dynamic balances them",
   rows[2].t < rows[1].t, ("static %.3f s (busy %.0f%%), dynamic %.3f s (busy %.0f%%)"):format(rows[1].t,
   100 * rows[1].eff, rows[2].t, 100 * rows[2].eff))

@@ -25,6 +25,18 @@ p2:join()
 local total_result = 0
 for i = 0, #sl - 1 do total_result = total_result + sl[i] end  -- consolidate the partial results
 local expected = (opts.n - 1) * opts.n * (2 * opts.n - 1) / 6
+local halves = { 0, 0 }
+for i = 0, #sl - 1 do local k = i < half and 1 or 2 halves[k] = halves[k] + sl[i] end
+local function exact(lo, hi) -- sum of i*i for lo <= i < hi
+  local function upto(m) return (m - 1) * m * (2 * m - 1) / 6 end
+  return upto(hi) - upto(lo)
+end
+lab.chart(opts, { title = "Sums of squares computed in place in one shared list", kind = "bars",
+  x = { label = "part" }, y = { label = "sum of squares", unit = "" },
+  categories = { "process 1's half", "process 2's half", "parent's total" },
+  series = { { name = "read back by the parent", values = { halves[1], halves[2], total_result } },
+             { name = "exact value (Python's result)", ref = true,
+               values = { exact(0, half), exact(half, opts.n), exact(0, opts.n) } } } })
 print(("sum of squares 0..%d computed in place by two processes: %d (expected %d)"):format(opts.n - 1,
   total_result, expected))
 lab.claim("two processes fill one shared list in place; the parent's total is correct",

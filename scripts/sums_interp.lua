@@ -84,6 +84,20 @@ lab.tables.print({ { "how", "kind" }, { "workers", "w" }, { "real (s)", "t", "%.
                    { "speed-up", "s", "%.2f" } }, rows)
 print(("GIL: %d switches (%d forced) while the GIL threads ran"):format(stats.switches or 0,
   stats.forced_switches or 0))
+local by_kind = {}
+for _, r in ipairs(rows) do
+  if r.kind ~= "serial" and r.kind ~= "processes, list sent per task" then
+    by_kind[r.kind] = by_kind[r.kind] or {}
+    table.insert(by_kind[r.kind], { r.w, r.s })
+  end
+end
+lab.chart(opts, { title = "Interpreted sums: GIL threads, free threads and processes",
+  x = { label = "workers", unit = "threads or processes" }, y = { label = "speed-up over serial", unit = "x" },
+  series = { { name = "threads, GIL", points = by_kind["threads, GIL"] },
+             { name = "threads, no GIL", points = by_kind["threads, no GIL"] },
+             { name = "processes", points = by_kind["processes"] },
+             { name = "Python threads (lecture)", ref = true, points = { { 2, 1.916 / 1.855 }, { 4, 1.916 / 3.254 } } },
+             { name = "Python Pool (lecture)", ref = true, points = { { 2, 1.49 } } } } })
 -- Each kind against its own 1-worker run: the workers' states run the same code in the same mode, so the
 -- ratio isolates what a second worker adds (the serial row ran in the main state, alongside its data).
 local function best(kind)

@@ -38,6 +38,12 @@ print(("array: %d doubles (%.0f MiB), summed 10 times, best of %d"):format(opts.
 lab.tables.print({ { "how", "kind" }, { "threads", "w" }, { "time (s)", "t", "%.4f" },
   { "speed-up", "s", "%.2f" },
                    { "GB/s", "gbs", "%.1f" } }, rows)
+local speedups = {}
+for _, r in ipairs(rows) do if r.kind ~= "serial" then speedups[#speedups + 1] = { r.w, r.s } end end
+lab.chart(opts, { title = "Native sums in a ThreadPool under the GIL: speed-up against threads",
+  x = { label = "threads", unit = "" }, y = { label = "speed-up over serial", unit = "x" },
+  series = { { name = "parlab ThreadPool, GIL on", points = speedups },
+             { name = "Python np.sum (lecture)", ref = true, points = { { 2, 1.94 }, { 4, 3.20 } } } } })
 -- The claim is about parallel threads: compare 2 or more threads with ThreadPool(1).
 local one, best = rows[2].t, 0
 for _, r in ipairs(rows) do if r.w >= 2 then best = math.max(best, one / r.t) end end

@@ -77,10 +77,8 @@ local function series(name, array, from, to)
 end
 local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N),
   series("processes", processed, 1, N) }
-io.write(lab.charts.lines(chart, { title = "iterations per bin", xlabel = "time (ms)", height = 12 }))
-if opts.plot then
-  print("wrote " .. lab.charts.save(opts.plot, chart, { title = "work per time bin", xlabel = "ms" }))
-end
+lab.chart(opts, { title = ("Work per %g us bin: 1 thread, GIL threads, processes"):format(opts.dt * 1e6),
+  x = { label = "time", unit = "ms" }, y = { label = "loop iterations per bin", unit = "count" }, series = chart })
 lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)")
     :format(math.min(N, ncpu)),
   rows[2].x < 1.3 and (ncpu == 1 or rows[3].x > 1.4),

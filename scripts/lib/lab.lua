@@ -1,11 +1,12 @@
 -- What every experiment script shares: its command line, timing with repeats, the claim-vs-measured
--- line and the --json output. Tables, charts and fits live beside this file.
+-- line, its chart (lab.chart) and the --json output. Tables, charts, fits and JSON live beside this file.
 --   package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 --   local lab = require "lab"
 local lab = {}
 lab.tables = require "tables"
 lab.charts = require "charts"
 lab.fits = require "fits"
+lab.json = require "json"
 
 -- Parses "--name value", "--flag" and "--name=value" against defaults; numbers like 1e8 and lists like
 -- 1,2,4 are converted when the default is a number or a list. Unknown options are errors.
@@ -33,6 +34,9 @@ function lab.args(argv, defaults, usage)
       opts[name] = lab.convert(value, default, name)
     end
     i = i + 1
+  end
+  if opts.plot and not opts.plot:match("%.svg$") and not opts.plot:match("%.png$") then
+    error(("--plot '%s': the chart file must end in .svg or .png"):format(opts.plot), 0)
   end
   return opts
 end
@@ -84,55 +88,47 @@ function lab.claim(text, reproduced, measured)
   io.write(("claim: %s\n  measured: %s  -> %s\n"):format(text, measured, mark))
 end
 
--- Writes the experiment's numbers as JSON (a minimal encoder: tables, strings, numbers, booleans).
-local function json(v, out)
-  local t = type(v)
-  if t == "table" then
-    if #v > 0 or next(v) == nil then
-      out[#out + 1] = "["
-      for i, x in ipairs(v) do
-        if i > 1 then out[#out + 1] = "," end
-        json(x, out)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      for k in pairs(v) do keys[#keys + 1] = tostring(k) end
-      table.sort(keys)
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        out[#out + 1] = ("%q:"):format(k)
-        json(v[k] == nil and v[tonumber(k)] or v[k], out)
-      end
-      out[#out + 1] = "}"
-    end
-  elseif t == "string" then
-    out[#out + 1] = '"' .. v:gsub('[%c"\\]', function(c) return ("\\u%04x"):format(c:byte()) end) .. '"'
-  elseif t == "number" then
-    out[#out + 1] = (v ~= v or v == math.huge or v == -math.huge) and "null" or ("%.17g"):format(v)
-  elseif t == "boolean" then
-    out[#out + 1] = tostring(v)
-  else
-    out[#out + 1] = "null"
+-- The experiment's chart (a spec for charts.new): printed in the terminal, written to --plot FILE
+-- (.svg or .png), and kept for --json and the lab page.
+function lab.chart(opts, spec)
+  if spec.note == nil then
+    local n, info = parlab.cpus()
+    spec.note = ("parlab %s, %d CPUs (%s), %s%s"):format(parlab.version, n, info.reason,
+      os.date("!%Y-%m-%d %H:%M UTC"), opts.quick and ", quick sizes" or "")
   end
+  local chart = lab.charts.new(spec)
+  lab.drawn = chart
+  io.write(require("chart_text").render(chart))
+  if opts.plot then print("wrote " .. lab.charts.save(opts.plot, chart)) end
+  return chart
 end
 
-function lab.to_json(v)
-  local out = {}
-  json(v, out)
-  return table.concat(out)
+-- A bars chart of one measured value per row: spec.label (a key or a function of the row) names each
+-- bar, spec.value (a key) is its length; spec.ref = {name = ..., values = {[row index] = v}} adds the
+-- lecture's figures as reference marks. Title and axes as for lab.chart.
+function lab.bars(opts, spec)
+  local categories, values, refs = {}, {}, {}
+  for i, r in ipairs(spec.rows) do
+    categories[i] = type(spec.label) == "function" and spec.label(r) or tostring(r[spec.label])
+    values[i] = type(r[spec.value]) == "number" and r[spec.value] or false
+    refs[i] = spec.ref and spec.ref.values[i] or false
+  end
+  local series = { { name = spec.name or "parlab, this machine", values = values } }
+  if spec.ref then series[2] = { name = spec.ref.name, ref = true, values = refs } end
+  return lab.chart(opts, { title = spec.title, kind = "bars", x = spec.x, y = spec.y, categories = categories,
+    series = series })
 end
 
 -- Called at the end of every script: writes --json FILE when asked.
 function lab.finish(opts, name, data)
-  if opts.plot and not lab.charts.saved then
+  if opts.plot and not lab.drawn then
     io.stderr:write(("note: %s draws no chart; --plot %s was not written\n"):format(name, opts.plot))
   end
   if opts.json then
     local f = assert(io.open(opts.json, "w"))
-    f:write(lab.to_json({ experiment = name, data = data, claims = lab.claims,
-                          cpus = (parlab.cpus()), version = parlab.version }), "\n")
+    f:write(lab.json.encode({ experiment = name, data = data, claims = lab.claims, tables = lab.tables.printed,
+      chart = lab.drawn and lab.charts.spec(lab.drawn), cpus = (parlab.cpus()), version = parlab.version }),
+      "\n")
     f:close()
     print("wrote " .. opts.json)
   end

@@ -1,5 +1,6 @@
--- Aligned text tables: numbers right-aligned, everything else left-aligned.
-local tables = {}
+-- Aligned text tables: numbers right-aligned, everything else left-aligned. Every table printed is also
+-- kept (tables.printed: header, formatted cells, which columns are numbers) for --json and the lab page.
+local tables = { printed = {} }
 
 local function cell(v, fmt)
   if type(v) == "number" then return fmt and fmt:format(v) or ("%.4g"):format(v) end
@@ -36,8 +37,23 @@ function tables.render(columns, rows)
   return table.concat(lines, "\n") .. "\n"
 end
 
+-- The table as the lab page shows it: the same formatted cells as the terminal's.
+function tables.cells(columns, rows)
+  local t = { head = {}, rows = {}, numeric = {} }
+  for c, col in ipairs(columns) do
+    t.head[c] = col[1]
+    t.numeric[c] = rows[1] ~= nil and type(rows[1][col[2]]) == "number"
+  end
+  for r, row in ipairs(rows) do
+    t.rows[r] = {}
+    for c, col in ipairs(columns) do t.rows[r][c] = cell(row[col[2]], col[3]) end
+  end
+  return t
+end
+
 function tables.print(columns, rows)
   io.write(tables.render(columns, rows))
+  tables.printed[#tables.printed + 1] = tables.cells(columns, rows)
 end
 
 return tables
