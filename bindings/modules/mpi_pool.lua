@@ -221,12 +221,10 @@ function Core:close()
   self:_feed()
 end
 
--- A rank cannot be stopped from outside: terminate drops the queued tasks and stops each rank after the
--- task it runs (join waits for those and drops their answers).
+-- A rank cannot be stopped from outside: terminate forgets every task (the front fails their results),
+-- drops the queued ones and stops each rank after the task it runs (join waits for those, drops answers).
 function Core:terminate()
-  for id, t in pairs(self.tasks) do
-    if not t.rank then self.tasks[id] = nil end
-  end
+  self.tasks = {}
   self.state = "terminated"
   for r = 1, self.n do self.per_rank[r] = {} end
   self.first, self.last = 1, 0

@@ -1,0 +1,31 @@
+-- parlab.mpi.Pool's terminate (through parlab.with and an error, as a script's failing block would): queued
+-- tasks never run, every unfinished result fails at once, and the call returns once the tasks the ranks
+-- already run have ended (a rank cannot be interrupted from another node). Under mpirun -n 2 and -n 4.
+local T = require "check"
+local mpi = parlab.mpi
+local pool = mpi.Pool() -- ranks 1.. serve here and never return
+
+T.test("terminate: running tasks end, queued ones never run, every result fails; the pool refuses work", function()
+  local rs, log = {}, os.tmpname() -- each task that starts appends a line (the ranks share this node)
+  local function task()
+    local f = io.open(log, "a")
+    f:write("started\n")
+    f:close()
+    parlab.sleep(0.3)
+    return 1
+  end
+  for i = 1, 4 * (mpi.size - 1) do rs[i] = pool:apply_async(task) end
+  local t0 = parlab.clock()
+  local ok, err = pcall(parlab.with, pool, function() error("leaving the block") end)
+  T.ok(not ok and tostring(err):find("leaving the block", 1, true), tostring(err))
+  T.ok(parlab.clock() - t0 < 10, "terminate returned once the running tasks ended")
+  for i = 1, #rs do T.raises("mpi.Pool: the pool was terminated before this task finished", rs[i].get, rs[i], 0) end
+  T.eq(pool:info().state, "terminated")
+  T.raises("mpi.Pool.map: the pool is terminated", pool.map, pool, print, { 1 })
+  T.ok(pool:join(5), "join after terminate returns true")
+  local started = select(2, T.slurp(log):gsub("\n", ""))
+  os.remove(log)
+  T.eq(started, mpi.size - 1, "the tasks that started: one per rank (sent before terminate), no queued one")
+end)
+
+T.done()
