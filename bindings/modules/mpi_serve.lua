@@ -73,10 +73,10 @@ local function run_init(fn, args)
   local mt = env ~= _G and getmetatable(env)
   if mt then mt.__newindex = _G end
   local ok, err = xpcall(fn, traceback, unpack(args, 1, args.n or #args))
-  if not ok then
-    mpi.send({ 0, "broken", format("the initializer failed on rank %d: %s", mpi.rank, err) }, 0, TAG_RESULT)
-  end
-  return ok
+  if ok then return nil end
+  local why = format("the initializer failed on rank %d: %s", mpi.rank, tostring(err))
+  mpi.send({ 0, "broken", why }, 0, TAG_RESULT)
+  return "the pool is broken: " .. why
 end
 
 -- A task that calls os.exit would leave rank 0 waiting for its answer: tell rank 0 first, then exit.
@@ -93,7 +93,7 @@ local function guard_exit(real_exit, current)
 end
 
 function mpi._serve()
-  local cache, running, broken = {}, nil, false
+  local cache, running, broken = {}, nil, nil -- broken: why the initializer failed
   local real_exit = os.exit
   os.exit = guard_exit(real_exit, function() return running end) -- luacheck: ignore 122
   while true do
@@ -104,7 +104,7 @@ function mpi._serve()
       io.stdout:flush()
       real_exit(0)
     elseif kind == "init" then
-      broken = not run_init(m[2], m[3])
+      broken = run_init(m[2], m[3])
     elseif kind == "task" then
       local id, mode, fn_id, fn, args = m[2], m[3], m[4], m[5], m[6]
       if fn then
@@ -115,7 +115,7 @@ function mpi._serve()
       end
       running = id
       if broken then
-        answer(id, false, format("rank %d: the pool's initializer failed", mpi.rank))
+        answer(id, false, broken)
       else
         answer(id, run_task(fn, mode, args))
       end

@@ -1,10 +1,20 @@
 -- Run by test_mpi_pool_die.sh under mpirun -n 3: a worker rank of parlab.mpi.Pool dies in the middle of its
 -- task in one of several ways, or rank 0 ends without closing the pool. Each mode must end the job
 -- promptly: with the task's clear error and the rest of the work done (os.exit(0) in a task), or with the
--- job aborted and the cause printed (a failing exit, SIGKILL, an uncaught error on rank 0).
+-- job aborted and the cause printed (a failing exit, SIGKILL, an uncaught error on rank 0). Also an
+-- initializer that fails: the pool is broken and says why.
 local mpi = parlab.mpi
 local mode = arg[1] or "exit0"
-local pool = mpi.Pool() -- ranks 1 and 2 serve here and never return
+local opts = mode == "initfail" and { initializer = function() error("init boom") end } or nil
+local pool = mpi.Pool(nil, opts) -- ranks 1 and 2 serve here and never return
+
+if mode == "initfail" then -- the pool is broken: every task fails, naming the initializer's error
+  local ok, err = pcall(pool.map, pool, function(x) return x end, { 1, 2, 3 })
+  print(ok, err)
+  pool:close()
+  print("joined", pool:join(30))
+  return
+end
 
 local function die()
   if mode == "exit0" then os.exit(0) end

@@ -8,7 +8,7 @@ status=0
 TMPDIR=$(mktemp -d) && export TMPDIR # Open MPI may leave its session directory behind after an abort
 trap 'rm -rf "$TMPDIR"' EXIT
 fail() { echo "FAIL: mode $mode: $1"; status=1; }
-for mode in exit0 noclose osexit exit3 kill error; do
+for mode in exit0 noclose osexit initfail exit3 kill error; do
   start=$(date +%s)
   out=$(timeout -k 5 60 "$mpirun" --oversubscribe -n 3 "$parlab" "$dir/pool_die.lua" "$mode" 2>&1)
   rc=$?
@@ -23,6 +23,10 @@ for mode in exit0 noclose osexit exit3 kill error; do
     echo "$out" | grep -q "worker rank 1 exited (os.exit(0)) while running this task" || fail "no clear error"
     echo "$out" | grep -q "done 7, failed 1" || fail "the other rank did not finish the rest"
     echo "$out" | grep -q "joined" || fail "join did not return" ;;
+  initfail)
+    [ "$rc" -eq 0 ] || fail "expected exit 0, got $rc"
+    echo "$out" | grep -q "the pool is broken: the initializer failed on rank [12]: .*init boom" || fail "no reason"
+    echo "$out" | grep -q "joined	true" || fail "join did not return true" ;;
   noclose | osexit)
     [ "$rc" -eq 0 ] || fail "expected exit 0, got $rc"
     echo "$out" | grep -q "sum 3" || fail "no result" ;;
