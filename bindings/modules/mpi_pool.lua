@@ -4,7 +4,8 @@
 -- (bindings/modules/mpi_serve.lua) until rank 0 shuts the pool down, then exit: the constructor never
 -- returns there. This file is the pool's core on rank 0: the interface the front expects of the C pool
 -- core (submit, result, cancel, running, close, terminate, join, info), built on parlab.mpi's send/recv.
--- One task at a time per rank (dynamic scheduling as in a local pool); one pool per run.
+-- Each rank holds up to DEPTH tasks: the one it runs and the next, already in its mailbox, so it never waits
+-- for rank 0 between tasks (Python's ProcessPoolExecutor queues one extra call the same way). One pool per run.
 local parlab = ...
 local mpi = rawget(parlab, "mpi")
 if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
@@ -15,6 +16,7 @@ local format, min = string.format, math.min
 
 local Core = {}
 Core.__index = Core
+local DEPTH = 2
 
 -- Arguments and functions are encoded here, at submit, so what cannot travel fails the call that passed it.
 -- Each function is encoded once and reaches each rank once (function -> id; id -> its bytes).
@@ -61,9 +63,9 @@ end
 
 local function new_core(n, init, initargs)
   local core = setmetatable({ n = n, next_id = 0, tasks = {}, queue = {}, first = 1, last = 0, per_rank = {},
-    busy = {}, dead = {}, alive = n, byes = 0, sent_fns = {}, answers = {}, state = "running", hook = exit_hook },
+    out = {}, dead = {}, alive = n, byes = 0, sent_fns = {}, answers = {}, state = "running", hook = exit_hook },
     Core)
-  for r = 1, n do core.per_rank[r], core.sent_fns[r] = {}, {} end
+  for r = 1, n do core.per_rank[r], core.sent_fns[r], core.out[r] = {}, {}, 0 end
   if init then
     for r = 1, mpi.size - 1 do mpi.send({ "init", init, initargs }, r, tags().ctrl) end
   end
@@ -79,7 +81,7 @@ function Core:_send(r, id)
   local fn = not self.sent_fns[r][fid] and fn_bytes[fid] or nil
   mpi.send({ "task", id, t.mode, fid, fn, t.args }, r, tags().ctrl)
   self.sent_fns[r][fid] = true
-  t.rank, self.busy[r] = r, id
+  t.rank, self.out[r] = r, self.out[r] + 1
 end
 
 -- The next queued task for rank r: its own (static scheduling) first, then the shared queue.
@@ -97,15 +99,35 @@ function Core:_next_for(r)
   end
 end
 
--- Gives every idle, live rank its next task; when the pool is closed and nothing is left, stops the ranks.
+-- Tops up every live rank to DEPTH tasks; when the pool is closed and nothing is left, stops the ranks.
 function Core:_feed()
   for r = 1, self.n do
-    if not self.busy[r] and not self.dead[r] then
+    while self.out[r] < DEPTH and not self.dead[r] do
       local id = self:_next_for(r)
-      if id then self:_send(r, id) end
+      if not id then break end
+      self:_send(r, id)
     end
   end
-  if self.state ~= "running" and not next(self.busy) and not self:_queued() then release_workers(self) end
+  if self.state ~= "running" and self:_idle() and not self:_queued() then release_workers(self) end
+end
+
+-- True when no rank holds a task of this pool.
+function Core:_idle()
+  for r = 1, self.n do
+    if self.out[r] > 0 and not self.dead[r] then return false end
+  end
+  return true
+end
+
+-- A rank that died held its next task too, which never ran: it goes back to the shared queue.
+function Core:_requeue_from(r, died)
+  for id, t in pairs(self.tasks) do
+    if t.rank == r and id ~= died then
+      t.rank = nil
+      self.last = self.last + 1
+      self.queue[self.last] = id
+    end
+  end
 end
 
 function Core:_queued()
@@ -164,9 +186,10 @@ function Core:_take(m, r)
     return nil
   end
   if status == "broken" then return 0, "broken", m[3] end
-  if self.busy[r] == id then self.busy[r] = nil end
+  if r <= self.n then self.out[r] = self.out[r] - 1 end
   if status == "died" then
     self.dead[r], self.alive = true, self.alive - 1
+    self:_requeue_from(r, id)
     if self.alive == 0 then self.answers[#self.answers + 1] = { 0, "broken", "every worker rank has exited" } end
   end
   local known = self.tasks[id] ~= nil
@@ -190,7 +213,7 @@ function Core:result(timeout)
       local got = { self:_take(m, r) }
       if got[1] then return unpack(got) end
       nap = 0
-    elseif not next(self.busy) and #self.answers == 0 and not self:_queued() then
+    elseif self:_idle() and #self.answers == 0 and not self:_queued() then
       return nil -- nothing is out: no answer can come
     else
       local now = clock()
@@ -222,13 +245,14 @@ function Core:close()
 end
 
 -- A rank cannot be stopped from outside: terminate forgets every task (the front fails their results),
--- drops the queued ones and stops each rank after the task it runs (join waits for those, drops answers).
+-- drops the queued ones and stops each rank after the task it runs; a rank drops the next task it holds
+-- when it sees the stop behind it (join waits for the running tasks and drops their answers).
 function Core:terminate()
   self.tasks = {}
   self.state = "terminated"
   for r = 1, self.n do self.per_rank[r] = {} end
   self.first, self.last = 1, 0
-  self:_feed()
+  release_workers(self)
 end
 
 -- Waits until every rank said "bye" (true) or timeout seconds passed (false).

@@ -92,12 +92,27 @@ local function guard_exit(real_exit, current)
   end
 end
 
+-- Rank 0 keeps up to two tasks in this rank's mailbox; messages already there are taken into `inbox`
+-- at each fetch, so a stop that rank 0's terminate sent is seen before the next task runs.
+local function fetch(inbox)
+  local m = table.remove(inbox, 1) or mpi.recv(0, TAG_CTRL)
+  while mpi.iprobe(0, TAG_CTRL) do inbox[#inbox + 1] = mpi.recv(0, TAG_CTRL) end
+  return m
+end
+
+local function stop_waits(inbox)
+  for i = 1, #inbox do
+    if inbox[i][1] == "stop" then return true end
+  end
+  return false
+end
+
 function mpi._serve()
-  local cache, running, broken = {}, nil, nil -- broken: why the initializer failed
+  local cache, inbox, running, broken = {}, {}, nil, nil -- broken: why the initializer failed
   local real_exit = os.exit
   os.exit = guard_exit(real_exit, function() return running end) -- luacheck: ignore 122
   while true do
-    local m = mpi.recv(0, TAG_CTRL)
+    local m = fetch(inbox)
     local kind = m[1]
     if kind == "stop" then
       mpi.send({ 0, "bye" }, 0, TAG_RESULT)
@@ -105,7 +120,7 @@ function mpi._serve()
       real_exit(0)
     elseif kind == "init" then
       broken = run_init(m[2], m[3])
-    elseif kind == "task" then
+    elseif kind == "task" and not stop_waits(inbox) then -- after a stop, tasks still held are dropped
       local id, mode, fn_id, fn, args = m[2], m[3], m[4], m[5], m[6]
       if fn then
         fn = decode(fn)
