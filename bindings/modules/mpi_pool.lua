@@ -74,12 +74,14 @@ local function new_core(n, init, initargs)
   return core
 end
 
--- Sends task id to idle rank r, with its function the first time r needs it.
+-- Sends task id to rank r, with its function the first time r needs it. Not a blocking send: r may be
+-- busy sending a large result, which only rank 0's polling takes in (a blocking send of a large task
+-- would wait for r while r waits for rank 0). A dropped object request is safe: MPI finishes it.
 function Core:_send(r, id)
   local t = self.tasks[id]
   local fid = t.fn_id
   local fn = not self.sent_fns[r][fid] and fn_bytes[fid] or nil
-  mpi.send({ "task", id, t.mode, fid, fn, t.args }, r, tags().ctrl)
+  mpi.isend({ "task", id, t.mode, fid, fn, t.args }, r, tags().ctrl)
   self.sent_fns[r][fid] = true
   t.rank, self.out[r] = r, self.out[r] + 1
 end

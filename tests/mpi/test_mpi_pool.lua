@@ -51,6 +51,14 @@ T.test("map, starmap, imap, imap_unordered: every chunksize, results carry n", f
   T.eq(nils[6], nil)
 end)
 
+T.test("large arguments and results both ways while every rank holds two tasks", function()
+  local big = {}
+  for i = 1, 6 * mpi.size do big[i] = string.rep(string.char(64 + i % 26), 200000 + i) end
+  local r = pool:map(function(s) return s .. s end, big, 1)
+  T.eq(r.n, #big)
+  for i = 1, #big do T.ok(r[i] == big[i] .. big[i], "item " .. i) end
+end)
+
 T.test("tasks run on the other ranks, spread over all of them", function()
   local ranks = pool:map(function() parlab.sleep(0.01) return parlab.mpi.rank end, range(8 * (mpi.size - 1)), 1)
   local seen = {}
