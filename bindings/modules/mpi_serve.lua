@@ -94,9 +94,14 @@ end
 
 -- Rank 0 keeps up to two tasks in this rank's mailbox; messages already there are taken into `inbox`
 -- at each fetch, so a stop that rank 0's terminate sent is seen before the next task runs.
+-- Open MPI's iprobe moves what arrived into its queues and may answer false that time: ask twice.
+local function waiting()
+  return mpi.iprobe(0, TAG_CTRL) or mpi.iprobe(0, TAG_CTRL)
+end
+
 local function fetch(inbox)
   local m = table.remove(inbox, 1) or mpi.recv(0, TAG_CTRL)
-  while mpi.iprobe(0, TAG_CTRL) do inbox[#inbox + 1] = mpi.recv(0, TAG_CTRL) end
+  while waiting() do inbox[#inbox + 1] = mpi.recv(0, TAG_CTRL) end
   return m
 end
 
