@@ -1,6 +1,8 @@
 -- integral: seed 001's trapezoid integral of f(x) = x*x on [0, 100] in N chunks: serially, with a
 -- ThreadPoolExecutor under the GIL, with a ProcessPoolExecutor, with free threads, and as a native
--- kernel. The value is 333333.33; GIL threads give ~1x, processes ~cores x.
+-- kernel; under mpirun also with parlab.mpi.PoolExecutor over the other ranks (the "ranks" row:
+-- `mpirun -n 3 parlab scripts/integral.lua`, rank 0 runs the script, ranks 1 and 2 the chunks).
+-- The value is 333333.33; GIL threads give ~1x, processes ~cores x.
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
@@ -24,6 +26,9 @@ function compute_integral(a, b, n)
   end
   return integral
 end
+
+-- Under mpirun, ranks 1.. serve the pool's tasks from here on and never return; alone, no ranks row.
+local ranks_ex = lab.mpi_size() > 1 and parlab.mpi.PoolExecutor() or nil
 
 local a, b, n, N = 0, 100, opts.n, opts.chunks
 local h = (b - a) / n
@@ -78,6 +83,12 @@ t, v = executor_phase(parlab.ProcessPoolExecutor, true)
 add("ProcessPoolExecutor", "on", t, v, base_jit)
 t, v = parlab.time(parlab.kernels.trapz, "x*x", a, b, n)
 add("native kernel (OpenMP)", "-", t, v, base_jit)
+if ranks_ex then
+  ranks_ex:map(function() return true end, { 1, 2 }) -- every rank has started and answered once
+  t, v = parlab.time(with_executor, ranks_ex)
+  ranks_ex:shutdown(true)
+  add(("mpi.PoolExecutor, %d ranks"):format(parlab.mpi.size - 1), "on", t, v, base_jit)
+end
 
 lab.tables.print({ { "how", "how" }, { "JIT", "jit" }, { "real (s)", "t", "%.4f" }, { "CPU%", "cpu", "%.0f" },
                    { "speed-up", "s", "%.2f" }, { "integral", "v", "%.4f" } }, rows)

@@ -57,3 +57,21 @@ else                                                        -- else:
   local partial = compute_integral(a1, b1, n1)              --     partial = compute_integral(a1, b1, n1)
   comm:send(partial, 0)                                     --     comm.send(partial, dest=0)
 end
+
+-- parlab's addition, not in the lecture: the same chunks through parlab.mpi.Pool (the "ranks" row of
+-- scripts/integral.lua). Ranks 1.. serve in MPI.Pool() until rank 0 closes the pool; rank 0 hands them
+-- the chunks with starmap and adds up the list that comes back.
+if size > 1 then
+  local pool = MPI.Pool()
+  local t0 = time.perf_counter()
+  local n1 = math.floor(n / (size - 1))
+  local chunks = {}
+  for i = 1, size - 1 do chunks[i] = { a + (i - 1) * n1 * h, a + i * n1 * h, n1 } end
+  local parts = pool:starmap(compute_integral, chunks, 1)
+  local integral = 0
+  for i = 1, parts.n do integral = integral + parts[i] end
+  pool:close()
+  pool:join()
+  print(string.format("ranks (mpi.Pool, %d ranks): the integral is %.10g in %.3f second", size - 1, integral,
+    time.perf_counter() - t0))
+end

@@ -1,6 +1,8 @@
 -- workbins: seed 003's threads-vs-processes experiment. Each worker counts loop iterations into 50 us time
 -- bins (1000 bins = 50 ms): one thread alone, N threads under the GIL, N processes. Under the GIL the
 -- threads share one interpreter and together do about what one thread does; processes do N times more.
+-- Under mpirun a last row runs the same work on the other ranks through parlab.mpi.Pool (`mpirun -n 3
+-- parlab scripts/workbins.lua`: rank 0 runs the script, ranks 1 and 2 count).
 package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
 local lab = require "lab"
 local ncpu = parlab.cpus()
@@ -22,6 +24,9 @@ local function report_work(t_start, array, target_index, bins, dt, cols)
   end
   return array
 end
+
+-- Under mpirun, ranks 1.. serve the pool's tasks from here on and never return; alone, no ranks row.
+local ranks_pool = lab.mpi_size() > 1 and parlab.mpi.Pool() or nil
 
 local function column_total(array, c)
   local s = 0
@@ -54,6 +59,26 @@ for i = 1, N do args[i] = { false, processed, i, opts.bins, opts.dt, cols } end
 pool:starmap(function(_, ...) report_work(nil, ...) return true end, args, 1)
 pool:close() pool:join()
 
+-- The ranks: each counts into an array of its own (a parlab array cannot cross ranks) and sends it back as
+-- a table, copied into one more array's columns 1..ranks.
+local ranked, R
+if ranks_pool then
+  R = math.min(parlab.mpi.size - 1, N)
+  ranked = parlab.array("i64", { opts.bins, cols })
+  ranks_pool:map(function(x) return x end, { 1, 2 })
+  local rargs = {}
+  for i = 1, R do rargs[i] = { opts.bins, opts.dt } end
+  local per = ranks_pool:starmap(function(bins, dt)
+    local mine = parlab.array("i64", bins)
+    report_work(nil, mine, 0, bins, dt, 1)
+    return mine:totable()
+  end, rargs, 1)
+  for c = 1, R do
+    for i = 0, opts.bins - 1 do ranked[i * cols + c] = per[c][i + 1] end
+  end
+  ranks_pool:close() ranks_pool:join()
+end
+
 local one = column_total(single, 1)
 local thr, proc = 0, 0
 for c = 1, N do thr, proc = thr + column_total(threaded, c), proc + column_total(processed, c) end
@@ -62,6 +87,11 @@ local rows = {
   { how = N .. " threads, GIL", work = thr, x = thr / one },
   { how = N .. " processes", work = proc, x = proc / one },
 }
+if ranked then
+  local rk = 0
+  for c = 1, R do rk = rk + column_total(ranked, c) end
+  rows[#rows + 1] = { how = R .. " ranks (mpi.Pool)", work = rk, x = rk / one }
+end
 lab.tables.print({ { "how", "how" }, { "iterations", "work", "%.0f" }, { "x one thread", "x", "%.2f" } },
   rows)
 
@@ -77,6 +107,7 @@ local function series(name, array, from, to)
 end
 local chart = { series("1 thread", single, 1, 1), series("threads+GIL", threaded, 1, N),
   series("processes", processed, 1, N) }
+if ranked then chart[#chart + 1] = series("ranks", ranked, 1, R) end
 lab.chart(opts, { title = ("Work per %g us bin: 1 thread, GIL threads, processes"):format(opts.dt * 1e6),
   x = { label = "time", unit = "ms" }, y = { label = "loop iterations per bin", unit = "count" }, series = chart })
 lab.claim(("GIL threads do ~1x the work of one thread, processes ~%dx (lecture: 0.99x and 2.08x on 2 cores)")

@@ -178,6 +178,8 @@ local function make_executor(name, make_pool, n, opts)
   return setmetatable({ _pool = make_pool(n, opts), _name = name, _shutdown = false }, Executor)
 end
 
+parlab._executor_front = { make_executor = make_executor }  -- parlab.mpi.PoolExecutor's maker
+
 function parlab.ThreadPoolExecutor(n, opts)
   return make_executor("ThreadPoolExecutor", parlab.ThreadPool, n, opts)
 end

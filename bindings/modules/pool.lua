@@ -229,7 +229,7 @@ end
 
 -- Called from _map_async, itself called by the public method: the user's code is 4 levels up.
 local function check_map_args(self, what, fn, list, chunksize)
-  self:_check_running(what:match("%.(.*)"), 4)
+  self:_check_running(what:match("([^.]*)$"), 4)
   if type(fn) ~= "function" then error(format("%s: expected a function, got %s", what, type(fn)), 4) end
   if type(list) ~= "table" then error(format("%s: expected a table of items, got %s", what, type(list)), 4) end
   check_chunksize(what, chunksize, 4)
@@ -449,7 +449,9 @@ local function make_pool(name, backend, n, opts, level)
     error(format("%s: initargs must be a table, got %s", name, type(initargs)), level)
   end
   local core
-  if init then
+  if type(backend) == "function" then  -- another core with the C core's methods (parlab.mpi.Pool's)
+    core = backend(n, init, initargs)
+  elseif init then
     core = core_new(backend, n, opts, init, unpack(initargs, 1, initargs.n or #initargs))
   else
     core = core_new(backend, n, opts)

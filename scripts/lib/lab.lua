@@ -149,6 +149,13 @@ function lab.check_workers(workers)
   end
 end
 
+-- The number of MPI ranks: 1 without a launcher (or without MPI built in), so a script can add its
+-- "ranks" row only under mpirun.
+function lab.mpi_size()
+  local ok, size = pcall(function() return parlab.mpi.size end)
+  return ok and size or 1
+end
+
 function lab.header(title, lecture)
   local n, info = parlab.cpus()
   io.write(("== %s  (%s)\n   %d CPUs: %s\n"):format(title, lecture, n, info.reason))

@@ -1,0 +1,84 @@
+-- parlab.mpi.Pool's cost per task next to a local process pool's (parlab.Pool): map of an empty task over
+-- N items at chunksize 1 and 100, and apply_async round trips, with the same number of workers (the
+-- worker ranks). Per-task overhead = wall time / items, best of 3 runs after a warm-up.
+--   parlab bench/mpi_pool.lua [--quick] [--ranks K]   starts mpirun -n K (default 3: 2 worker ranks) itself
+--   mpirun -n 3 parlab bench/mpi_pool.lua [--quick]   the same, under a launcher you start
+-- Ranks beyond the machine's cores share them: mpirun -n 3 on 2 cores oversubscribes (rank 0 mostly
+-- waits, so the 2 worker ranks get about a core each).
+local quick, ranks = false, 3
+for i = 1, #arg do
+  if arg[i] == "--quick" then quick = true
+  elseif arg[i] == "--ranks" then ranks = tonumber(arg[i + 1]) end
+end
+
+local mpi = parlab.mpi
+if mpi.size == 1 then -- not launched: start the launcher on this same file
+  local launcher = "mpirun --oversubscribe"
+  if io.popen("id -u"):read("*l") == "0" then launcher = launcher .. " --allow-run-as-root" end
+  local cmd = string.format("%s -n %d %s %q%s 2>&1", launcher, ranks, arg[-1] or "parlab", arg[0],
+    quick and " --quick" or "")
+  local p = assert(io.popen(cmd))
+  io.write(p:read("*a"))
+  local ok = p:close()
+  os.exit(ok and 0 or 1)
+end
+
+local rank_pool = mpi.Pool() -- ranks 1.. serve here and never return
+local workers = mpi.size - 1
+local items = quick and 2000 or 20000
+
+local function noop(x) return x end
+
+-- Best of 3 of fn(), in seconds per item, after one warm-up run.
+local function per_item(fn, n)
+  fn()
+  local best = math.huge
+  for _ = 1, 3 do
+    local t0 = parlab.clock()
+    fn()
+    best = math.min(best, (parlab.clock() - t0) / n)
+  end
+  return best
+end
+
+local function measure(pool)
+  local list = {}
+  for i = 1, items do list[i] = i end
+  local row = {}
+  for _, c in ipairs { 1, 100 } do
+    local n = c == 1 and math.floor(items / 4) or items
+    local part = {}
+    for i = 1, n do part[i] = list[i] end
+    row["map" .. c] = per_item(function() assert(pool:map(noop, part, c).n == n) end, n)
+  end
+  local k = math.floor(items / 20)
+  row.apply = per_item(function()
+    local rs = {}
+    for i = 1, k do rs[i] = pool:apply_async(noop, i) end
+    for i = 1, k do rs[i]:get() end
+  end, k)
+  row.roundtrip = per_item(function()
+    for i = 1, k / 10 do pool:apply(noop, i) end
+  end, k / 10)
+  return row
+end
+
+local local_pool = parlab.Pool(workers)
+local rows = { { "parlab.Pool (processes)", measure(local_pool) } }
+local_pool:close()
+local_pool:join()
+rows[2] = { "parlab.mpi.Pool (ranks)", measure(rank_pool) }
+rank_pool:close()
+rank_pool:join()
+
+print(string.format("== per-task overhead, %d workers (mpirun -n %d: rank 0 + %d worker ranks), %d CPUs ==",
+  workers, mpi.size, workers, parlab.cpus()))
+print(string.format("%-26s %14s %14s %16s %14s", "pool", "map c=1 us", "map c=100 us", "apply_async us",
+  "apply rt us"))
+for _, r in ipairs(rows) do
+  local v = r[2]
+  print(string.format("%-26s %14.2f %14.3f %16.2f %14.2f", r[1], v.map1 * 1e6, v.map100 * 1e6, v.apply * 1e6,
+    v.roundtrip * 1e6))
+end
+print("us per item (map) or per task (apply_async: many in flight; apply: one at a time, a full round trip)")
+print("library: " .. mpi.library)
