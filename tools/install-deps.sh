@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages parlab builds and tests with. As root (or with sudo) it installs what is
 # missing; as an ordinary user who already has them (an HPC node) it only checks, and otherwise says
-# what to ask the administrators for. Safe to run again.
+# what to ask the administrators for. Safe to run again. slurm-wlm, munge and iproute2 serve only the
+# two-node cluster test (tests/cluster/, docs/cluster.md); the harness starts its own daemons.
 set -eu
 
 PACKAGES="cmake make g++ pkg-config ccache libluajit-5.1-dev luajit libedit-dev libboost-dev catch2
 libopenblas-dev libfmt-dev python3 python3-numpy libopenmpi-dev openmpi-bin
 libclblast-dev ocl-icd-opencl-dev pocl-opencl-icd clang libclang-rt-14-dev gnuplot-nox tmux
-clang-format lua-check luarocks dpkg-dev"
+clang-format lua-check luarocks dpkg-dev
+slurm-wlm munge iproute2"
 
 missing=""
 for p in $PACKAGES; do
