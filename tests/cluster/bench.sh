@@ -23,10 +23,19 @@ on_two_nodes parlab whoami.lua > bench_hosts.out 2>&1
 log "bench: rank 0 on node0, rank 1 on node1; Open MPI btl $OMPI_MCA_btl on $OMPI_MCA_btl_tcp_if_include"
 uptime
 
-log "bench: parlab (bench/mpi.lua pingpong), MPI_THREAD_MULTIPLE"
-on_two_nodes parlab mpi.lua pingpong 2>&1 | tee bench_parlab.out
+# Sizes 1 B, 1 MiB, 16 MiB with bench/mpi.lua's --quick round trips (2000, 30, 10; best of 3 runs for
+# parlab), the C ping-pong over the same plan. Over TCP a round trip takes longer than parlab's 200 us of
+# spinning before it sleeps between polls (docs/mpi.md, "Waiting"), so parlab runs twice: as it comes,
+# and spinning throughout (PARLAB_MPI_SPIN_US, as C's MPI_Recv does).
+sizes=1,1048576,16777216
+log "bench: parlab (bench/mpi.lua pingpong), MPI_THREAD_MULTIPLE, default waiting"
+on_two_nodes parlab mpi.lua pingpong --quick --sizes $sizes 2>&1 | tee bench_parlab.out
+log "bench: parlab, spinning while it waits (PARLAB_MPI_SPIN_US=10000000)"
+PARLAB_MPI_SPIN_US=10000000 on_two_nodes -x PARLAB_MPI_SPIN_US parlab mpi.lua pingpong --quick --sizes $sizes 2>&1 |
+  tee bench_parlab_spin.out
 log "bench: C (bench/mpi_pingpong.c, mpicc -O2), the same sizes and round trips"
-on_two_nodes ./mpi_pingpong 1:20000 64:20000 1024:20000 16384:2000 262144:2000 1048576:300 16777216:30 2>&1 |
-  tee bench_c.out
+on_two_nodes ./mpi_pingpong 1:2000 1048576:30 16777216:10 2>&1 | tee bench_c.out
+uptime
 grep -q '"bytes":16777216' bench_c.out || fail "bench: the C ping-pong did not finish"
 grep -q '^  16777216 ' bench_parlab.out || fail "bench: the parlab ping-pong did not finish"
+grep -q '^  16777216 ' bench_parlab_spin.out || fail "bench: the spinning parlab ping-pong did not finish"

@@ -13,7 +13,10 @@ NODE0=10.77.0.1 NODE1=10.77.0.2 SUBNET=10.77.0.0/24
 
 # The environment every check and every job sees (sbatch passes it on): Slurm's config, parlab on PATH,
 # and Open MPI told to run as root and to use TCP on the veth pair only (between nodes that is all there
-# is; no shared memory even for ranks on one node, so every check exercises the network path).
+# is; no shared memory even for ranks on one node, so every check exercises the network path). No core
+# binding by default: each node's mpirun would bind its first rank to core 0, and the two nodes' core 0
+# are one core here, so two spinning ranks would take turns by the scheduler's time slice (a 1-byte
+# round trip of milliseconds). Jobs that bind on purpose (--bind-to core) still may.
 mkdir -p "$D/state" "$D/run" "$D/log" "$D/spool/node0" "$D/spool/node1" "$D/tmp/node0" "$D/tmp/node1" "$D/jobs"
 chmod 755 "$D" # munged requires every directory above its socket to be searchable by all
 cat > "$D/env" <<ENV
@@ -31,6 +34,7 @@ OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 OMPI_MCA_btl=tcp,self
 OMPI_MCA_btl_tcp_if_include=$SUBNET
 OMPI_MCA_oob_tcp_if_include=$SUBNET
+OMPI_MCA_hwloc_base_binding_policy=none
 ENV
 cluster_env
 sed -e "s|@DIR@|$D|g" -e "s|@NODE0@|$NODE0|g" -e "s|@NODE1@|$NODE1|g" "$here/slurm.conf.in" > "$SLURM_CONF"
