@@ -2,7 +2,8 @@
 # tests/cluster/down.sh DIR: stops everything up.sh DIR started and removes it, whatever state it is in
 # (a half-built cluster, a job still running, a check that failed): every process in the two network
 # namespaces (daemons, slurmstepd, job processes), then munged, then the namespaces (their /run/netns
-# mounts go with them), then DIR. Safe to run twice. Exits non-zero if something could not be removed.
+# mounts go with them), then DIR. Safe to run twice. Exits non-zero if something could not be removed,
+# after checking that the namespaces, munged and DIR are gone.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 PARLAB_CLUSTER=$1
@@ -43,7 +44,16 @@ fi
 if [ -f "$D/run/munged.harness-pid" ]; then
   pid=$(cat "$D/run/munged.harness-pid")
   stop_pids TERM "$pid"
-  wait_for 10 sh -c "! kill -0 $pid" || stop_pids KILL "$pid"
+  wait_for 10 sh -c "! kill -0 $pid" || { stop_pids KILL "$pid"; wait_for 5 sh -c "! kill -0 $pid"; }
 fi
 rm -rf "$D" || status=1
+
+# What must be gone now: the namespaces, munged, the directory.
+if [ -n "${NS0:-}" ] && ip netns list | grep -qwE "$NS0|$NS1"; then
+  echo "cluster: down: a namespace is left: $(ip netns list | grep -wE "$NS0|$NS1")" >&2; status=1
+fi
+if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
+  echo "cluster: down: munged (pid $pid) is still running" >&2; status=1
+fi
+[ ! -e "$D" ] || { echo "cluster: down: $D is left" >&2; status=1; }
 exit $status

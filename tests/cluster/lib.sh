@@ -55,6 +55,10 @@ expect() {
 submit() {
   name=$1 script=$2; shift 2
   ( cd "$PARLAB_CLUSTER/jobs" && on_node0 timeout -k 5 240 sbatch --wait --parsable --output="$name.out" "$@" ${script:+"$script"} )
+  rc=$?
+  # A job that outlived sbatch's timeout would hold the nodes and stall every later check: cancel it.
+  [ $rc -eq 124 ] || [ $rc -eq 137 ] && on_node0 scancel --quiet --user=root
+  return $rc
 }
 
 # hosts_of FILE: the sorted host names in FILE's lines "rank R of N on HOST", one per rank, space-separated.
