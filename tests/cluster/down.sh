@@ -24,6 +24,14 @@ ns_pids() {
   done
 }
 
+# The step (a check script) of a run killed outright goes on by itself: stop it first, so that it starts
+# no more commands in the namespaces. Known by its pid and by PARLAB_CLUSTER=DIR in its environment.
+if [ -f "$D/step.pid" ]; then
+  sp=$(cat "$D/step.pid")
+  if tr '\0' '\n' < "/proc/$sp/environ" 2>/dev/null | grep -qx "PARLAB_CLUSTER=$D"; then
+    stop_pids TERM "$sp"
+  fi
+fi
 if [ -f "$D/env" ]; then
   . "$D/env"
   # TERM first (slurmd and slurmctld save state and exit), KILL after 10 s what is left.

@@ -57,7 +57,7 @@ submit() {
   ( cd "$PARLAB_CLUSTER/jobs" && on_node0 timeout -k 5 240 sbatch --wait --parsable --output="$name.out" "$@" ${script:+"$script"} )
   rc=$?
   # A job that outlived sbatch's timeout would hold the nodes and stall every later check: cancel it.
-  [ $rc -eq 124 ] || [ $rc -eq 137 ] && on_node0 scancel --quiet --user=root
+  [ $rc -eq 124 ] || [ $rc -eq 137 ] && on_node0 timeout 20 scancel --quiet --user=root
   return $rc
 }
 

@@ -42,12 +42,15 @@ step=""
 trap 'sh "$here/down.sh" "$PARLAB_CLUSTER" || { echo "cluster: FAIL: down.sh could not remove everything"; exit 1; }' EXIT
 trap 'echo "cluster: interrupted"; [ -n "$step" ] && kill "$step" 2>/dev/null; exit 130' INT TERM HUP
 # run_step SCRIPT ARGS...: sh SCRIPT ARGS in the background, waited for; returns its status.
+# Its pid is in DIR/step.pid while it runs, for down.sh after a SIGKILL of this script.
 run_step() {
   sh "$@" &
   step=$!
+  echo "$step" > "$PARLAB_CLUSTER/step.pid"
   wait "$step"
   rc=$?
   step=""
+  rm -f "$PARLAB_CLUSTER/step.pid"
   return $rc
 }
 
