@@ -3,21 +3,29 @@
 -- then the same sizes in plain C (bench/mpi_pingpong.c, built with mpicc into a temporary directory when
 -- mpicc is on PATH), then the lecture's integral over 1..K computing ranks.
 --   parlab bench/mpi.lua [--quick] [--ranks K]       drives mpirun itself (needs mpirun on PATH)
---   mpirun -n 2 parlab bench/mpi.lua pingpong [--quick]   the ping-pong alone
+--   mpirun -n 2 parlab bench/mpi.lua pingpong [--quick] [--sizes B1,B2,...]   the ping-pong alone
+--     (--sizes: only those message sizes in bytes, each with the round trips of the default plan)
 -- Times are wall-clock (mpi.wtime); a round trip is a send and the reply; bandwidth = 2 * bytes / round trip,
 -- as bench/mpi_pingpong.c counts it (its latency, OSU's, is half a round trip).
 local here = arg[0]:gsub("[^/]*$", "")
 local quick = false
-local mode, max_ranks = "driver", 4
+local mode, max_ranks, only_sizes = "driver", 4, nil
 for i = 1, #arg do
   if arg[i] == "--quick" then quick = true
   elseif arg[i] == "pingpong" then mode = "pingpong"
-  elseif arg[i] == "--ranks" then max_ranks = tonumber(arg[i + 1]) end
+  elseif arg[i] == "--ranks" then max_ranks = tonumber(arg[i + 1])
+  elseif arg[i] == "--sizes" then only_sizes = arg[i + 1] end
 end
 
 -- Message sizes and round trips per size, the same for the Lua paths and the C baseline.
 local sizes = { 1, 64, 1024, 16384, 262144, 1048576, 16777216 }
 if quick then sizes = { 1, 1024, 1048576 } end
+if only_sizes then
+  sizes = {}
+  for b in only_sizes:gmatch("[^,]+") do
+    sizes[#sizes + 1] = assert(tonumber(b), "bench/mpi.lua: --sizes takes byte counts such as 1,1048576")
+  end
+end
 local function iters(bytes)
   local n = bytes <= 1024 and 20000 or bytes <= 262144 and 2000 or bytes <= 1048576 and 300 or 30
   return quick and math.max(10, math.floor(n / 10)) or n
