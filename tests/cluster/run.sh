@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/cluster/run.sh PARLAB [CHECK...]: the two-node cluster test (ctest "cluster: two nodes", label
-# cluster). Builds the cluster (up.sh), runs the checks (check_jobs, check_placement, check_allocation,
+# cluster). Builds the cluster (up.sh), runs the checks (check_jobs, check_placement, check_allocation, check_pool,
 # check_abort, or those named; "bench" runs bench.sh instead), and always tears the cluster down (down.sh),
 # on success, on a failed check, on Ctrl-C or a kill by signal. Exit 0: every check passed; 1: a check
 # failed (each says why); 77: skipped, with the reason (no root, no network namespaces, packages or MPI
@@ -13,7 +13,7 @@ skip() { echo "cluster: SKIPPED: $*"; exit 77; }
 [ $# -ge 1 ] && [ -x "$1" ] || { echo "usage: tests/cluster/run.sh PARLAB [CHECK...]" >&2; exit 2; }
 parlab=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 shift
-checks=${*:-jobs placement allocation abort}
+checks=${*:-jobs placement allocation pool abort}
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, slurmd); run it as root or in CI"
 for cmd in ip unshare munged munge slurmctld slurmd sbatch srun salloc sinfo mpirun; do
