@@ -51,7 +51,12 @@ struct Arena {
   char* base = nullptr;
   std::size_t size = 0;
   Manager* manager = nullptr;
+  // Bytes handed out, kept beside the allocator (a named object in the arena, shared by every process):
+  // the allocator's own free count is a plain field read without its lock, a data race for the budget
+  // check and used_bytes(), which run outside the lock.
+  std::atomic<std::size_t>* used = nullptr;
 };
+constexpr const char* kUsedName = "parlab.used";
 
 Arena arena;
 std::once_flag arena_once;
@@ -90,8 +95,9 @@ void create_arena() {
   for (std::size_t size = 2 * physical_memory(); size >= (std::size_t(64) << 20); size /= 2) {
     if (ftruncate(fd, off_t(size)) != 0) continue;
     if (char* base = map_at_base(fd, size)) {
-      arena = {fd, base, size, nullptr};
+      arena = {fd, base, size, nullptr, nullptr};
       arena.manager = new Manager(bip::create_only, base, size);
+      arena.used = arena.manager->construct<std::atomic<std::size_t>>(kUsedName)(0);
       return;
     }
   }
@@ -108,9 +114,10 @@ bool attach_arena(const char* spec) {
   char* base = map_at_base(fd, size);
   if (!base) return false;
   fcntl(fd, F_SETFD, FD_CLOEXEC);
-  arena = {fd, base, std::size_t(size), nullptr};
+  arena = {fd, base, std::size_t(size), nullptr, nullptr};
   arena.manager = new Manager(bip::open_only, base, size);
-  return true;
+  arena.used = arena.manager->find<std::atomic<std::size_t>>(kUsedName).first;
+  return arena.used != nullptr;
 }
 
 Arena& ready() {
@@ -149,15 +156,16 @@ void* allocate(std::size_t bytes, std::size_t align) {
   if (align & (align - 1)) throw Error("shared memory: alignment must be a power of two");
   if (bytes > a.size)
     throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
-  check_budget(bytes, a.size - a.manager->get_free_memory());
+  check_budget(bytes, a.used->load(std::memory_order_relaxed));
   std::size_t total = bytes + align;
   void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
   if (!raw)
-    throw Error(
-        fmt::format("shared memory exhausted: {} bytes asked, {} free", bytes, a.manager->get_free_memory()));
+    throw Error(fmt::format("shared memory exhausted: {} bytes asked, {} in use of {}", bytes,
+                            a.used->load(std::memory_order_relaxed), a.size));
   char* user = static_cast<char*>(raw) + align;
   auto* h = reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader));
   h->total = total;
+  a.used->fetch_add(total, std::memory_order_relaxed);
   h->lead = align;
   return user;
 }
@@ -176,6 +184,7 @@ void deallocate(void* p) noexcept {
       fallocate(arena.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                 off_t(from - reinterpret_cast<std::uintptr_t>(arena.base)), off_t(to - from));
   }
+  arena.used->fetch_sub(h->total, std::memory_order_relaxed);  // the header sits before the punched pages
   arena.manager->deallocate(raw);
 }
 
@@ -206,8 +215,8 @@ std::uint64_t new_serial() noexcept {
   return z ^ (z >> 31);
 }
 
-std::size_t free_bytes() { return ready().manager->get_free_memory(); }
-std::size_t used_bytes() { return ready().size - ready().manager->get_free_memory(); }
+std::size_t used_bytes() { return ready().used->load(std::memory_order_relaxed); }
+std::size_t free_bytes() { return ready().size - used_bytes(); }
 
 int arena_fd() { return ready().fd; }
 

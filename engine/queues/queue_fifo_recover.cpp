@@ -27,7 +27,7 @@ using namespace fifo;
 namespace {
 bool holder_alive(const Lease& l) {
   std::int32_t pid = l.pid.load(std::memory_order_acquire);
-  return pid == 0 || process_alive(ProcessId{pid, l.start});
+  return pid == 0 || process_alive(ProcessId{pid, l.start.load(std::memory_order_relaxed)});
 }
 thread_local unsigned lease_hint = 0;  // where this thread looks first: threads of one process spread out
 }  // namespace
@@ -44,7 +44,7 @@ Lease* Fifo::take_lease(Lease::State state) {
       if (l.pid.load(std::memory_order_relaxed) != 0 ||
           !l.pid.compare_exchange_strong(none, me.pid, std::memory_order_acq_rel))
         continue;
-      l.start = me.start;
+      l.start.store(me.start, std::memory_order_relaxed);
       l.slot.store(Lease::kNoSlot, std::memory_order_relaxed);
       l.block = nullptr;
       l.state.store(state, std::memory_order_release);

@@ -18,7 +18,7 @@ struct alignas(64) Lease {
 
   std::atomic<std::int32_t> pid{0};  // the holder; 0 when free (state is set after pid and start)
   std::atomic<std::uint32_t> state{kFree};
-  std::uint64_t start = 0;                   // the holder's start time (pids are reused)
+  std::atomic<std::uint64_t> start{0};       // the holder's start time (pids are reused)
   std::atomic<std::uint64_t> slot{kNoSlot};  // putting/taking: the slot number it may have claimed
   std::uint64_t size = 0;                    // holding: the message's size
   char* block = nullptr;                     // putting/holding: a large message's block
