@@ -11,6 +11,7 @@
 
 #include "bindings/core/embedded.hpp"
 #include "bindings/core/errors.hpp"
+#include "bindings/core/lua_alloc.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -151,21 +152,25 @@ void* tsan_visible_alloc(void*, void* block, std::size_t, std::size_t size) {
   return std::realloc(block, size);
 }
 
+}  // namespace
+#endif
+
+namespace {
 int panic(lua_State* L) {  // what luaL_newstate installs
   std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
   return 0;
 }
-
 }  // namespace
 
 lua_State* new_state() {
+#if defined(__SANITIZE_THREAD__)
   lua_State* L = lua_newstate(tsan_visible_alloc, nullptr);
+#else
+  lua_State* L = lua_newstate(state_alloc, nullptr);  // lua_alloc.hpp: warm and huge-page memory
+#endif
   if (L) lua_atpanic(L, panic);
   return L;
 }
-#else
-lua_State* new_state() { return luaL_newstate(); }
-#endif
 
 void open_state(lua_State* L) {
   luaL_openlibs(L);
