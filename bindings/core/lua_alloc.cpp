@@ -3,13 +3,17 @@
 // moves the block, so the size Lua passes back (osize) always says where a block lives.
 #include "bindings/core/lua_alloc.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <lua.hpp>
 
 namespace parlab::lua {
 namespace {
@@ -96,29 +100,102 @@ void* big_alloc(std::size_t n) {
 char* base_of(void* p) { return static_cast<char*>(p) - kHeader; }
 void big_free(void* p) { cache.give(base_of(p)); }
 
+// LuaJIT's own lua_Alloc (a static function of the library), taken from the first luaL_newstate.
+std::atomic<lua_Alloc> luajit{nullptr};
+void* luajit_alloc(void* msp, void* ptr, std::size_t osize, std::size_t nsize) {
+  return luajit.load(std::memory_order_relaxed)(msp, ptr, osize, nsize);
+}
+
+int panic(lua_State* L) {  // what luaL_newstate installs
+  std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
+  return 0;
+}
+
+// Gives an mspace back to the system: a state made on LuaJIT's allocator itself destroys its mspace
+// when it closes.
+void destroy_space(void* msp) {
+  if (lua_State* L = lua_newstate(luajit.load(), msp)) lua_close(L);
+}
+
+// Emptied mspaces of closed states, for the next new ones; shared by the threads of this process. The
+// lock is a flag that a forked child clears (a fork may catch another thread holding it).
+std::atomic<bool> spaces_busy{false};
+class Spaces {
+ public:
+  void* take() {
+    lock();
+    void* msp = count_ > 0 ? slot_[--count_] : nullptr;
+    unlock();
+    return msp;
+  }
+  bool give(void* msp) {
+    lock();
+    bool kept = count_ < kSpaces;
+    if (kept) slot_[count_++] = msp;
+    unlock();
+    return kept;
+  }
+
+ private:
+  static constexpr int kSpaces = 4;
+  void lock() {
+    static const int registered = pthread_atfork(nullptr, nullptr, [] { spaces_busy.store(false); });
+    (void)registered;
+    while (spaces_busy.exchange(true, std::memory_order_acquire)) sched_yield();
+  }
+  void unlock() { spaces_busy.store(false, std::memory_order_release); }
+
+  void* slot_[kSpaces] = {};
+  int count_ = 0;
+} spaces;
+
 }  // namespace
 
-void* state_alloc(void*, void* ptr, std::size_t osize, std::size_t nsize) {
+void* state_alloc(void* msp, void* ptr, std::size_t osize, std::size_t nsize) {
   const bool was_big = ptr && osize >= kBigBlock;
   if (nsize == 0) {
     if (was_big)
       big_free(ptr);
     else
-      std::free(ptr);
+      luajit_alloc(msp, ptr, osize, 0);
     return nullptr;
   }
-  if (!was_big && nsize < kBigBlock) return std::realloc(ptr, nsize);
+  if (!was_big && nsize < kBigBlock) return luajit_alloc(msp, ptr, osize, nsize);
   if (was_big && nsize >= kBigBlock && nsize + kHeader <= length_of(base_of(ptr))) return ptr;
-  void* moved = nsize >= kBigBlock ? big_alloc(nsize) : std::malloc(nsize);
+  void* moved = nsize >= kBigBlock ? big_alloc(nsize) : luajit_alloc(msp, nullptr, 0, nsize);
   if (!moved) return nullptr;  // LuaJIT raises a memory error, even for a shrink
   if (ptr) {
     std::memcpy(moved, ptr, std::min(osize, nsize));
     if (was_big)
       big_free(ptr);
     else
-      std::free(ptr);
+      luajit_alloc(msp, ptr, osize, 0);
   }
   return moved;
+}
+
+lua_State* open_lua_state() {
+  if (void* msp = spaces.take()) {
+    lua_State* L = lua_newstate(state_alloc, msp);
+    if (L) {
+      lua_atpanic(L, panic);
+      return L;
+    }
+    destroy_space(msp);
+  }
+  lua_State* L = luaL_newstate();  // a fresh mspace, and LuaJIT's allocator to find
+  if (!L) return nullptr;
+  void* msp = nullptr;
+  luajit.store(lua_getallocf(L, &msp));
+  lua_setallocf(L, state_alloc, msp);
+  return L;
+}
+
+void close_lua_state(lua_State* L) {
+  void* msp = nullptr;
+  lua_Alloc f = lua_getallocf(L, &msp);
+  lua_close(L);  // on state_alloc: every block goes back, the mspace stays
+  if (f == state_alloc && !spaces.give(msp)) destroy_space(msp);
 }
 
 std::size_t big_cache_count() { return std::size_t(cache.count); }

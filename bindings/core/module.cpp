@@ -152,10 +152,6 @@ void* tsan_visible_alloc(void*, void* block, std::size_t, std::size_t size) {
   return std::realloc(block, size);
 }
 
-}  // namespace
-#endif
-
-namespace {
 int panic(lua_State* L) {  // what luaL_newstate installs
   std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
   return 0;
@@ -163,14 +159,15 @@ int panic(lua_State* L) {  // what luaL_newstate installs
 }  // namespace
 
 lua_State* new_state() {
-#if defined(__SANITIZE_THREAD__)
   lua_State* L = lua_newstate(tsan_visible_alloc, nullptr);
-#else
-  lua_State* L = lua_newstate(state_alloc, nullptr);  // lua_alloc.hpp: warm and huge-page memory
-#endif
   if (L) lua_atpanic(L, panic);
   return L;
 }
+#else
+lua_State* new_state() { return open_lua_state(); }  // lua_alloc.hpp: warm and huge-page memory
+#endif
+
+void close_state(lua_State* L) { close_lua_state(L); }
 
 void open_state(lua_State* L) {
   luaL_openlibs(L);

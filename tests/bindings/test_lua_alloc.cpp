@@ -1,6 +1,7 @@
 // state_alloc (bindings/core/lua_alloc.hpp), the allocator of every parlab Lua state: contents survive
 // every move across the big-block line, a freed big block is reused by the next one that fits, the
-// per-thread cache stays within its bounds, and a real Lua state runs on it (big strings, tables, ffi).
+// per-thread cache stays within its bounds, a closed state's mspace serves the next state, and a real
+// Lua state runs on it (big strings, tables, ffi).
 #include <catch2/catch.hpp>
 #include <lua.hpp>
 
@@ -18,8 +19,15 @@ using parlab::lua::big_cache_count;
 using parlab::lua::kBigBlock;
 using parlab::lua::state_alloc;
 
-void* grow(void* p, std::size_t from, std::size_t to) { return state_alloc(nullptr, p, from, to); }
-void release(void* p, std::size_t size) { state_alloc(nullptr, p, size, 0); }
+// The mspace of one open state: state_alloc's ordinary blocks come from it.
+void* space() {
+  static lua_State* L = parlab::lua::open_lua_state();
+  void* msp = nullptr;
+  lua_getallocf(L, &msp);
+  return msp;
+}
+void* grow(void* p, std::size_t from, std::size_t to) { return state_alloc(space(), p, from, to); }
+void release(void* p, std::size_t size) { state_alloc(space(), p, size, 0); }
 
 bool filled(const void* p, std::size_t n, unsigned char byte) {
   auto c = static_cast<const unsigned char*>(p);
@@ -79,6 +87,23 @@ TEST_CASE("state_alloc's cache of freed mappings stays bounded") {
   CHECK(seen == 1);
 }
 
+TEST_CASE("a closed state's mspace goes to the next new state") {
+  lua_State* a = parlab::lua::open_lua_state();
+  REQUIRE(a != nullptr);
+  void* first = nullptr;
+  lua_getallocf(a, &first);
+  parlab::lua::close_lua_state(a);
+  lua_State* b = parlab::lua::open_lua_state();
+  REQUIRE(b != nullptr);
+  void* second = nullptr;
+  CHECK(lua_getallocf(b, &second) == state_alloc);
+  CHECK(second == first);
+  luaL_openlibs(b);
+  CHECK(luaL_dostring(b, "local t = {} for i = 1, 1000 do t[i] = ('x'):rep(i) end return #t[1000]") == 0);
+  CHECK(lua_tointeger(b, -1) == 1000);
+  parlab::lua::close_lua_state(b);
+}
+
 TEST_CASE("a parlab Lua state runs on state_alloc: big strings, tables and ffi arrays") {
   lua_State* L = parlab::lua::new_state();
   REQUIRE(L != nullptr);
@@ -103,5 +128,5 @@ TEST_CASE("a parlab Lua state runs on state_alloc: big strings, tables and ffi a
   )";
   REQUIRE(luaL_dostring(L, script) == 0);
   CHECK(std::string(lua_tostring(L, -1)) == "ok");
-  lua_close(L);
+  parlab::lua::close_state(L);
 }
