@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bindings/core/module.hpp"
 #include "cli/jitcmd.hpp"
 #include "cli/lab.hpp"
 #include "cli/options.hpp"
@@ -145,6 +146,6 @@ int main(int argc, char** argv) {
   if (status == kStateLost)
     l_message("interrupted (a JIT-compiled loop ignored Ctrl-C; the Lua state was abandoned)");
   else
-    lua_close(L);
+    parlab::lua::close_state(L);
   return exit_status(status);
 }

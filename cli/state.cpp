@@ -37,7 +37,7 @@ lua_State* new_state(const CommandLine& cl) {
   int status = lua_cpcall(L, open_protected, nullptr);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (report(L, status) != 0) {
-    lua_close(L);
+    parlab::lua::close_state(L);
     return nullptr;
   }
   create_arg_table(L, cl.argc, cl.argv, cl.opts.script);

@@ -11,6 +11,7 @@
 
 #include "bindings/core/embedded.hpp"
 #include "bindings/core/errors.hpp"
+#include "bindings/core/lua_alloc.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -155,7 +156,6 @@ int panic(lua_State* L) {  // what luaL_newstate installs
   std::fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
   return 0;
 }
-
 }  // namespace
 
 lua_State* new_state() {
@@ -164,8 +164,10 @@ lua_State* new_state() {
   return L;
 }
 #else
-lua_State* new_state() { return luaL_newstate(); }
+lua_State* new_state() { return open_lua_state(); }  // lua_alloc.hpp: warm and huge-page memory
 #endif
+
+void close_state(lua_State* L) { close_lua_state(L); }
 
 void open_state(lua_State* L) {
   luaL_openlibs(L);

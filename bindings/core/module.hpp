@@ -65,7 +65,9 @@ void preload_chunks(lua_State* L, const EmbeddedChunk* chunks);
 namespace parlab::lua {
 void open_state(lua_State* L);
 
-// A fresh, empty Lua state (nullptr when out of memory): luaL_newstate, except in ThreadSanitizer builds,
-// where LuaJIT allocates through malloc (module.cpp says why). Every parlab state is made here.
+// A fresh, empty Lua state (nullptr when out of memory) on parlab's allocator (lua_alloc.hpp: LuaJIT's,
+// with warm mspaces and huge-page big blocks), except in ThreadSanitizer builds, where LuaJIT allocates
+// through malloc (module.cpp says why). Every parlab state is made here and ends in close_state.
 lua_State* new_state();
+void close_state(lua_State* L);  // lua_close, keeping the state's memory warm for the next new_state
 }  // namespace parlab::lua

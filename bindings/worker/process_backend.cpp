@@ -76,7 +76,7 @@ void* prepare_state() {
   if (!L) return nullptr;
   lua_pushcfunction(L, open_body);  // raw: a body run at once by lua_pcall
   if (lua_pcall(L, 0, 0, 0) != 0) {
-    lua_close(L);
+    close_state(L);
     return nullptr;
   }
   lua_settop(L, 0);
@@ -111,7 +111,7 @@ int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
     if (lua_pcall(L, 0, 0, 0) != 0) {
       std::fprintf(stderr, "Process %s (pid %d) could not start: %s\n", job.name.c_str(), int(getpid()),
                    lua_tostring(L, -1));
-      lua_close(L);
+      close_state(L);
       return 1;
     }
   }
@@ -126,7 +126,7 @@ int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
   if (prepared)
     lua_gc(L, LUA_GCCOLLECT, 0);
   else
-    lua_close(L);
+    close_state(L);
   return code;
 }
 

@@ -288,7 +288,7 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
       lua_pushcfunction(L, open_body);  // raw: a body run at once by lua_pcall
       if (lua_pcall(L, 0, 0, 0) != 0) {
         ep.init_failed("cannot open parlab in the worker: " + error_text(L, -1));
-        lua_close(L);
+        close_state(L);
         return;
       }
       // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
@@ -309,7 +309,7 @@ void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_St
     if (stop) stop_detach(*stop);
     if (on_state) on_state(nullptr);
     if (!ready) {
-      lua_close(L);
+      close_state(L);
       gil_leave_state(L);
     }
   } catch (const std::exception& e) {
@@ -347,7 +347,7 @@ FreshRun run_in_fresh_state(const std::string& input, const char* name, StopPoin
     run.out = error_text(L, -1);
   }
   if (stop) stop_detach(*stop);
-  lua_close(L);
+  close_state(L);
   if (run.entered) gil_leave_state(L);
   result.ok = run.ok;
   result.output = std::move(run.out);

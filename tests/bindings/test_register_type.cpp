@@ -56,7 +56,7 @@ struct State {
     parlab::lua::push_function(L, make);
     lua_setglobal(L, "make");
   }
-  ~State() { lua_close(L); }
+  ~State() { parlab::lua::close_state(L); }
   // Runs code as the chunk "user.lua": "" when it succeeds, else the error message.
   std::string run(const char* code) {
     bool ok = luaL_loadbuffer(L, code, std::strlen(code), "@user.lua") == 0 && lua_pcall(L, 0, 0, 0) == 0;

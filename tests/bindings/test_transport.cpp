@@ -19,7 +19,7 @@ namespace {
 struct State {
   lua_State* L;
   State() : L(parlab::lua::new_state()) { parlab::lua::open_state(L); }
-  ~State() { lua_close(L); }
+  ~State() { parlab::lua::close_state(L); }
   // Runs code and leaves its results on the stack; returns how many.
   int run(const char* code) {
     int top = lua_gettop(L);
