@@ -24,6 +24,7 @@ local function compute_integral(a, b, n)                    -- def compute_integ
   return integral                                           --     return integral
 end
 
+local elapsed, pool_elapsed                                  -- (parlab: kept for the chart below)
 local comm = MPI.COMM_WORLD                                 -- comm = MPI.COMM_WORLD
 local rank = comm:Get_rank()                                -- rank = comm.Get_rank()
 local size = comm:Get_size()                                -- size = comm.Get_size()
@@ -32,7 +33,12 @@ local start = time.perf_counter()                           -- start = time.perf
 local a = 0                                                 -- a = 0
 local b = 100                                               -- b = 100
 local n = 100000000                                         -- n = 100000000
-if arg and arg[1] == "--quick" then n = 3000000 elseif arg and tonumber(arg[1]) then n = tonumber(arg[1]) end
+-- parlab's command line: [n | --quick] [--json FILE] [--plot FILE.svg|png] (the lab's options, read below)
+local lab_args = {}
+for i = 1, arg and #arg or 0 do
+  if arg[i] == "--quick" then n = 3000000 elseif tonumber(arg[i]) then n = tonumber(arg[i])
+  else lab_args[#lab_args + 1] = arg[i] end
+end
 local h = (b - a) / n                                       -- h = (b-a)/n
 if rank == 0 then                                           -- if rank == 0:
   local partial = 0                                         --     partial = 0
@@ -44,6 +50,7 @@ if rank == 0 then                                           -- if rank == 0:
   end
   if size == 1 then integral = compute_integral(a, b, n) end -- (parlab: a lone rank does the work itself)
   local finish = time.perf_counter()                        --     finish = time.perf_counter()
+  elapsed = finish - start                                  -- (parlab: for the chart)
   print(string.format("the integral is %.10g", integral))   --     print(f'the integral is {integral}')
   print(string.format("finish in %.3f second", finish - start)) -- print(f'finish in {round(finish - start, 3)} second')
   print(string.format("lecture: the same value 333333.33 with a speed-up over ranks;" ..
@@ -72,6 +79,21 @@ if size > 1 then
   for i = 1, parts.n do integral = integral + parts[i] end
   pool:close()
   pool:join()
+  pool_elapsed = time.perf_counter() - t0
   print(string.format("ranks (mpi.Pool, %d ranks): the integral is %.10g in %.3f second", size - 1, integral,
-    time.perf_counter() - t0))
+    pool_elapsed))
+end
+
+-- parlab's addition for `parlab lab`: rank 0 draws the finish times (--plot) and keeps them (--json).
+if rank == 0 then
+  package.path = arg[0]:gsub("[^/]*$", "") .. "lib/?.lua;" .. package.path
+  local lab = require "lab"
+  local opts = lab.args(lab_args, {}, "usage: [mpirun -n K] parlab scripts/integral_mpi.lua [n | --quick] " ..
+    "[--json FILE] [--plot FILE.svg|png]\n")
+  local k = math.max(size - 1, 1)
+  local rows = { { how = ("lecture's scheme, %d computing rank%s"):format(k, k > 1 and "s" or ""), t = elapsed } }
+  if pool_elapsed then rows[2] = { how = ("mpi.Pool, %d ranks"):format(k), t = pool_elapsed } end
+  lab.bars(opts, { title = ("Trapezoid of x*x, n = %d, over MPI ranks"):format(n), rows = rows,
+    label = "how", value = "t", x = { label = "how the ranks computed" }, y = { label = "finish time", unit = "s" } })
+  lab.finish(opts, "integral_mpi", { n = n, ranks = k, rows = rows })
 end
