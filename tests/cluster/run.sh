@@ -1,9 +1,9 @@
 #!/bin/sh
 # tests/cluster/run.sh PARLAB [CHECK...]: the two-node cluster test (ctest "cluster: two nodes", label
-# cluster). Builds the cluster (up.sh), runs the checks (check_jobs, check_placement, check_allocation, check_pool,
-# check_abort, or those named; "bench" runs bench.sh instead), and always tears the cluster down (down.sh),
-# on success, on a failed check, on Ctrl-C or a kill by signal. Exit 0: every check passed; 1: a check
-# failed (each says why); 77: skipped, with the reason (no root, no network namespaces, packages or MPI
+# cluster). Builds the cluster (up.sh), runs the checks (check_jobs, check_placement, check_allocation,
+# check_pool, check_abort, or those named; "bench" and "speedup" run those measurements instead), and
+# always tears the cluster down (down.sh), on success, on a failed check, on Ctrl-C or a kill by signal.
+# Exit 0: every check passed; 1: a check failed (each says why); 77: skipped, with the reason (no root, no network namespaces, packages or MPI
 # missing), which ctest reports as skipped. Afterwards it checks that nothing was left behind.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +62,7 @@ export PARLAB_REPO="$repo"
 for c in $checks; do
   script=$here/check_$c.sh
   [ "$c" = bench ] && script=$here/bench.sh
+  [ "$c" = speedup ] && script=$here/speedup.sh
   run_step "$script" || echo "check_$c.sh exited $?" >> "$PARLAB_CLUSTER/failures"
 done
 echo "cluster: checks done in $(( $(date +%s) - t0 )) s"
