@@ -3,8 +3,8 @@
 # cluster). Builds the cluster (up.sh), runs the checks (check_jobs, check_placement, check_allocation,
 # check_pool, check_abort, or those named; "bench" and "speedup" run those measurements instead), and
 # always tears the cluster down (down.sh), on success, on a failed check, on Ctrl-C or a kill by signal.
-# Exit 0: every check passed; 1: a check failed (each says why); 77: skipped, with the reason (no root, no network namespaces, packages or MPI
-# missing), which ctest reports as skipped. Afterwards it checks that nothing was left behind.
+# Exit 0: every check passed; 1: a check failed (each says why); 77: skipped, with the reason (no root, no
+# network namespaces, packages or MPI missing), which ctest reports as skipped. Afterwards it checks that nothing was left behind.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
