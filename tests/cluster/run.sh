@@ -4,7 +4,8 @@
 # check_pool, check_abort, or those named; "bench" and "speedup" run those measurements instead), and
 # always tears the cluster down (down.sh), on success, on a failed check, on Ctrl-C or a kill by signal.
 # Exit 0: every check passed; 1: a check failed (each says why); 77: skipped, with the reason (no root, no
-# network namespaces, packages or MPI missing), which ctest reports as skipped. Afterwards it checks that nothing was left behind.
+# network namespaces, packages or MPI missing), which ctest reports as skipped. Afterwards it checks that
+# nothing was left behind.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
