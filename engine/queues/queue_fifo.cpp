@@ -78,27 +78,20 @@ Fifo::~Fifo() {
 }
 
 void Fifo::push(const char* data, std::size_t size) {
-  Lease* lease = take_lease(Lease::kPutting);
+  LeaseHeld held{take_lease(Lease::kPutting)};
   // Everything that may fail happens before a slot is claimed, so a failure leaves no hole.
   char* big = nullptr;
   if (size > kInlineBytes) {
-    try {
-      big = block_for(size);
-    } catch (...) {
-      lease->give_back();
-      throw;
-    }
-    lease->block = big;  // a writer killed in the copy below leaves its block to the survivors
+    big = block_for(size);
+    held.lease->block = big;  // a writer killed in the copy below leaves its block to the survivors
     std::memcpy(big + Message::kBlockHeader, data, size);
   }
   try {
-    claim_and_fill(lease, big, data, size);
+    claim_and_fill(held.lease, big, data, size);
   } catch (...) {
     if (big) shm::deallocate(big);
-    lease->give_back();
     throw;
   }
-  lease->give_back();
 }
 
 void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size) {

@@ -121,9 +121,8 @@ void Fifo::recover_lease(Lease& l, std::uint64_t head, Recovered& r) {
   if (!l.state.compare_exchange_strong(st, Lease::kRecovering)) return;
   std::int32_t pid = l.pid.load(std::memory_order_acquire);
   if (st == Lease::kHolding) {
-    Lease* mine = take_lease(Lease::kPutting);
-    claim_and_fill(mine, l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size);
-    mine->give_back();
+    LeaseHeld mine{take_lease(Lease::kPutting)};
+    claim_and_fill(mine.lease, l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size);
     redelivered_.fetch_add(1, std::memory_order_relaxed);
     r.redelivered++;
     report("was killed in the middle of a get: the item it had taken is back at the tail", pid);

@@ -30,6 +30,15 @@ struct alignas(64) Lease {
   }
 };
 
+// Gives a writer's lease back however its push ends (returned or thrown).
+struct LeaseHeld {
+  Lease* const lease;
+  explicit LeaseHeld(Lease* l) noexcept : lease(l) {}
+  ~LeaseHeld() { lease->give_back(); }
+  LeaseHeld(const LeaseHeld&) = delete;
+  LeaseHeld& operator=(const LeaseHeld&) = delete;
+};
+
 // What one pop or recover() did about dead processes, for the owner's counts (Queue's size and tasks).
 struct Recovered {
   int redelivered = 0;   // items put back at the tail

@@ -146,6 +146,15 @@ function T.wait_status(pid)
   return st[0]
 end
 
+-- Seeds math.random for a test of faults at random moments: from the environment variable `var` when set
+-- (a replay), else from the clock; prints the seed and how to replay it.
+function T.seed_random(var)
+  local seed = tonumber(os.getenv(var)) or os.time()
+  math.randomseed(seed)
+  print("seed " .. seed .. " (" .. var .. "=" .. seed .. " replays it)")
+  return seed
+end
+
 -- A fresh temporary file name (nothing created).
 function T.tmpfile()
   local name = os.tmpname()

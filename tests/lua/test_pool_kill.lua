@@ -7,9 +7,7 @@ local T = require "check"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig); int usleep(unsigned usec);"
 
-local seed = tonumber(os.getenv("PARLAB_TEST_SEED")) or os.time()
-math.randomseed(seed)
-print("seed " .. seed .. " (PARLAB_TEST_SEED=" .. seed .. " replays it)")
+T.seed_random("PARLAB_TEST_SEED")
 
 local ARG, RESULT = 4 * 2 ^ 20, 12 * 2 ^ 20
 

@@ -5,9 +5,7 @@ local T = require "check"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig); int usleep(unsigned usec); int getpid(void);"
 
-local seed = tonumber(os.getenv("PARLAB_STRESS_SEED")) or os.time()
-math.randomseed(seed)
-print("seed " .. seed .. " (PARLAB_STRESS_SEED=" .. seed .. " replays it)")
+T.seed_random("PARLAB_STRESS_SEED")
 
 local function lines(cmd)
   local out, p = {}, io.popen(cmd)

@@ -5,9 +5,7 @@ local T = require "check"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig);"
 
-local seed = tonumber(os.getenv("PARLAB_STRESS_SEED")) or os.time()
-math.randomseed(seed)
-print("seed " .. seed .. " (PARLAB_STRESS_SEED=" .. seed .. " replays it)")
+T.seed_random("PARLAB_STRESS_SEED")
 
 local SIZE, ITEMS, ROUNDS = 16 * 2 ^ 20, 12, 8
 
