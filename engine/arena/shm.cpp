@@ -18,6 +18,7 @@
 
 #include "engine/arena/budget.hpp"
 #include "engine/arena/robust_mutex.hpp"
+#include "engine/arena/warm_shelf.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/internal_env.hpp"
 #include "engine/core/os_error.hpp"
@@ -55,8 +56,10 @@ struct Arena {
   // the allocator's own free count is a plain field read without its lock, a data race for the budget
   // check and used_bytes(), which run outside the lock.
   std::atomic<std::size_t>* used = nullptr;
+  WarmShelf* shelf = nullptr;  // large freed blocks kept warm (warm_shelf.hpp), also a named object
 };
 constexpr const char* kUsedName = "parlab.used";
+constexpr const char* kShelfName = "parlab.warm";
 
 Arena arena;
 std::once_flag arena_once;
@@ -95,9 +98,10 @@ void create_arena() {
   for (std::size_t size = 2 * physical_memory(); size >= (std::size_t(64) << 20); size /= 2) {
     if (ftruncate(fd, off_t(size)) != 0) continue;
     if (char* base = map_at_base(fd, size)) {
-      arena = {fd, base, size, nullptr, nullptr};
+      arena = {fd, base, size, nullptr, nullptr, nullptr};
       arena.manager = new Manager(bip::create_only, base, size);
       arena.used = arena.manager->construct<std::atomic<std::size_t>>(kUsedName)(0);
+      arena.shelf = arena.manager->construct<WarmShelf>(kShelfName)();
       return;
     }
   }
@@ -114,10 +118,11 @@ bool attach_arena(const char* spec) {
   char* base = map_at_base(fd, size);
   if (!base) return false;
   fcntl(fd, F_SETFD, FD_CLOEXEC);
-  arena = {fd, base, std::size_t(size), nullptr, nullptr};
+  arena = {fd, base, std::size_t(size), nullptr, nullptr, nullptr};
   arena.manager = new Manager(bip::open_only, base, size);
   arena.used = arena.manager->find<std::atomic<std::size_t>>(kUsedName).first;
-  return arena.used != nullptr;
+  arena.shelf = arena.manager->find<WarmShelf>(kShelfName).first;
+  return arena.used != nullptr && arena.shelf != nullptr;
 }
 
 Arena& ready() {
@@ -148,6 +153,27 @@ std::size_t memory_limit() {
   return cg != 0 && cg < ram ? cg : ram;
 }
 
+namespace {
+// The shelf holds at most 256 MiB (four 64 MiB messages: the bandwidth experiment's largest), and no more
+// than an eighth of the memory this run may fill.
+std::size_t warm_budget() noexcept {
+  static const std::size_t budget = [] {
+    std::size_t cap = std::size_t(256) << 20, eighth = memory_limit() / 8;
+    return eighth < cap ? eighth : cap;
+  }();
+  return budget;
+}
+
+// A kept block that fits, counted as in use again; nullptr when the shelf has none.
+void* take_warm(Arena& a, std::size_t bytes, std::size_t align) {
+  Offset off = a.shelf->take(bytes, align);
+  if (off == 0) return nullptr;
+  char* user = a.base + off;
+  a.used->fetch_add(reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader))->total, std::memory_order_relaxed);
+  return user;
+}
+}  // namespace
+
 void init() { ready(); }
 
 void* allocate(std::size_t bytes, std::size_t align) {
@@ -156,6 +182,10 @@ void* allocate(std::size_t bytes, std::size_t align) {
   if (align & (align - 1)) throw Error("shared memory: alignment must be a power of two");
   if (bytes > a.size)
     throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
+  if (bytes >= WarmShelf::kMinBytes / 4) {  // whole pages, so that a kept block's capacity is exact
+    bytes = (bytes + WarmShelf::kPage - 1) & ~(WarmShelf::kPage - 1);
+    if (void* warm = take_warm(a, bytes, align)) return warm;
+  }
   check_budget(bytes, a.used->load(std::memory_order_relaxed));
   std::size_t total = bytes + align;
   void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
@@ -176,6 +206,10 @@ void deallocate(void* p) noexcept {
   auto* h = reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader));
   char* raw = user - h->lead;
   if (h->total >= kPunchBytes) {
+    if (arena.shelf->keep(Offset(user - arena.base), h->total - h->lead, warm_budget())) {
+      arena.used->fetch_sub(h->total, std::memory_order_relaxed);  // kept, not in use: leak checks agree
+      return;
+    }
     // Give the block's interior pages back; the allocator's own bookkeeping at the ends stays.
     const std::uintptr_t page = std::uintptr_t(sysconf(_SC_PAGE_SIZE));
     std::uintptr_t from = (reinterpret_cast<std::uintptr_t>(user) + page - 1) & ~(page - 1);

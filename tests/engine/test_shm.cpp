@@ -37,10 +37,10 @@ TEST_CASE("bad offsets and huge requests are refused, not followed") {
   CHECK_THROWS_AS(shm::offset_of(&local), parlab::Error);
 }
 
-TEST_CASE("large blocks give their pages back when freed") {
-  std::size_t n = std::size_t(64) << 20;
+TEST_CASE("large blocks beyond the warm shelf give their pages back when freed") {
+  std::size_t n = std::size_t(512) << 20;  // over the shelf's 256 MiB budget: never kept
   char* p = static_cast<char*>(shm::allocate(n));
-  std::memset(p, 7, n);
+  p[0] = p[n / 2] = 7;  // two pages touched: the test costs nothing
   shm::deallocate(p);
   char* q = static_cast<char*>(shm::allocate(n));
   // A punched hole reads back as zeros; the same block is normally handed out again.
@@ -48,6 +48,22 @@ TEST_CASE("large blocks give their pages back when freed") {
   shm::deallocate(q);
 }
 
+TEST_CASE("a freed large block is handed out again warm, to a request of a similar size") {
+  std::size_t before = shm::used_bytes();
+  std::size_t n = std::size_t(8) << 20;
+  char* p = static_cast<char*>(shm::allocate(n));
+  std::memset(p, 7, n);
+  shm::deallocate(p);
+  CHECK(shm::used_bytes() == before);  // a kept block is not in use
+  char* small = static_cast<char*>(shm::allocate(n / 8));  // too small to take it (4x rule)
+  CHECK(small != p);
+  char* q = static_cast<char*>(shm::allocate(n - 1000));
+  CHECK(q == p);
+  CHECK(q[n / 2] == 7);  // its pages were kept, not punched
+  shm::deallocate(small);
+  shm::deallocate(q);
+  CHECK(shm::used_bytes() == before);
+}
 TEST_CASE("many threads allocate and free at once") {
   std::size_t before = shm::used_bytes();
   std::vector<std::thread> threads;
