@@ -152,6 +152,14 @@ local function run_one(c)
   return ok and ("the guard returned " .. tostring(res)) or res
 end
 
+-- Small task functions the executor and future ports share (CPython's mul, sleep_and and a raiser). They
+-- travel to threads and processes as values, like any local function.
+H.work = {
+  mul = function(x, y) return x * y end,
+  sleep_and = function(s, v) parlab.sleep(s) return v end,
+  fail = function(msg) error(msg) end,
+}
+
 -- Runs every case registered so far, prints one line each and the counts, and exits (1 on any failure).
 function H.run(file)
   local passed, failed, skipped = 0, 0, 0

@@ -7,9 +7,7 @@ local H = require "cp_harness"
 local A = H.A
 local case = H.case
 
-local function mul(x, y) return x * y end
-local function sleep_and(s, v) parlab.sleep(s) return v end
-local function fail(msg) error(msg) end
+local mul, sleep_and, fail = H.work.mul, H.work.sleep_and, H.work.fail
 
 -- test_executor.ExecutorTest.test_submit / test_submit_keyword (positional only)
 case("test_executor.ExecutorTest.test_submit", function()

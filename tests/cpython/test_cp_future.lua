@@ -5,9 +5,7 @@ local H = require "cp_harness"
 local A = H.A
 local case = H.case
 
-local function mul(x, y) return x * y end
-local function sleep_and(s, v) parlab.sleep(s) return v end
-local function fail(msg) error(msg) end
+local mul, sleep_and, fail = H.work.mul, H.work.sleep_and, H.work.fail
 
 -- A future that runs (a worker has taken it) until the caller sets the Event returned with it.
 local function blocker(ex)
