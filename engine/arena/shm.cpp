@@ -169,7 +169,8 @@ void* take_warm(Arena& a, std::size_t bytes, std::size_t align) {
   Offset off = a.shelf->take(bytes, align);
   if (off == 0) return nullptr;
   char* user = a.base + off;
-  a.used->fetch_add(reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader))->total, std::memory_order_relaxed);
+  a.used->fetch_add(reinterpret_cast<BlockHeader*>(user - sizeof(BlockHeader))->total,
+                    std::memory_order_relaxed);
   return user;
 }
 }  // namespace

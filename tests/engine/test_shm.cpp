@@ -54,7 +54,7 @@ TEST_CASE("a freed large block is handed out again warm, to a request of a simil
   char* p = static_cast<char*>(shm::allocate(n));
   std::memset(p, 7, n);
   shm::deallocate(p);
-  CHECK(shm::used_bytes() == before);  // a kept block is not in use
+  CHECK(shm::used_bytes() == before);                      // a kept block is not in use
   char* small = static_cast<char*>(shm::allocate(n / 8));  // too small to take it (4x rule)
   CHECK(small != p);
   char* q = static_cast<char*>(shm::allocate(n - 1000));

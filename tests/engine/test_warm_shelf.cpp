@@ -15,15 +15,15 @@ constexpr std::size_t MiB = std::size_t(1) << 20;
 
 TEST_CASE("the warm shelf keeps large blocks within its budget and serves the ones that fit") {
   WarmShelf shelf;
-  CHECK_FALSE(shelf.keep(64 * 100, MiB / 2, 64 * MiB));  // under 1 MiB: the allocator reuses it
+  CHECK_FALSE(shelf.keep(64 * 100, MiB / 2, 64 * MiB));   // under 1 MiB: the allocator reuses it
   CHECK_FALSE(shelf.keep(64 * 100, 80 * MiB, 64 * MiB));  // over the budget
   CHECK(shelf.keep(64 * 100, 16 * MiB, 64 * MiB));
   CHECK(shelf.keep(4096 * 200, 32 * MiB, 64 * MiB));
   CHECK_FALSE(shelf.keep(64 * 900, 32 * MiB, 64 * MiB));  // 16 + 32 + 32 > 64
   CHECK(shelf.bytes() == 48 * MiB);
-  CHECK(shelf.take(2 * MiB, 64) == 0);                  // both are over 4x too large
-  CHECK(shelf.take(20 * MiB, 4096) == 4096 * 200);      // the aligned one
-  CHECK(shelf.take(20 * MiB, 64) == 0);                 // 16 MiB is too small
+  CHECK(shelf.take(2 * MiB, 64) == 0);              // both are over 4x too large
+  CHECK(shelf.take(20 * MiB, 4096) == 4096 * 200);  // the aligned one
+  CHECK(shelf.take(20 * MiB, 64) == 0);             // 16 MiB is too small
   CHECK(shelf.take(16 * MiB, 64) == 64 * 100);
   CHECK(shelf.bytes() == 0);
   CHECK(shelf.take(16 * MiB, 64) == 0);
