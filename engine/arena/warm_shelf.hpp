@@ -19,8 +19,8 @@ namespace parlab::shm {
 class WarmShelf {
  public:
   static constexpr int kSlots = 8;
-  static constexpr std::size_t kMinBytes = std::size_t(1)
-                                           << 20;  // smaller blocks are reused by the allocator
+  // Smaller blocks are left to the allocator, which reuses them without giving their pages back.
+  static constexpr std::size_t kMinBytes = std::size_t(1) << 20;
   static constexpr std::size_t kPage = 4096;  // capacities are whole pages (the arena rounds large blocks)
 
   // Offers a freed block at arena `offset` with `capacity` usable bytes (a multiple of kPage). True when
