@@ -6,6 +6,7 @@
 -- the producer starts (as Python's does) and also from its first item; bandwidth = 2*size*rounds/s
 -- over echo round trips.
 local ffi = require "ffi"
+local internal = require "parlab.internal"
 local opts = { items = 1000000, rounds = 20000, quick = false }
 for i = 1, #arg do
   local k, v = arg[i]:match("^%-%-(%w+)=?(.*)$")
@@ -16,7 +17,7 @@ if opts.quick then opts.items, opts.rounds = 100000, 2000 end
 local clock = parlab.clock
 
 local function cpu()
-  local u, s = parlab._cputimes()
+  local u, s = internal.cputimes()
   return u + s
 end
 

@@ -3,6 +3,7 @@
 -- machine inflates it least; the load average is printed with them.
 local N = tonumber(arg and arg[1]) or 20000
 local REPS = 5
+local internal = require "parlab.internal"
 
 local best = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").best  -- best(reps, fn)
 
@@ -68,7 +69,7 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
   end)
   out("apply_async       method=%-10s %8.3f us/task", m, s / M * 1e6)
   local seen, pids = {}, {}
-  for _, pid in ipairs(pool:map(function() parlab.sleep(0.02) return parlab._getpid() end, { 1, 2, 3, 4, 5, 6 }, 1)) do
+  for _, pid in ipairs(pool:map(function() parlab.sleep(0.02) return internal.getpid() end, { 1, 2, 3, 4, 5, 6 }, 1)) do
     if not seen[pid] then seen[pid] = true; pids[#pids + 1] = pid end
   end
   for _, pid in ipairs(pids) do
@@ -78,5 +79,5 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
   pool:close()
   pool:join()
 end
-local rss, pss = memory(parlab._getpid())
+local rss, pss = memory(internal.getpid())
 out("parent_memory     RSS %6.1f MB  PSS %6.1f MB", rss / 1024, pss / 1024)

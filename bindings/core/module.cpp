@@ -31,12 +31,28 @@ void load_embedded(lua_State* L, const EmbeddedChunk& chunk) {
   if (luaL_loadbuffer(L, chunk.code, chunk.size, chunkname.c_str()) != 0) lua_error(L);
 }
 
-// bindings/modules/NAME.lua runs now with the parlab table as its argument, so Lua-side code can
-// extend it.
+// bindings/modules/NAME.lua runs now with the parlab table and the internal table as its arguments, so
+// Lua-side code can extend both.
 void open_embedded(lua_State* L, const EmbeddedChunk& chunk) {
   load_embedded(L, chunk);
   lua_pushvalue(L, -2);
-  lua_call(L, 1, 0);
+  push_internal(L);
+  lua_call(L, 2, 0);
+}
+
+char kInternalKey;  // registry[&kInternalKey]: this state's internal table
+
+// Makes the internal table and publishes it as package.loaded["parlab.internal"].
+void open_internal(lua_State* L) {
+  lua_pushlightuserdata(L, &kInternalKey);
+  lua_newtable(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "parlab.internal");
+  }
+  lua_pop(L, 1);
+  lua_rawset(L, LUA_REGISTRYINDEX);
 }
 
 }  // namespace
@@ -128,6 +144,24 @@ void preload_chunks(lua_State* L, const EmbeddedChunk* chunks) {
   lua_pop(L, 2);
 }
 
+void push_internal(lua_State* L) {
+  lua_pushlightuserdata(L, &kInternalKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+void set_internal(lua_State* L, const char* name) {
+  push_internal(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
+void set_internal_functions(lua_State* L, const Function* fns) {
+  push_internal(L);
+  set_functions(L, fns);
+  lua_pop(L, 1);
+}
+
 void set_functions(lua_State* L, const Function* fns) {
   for (; fns->name; ++fns) {
     push_function(L, fns->fn);
@@ -186,6 +220,7 @@ void open_state(lua_State* L) {
 
 extern "C" int luaopen_parlab(lua_State* L) {
   using namespace parlab::lua;
+  open_internal(L);
   lua_newtable(L);
   // C modules first, in name order so start-up does not depend on link order.
   auto modules = registry();

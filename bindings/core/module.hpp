@@ -22,6 +22,18 @@ void set_functions(lua_State* L, const Function* fns);
 // Pushes body as a Lua function wrapped by call_guarded.
 void push_function(lua_State* L, int (*body)(lua_State*));
 
+// Internals: what the modules share among themselves (handles, cores, entry points, test probes) but
+// users should not call. They live in one table per state that is not a field of parlab, so pairs(parlab)
+// and the docs show only the supported API: package.loaded["parlab.internal"] (require "parlab.internal"
+// for tests and tools; unsupported, names may change), also kept in the registry so a script that clears
+// package.loaded cannot take it from the bindings. Each bindings/modules/*.lua chunk gets it as its
+// second argument. Its functions still must not crash on bad arguments (tests/lua/test_api_sweep.lua).
+void push_internal(lua_State* L);
+// internal[name] = the value at the top, which is popped.
+void set_internal(lua_State* L, const char* name);
+// internal[name] = f for each {name, f}, as set_functions does; the stack is unchanged.
+void set_internal_functions(lua_State* L, const Function* fns);
+
 // A userdata type, as register_type makes it:
 //   register_type(L, {"parlab.Queue", queue_methods, queue_metamethods});
 // methods (obj:put(...)) are served by __index and also stored as the metatable's "methods" (for the Lua

@@ -3,13 +3,13 @@
 -- loads or stores, so a JIT-compiled loop over a[i] runs near C speed. a:get(i)/a:set(i, v) are the
 -- deliberately slow boxed path through the Lua C API. Arrays travel to threads and processes as the
 -- same memory (a transport kind whose payload is the storage's arena offset and the view's geometry).
-local parlab = ...
+local parlab, internal = ...
 local ffi = require "ffi"
 local C = ffi.C
 local floor, type, tostring, tonumber, format = math.floor, type, tostring, tonumber, string.format
 
-local native = parlab._array
-parlab._array = nil
+local native = internal.array
+internal.array = nil
 
 local TYPES = { "f64", "f32", "i64", "i32", "u8" }  -- index - 1 is the engine's DType code
 local ELEM = { f64 = "double", f32 = "float", i64 = "int64_t", i32 = "int32_t", u8 = "uint8_t" }
@@ -276,7 +276,7 @@ local handle_t, handle_size = ffi.typeof("parlab_array_handle"), ffi.sizeof("par
 parlab.transport.register_kind("parlab.array", {
   test = function(v) return live[v] == true end,
   encode = function(a)
-    -- Reachable from Lua (parlab.transport._helpers): another value would be read as a descriptor.
+    -- Reachable from Lua (internal.transport): another value would be read as a descriptor.
     if live[a] ~= true then
       error("transport: the parlab.array kind encodes arrays only, got " .. type(a), 2)
     end

@@ -1,6 +1,6 @@
 -- parlab.time: the shell's `time` for a Lua call.
-local parlab = ...
-local clock, cputimes = parlab.clock, parlab._cputimes
+local parlab, internal = ...
+local clock, cputimes = parlab.clock, internal.cputimes
 
 local function pack(...)
   return { n = select("#", ...), ... }
@@ -35,7 +35,7 @@ local function is_a(v, class)
   return false
 end
 
-function parlab._guard_methods(class, kind)
+function internal.guard_methods(class, kind)
   local article = kind:match("^[AEIOU]") and "an" or "a"
   for name, fn in pairs(class) do
     if type(fn) == "function" and name:sub(1, 1) ~= "_" then

@@ -1,6 +1,6 @@
 -- parlab.ThreadPoolExecutor (and ProcessPoolExecutor when process pools exist), parlab.as_completed,
 -- parlab.wait: concurrent.futures over the same pool engine as ThreadPool (bindings/modules/pool.lua).
-local parlab = ...
+local parlab, internal = ...
 local clock = parlab.clock
 local type, error, setmetatable, unpack, pairs, tostring = type, error, setmetatable, unpack, pairs, tostring
 local format = string.format
@@ -12,7 +12,7 @@ parlab.ALL_COMPLETED = "ALL_COMPLETED"
 local Future = {}
 Future.__index = Future
 
-local function front() return parlab._pool_front end
+local function front() return internal.pool_front end
 
 function Future:done()
   return self._cancelled or front().wait_for(self._r, 0)
@@ -178,7 +178,7 @@ local function make_executor(name, make_pool, n, opts)
   return setmetatable({ _pool = make_pool(n, opts), _name = name, _shutdown = false }, Executor)
 end
 
-parlab._executor_front = { make_executor = make_executor }  -- parlab.mpi.PoolExecutor's maker
+internal.executor_front = { make_executor = make_executor }  -- parlab.mpi.PoolExecutor's maker
 
 function parlab.ThreadPoolExecutor(n, opts)
   return make_executor("ThreadPoolExecutor", parlab.ThreadPool, n, opts)
@@ -285,5 +285,5 @@ function parlab.wait(fs, timeout, return_when)
   end
 end
 
-parlab._guard_methods(Executor, "Executor")
-parlab._guard_methods(Future, "Future")
+internal.guard_methods(Executor, "Executor")
+internal.guard_methods(Future, "Future")

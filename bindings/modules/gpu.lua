@@ -1,17 +1,17 @@
 -- parlab.gpu, Lua side: availability, devices, random device arrays, and the array methods.
-local parlab = ...
+local parlab, internal = ...
 local gpu = parlab.gpu
 
 -- available() -> true, or false and why (no library, no device, driver too old, switched off).
 function gpu.available()
-  local ok, info = gpu._status()
+  local ok, info = internal.gpu.status()
   if ok then return true end
   return false, info
 end
 
 -- devices() -> { {name, backend, kind, memory, emulation} } (the device parlab uses; empty when none).
 function gpu.devices()
-  local ok, info = gpu._status()
+  local ok, info = internal.gpu.status()
   return ok and { info } or {}
 end
 
@@ -23,4 +23,4 @@ function gpu.random(shape, seed, t)
   return gpu.from_host(host)
 end
 
-gpu._meta.methods.to_host = gpu._to_host
+internal.gpu.meta.methods.to_host = internal.gpu.to_host

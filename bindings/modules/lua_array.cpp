@@ -152,7 +152,7 @@ int l_set(lua_State* L) {
   return 0;
 }
 
-// parlab._array.setup(make): stores the constructor C code uses and returns the (weak-keyed) table
+// internal.array.setup(make): stores the constructor C code uses and returns the (weak-keyed) table
 // of live arrays that bindings/modules/array.lua fills as it makes each one.
 int l_setup(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -176,7 +176,7 @@ void open_array(lua_State* L) {
   lua_rawset(L, LUA_REGISTRYINDEX);
   lua_createtable(L, 0, 3);
   set_functions(L, functions);
-  lua_setfield(L, -2, "_array");  // taken (and removed) by bindings/modules/array.lua
+  set_internal(L, "array");  // taken (and removed) by bindings/modules/array.lua
 }
 
 }  // namespace

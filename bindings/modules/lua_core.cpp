@@ -73,11 +73,13 @@ int l_memory(lua_State* L) {
   return 1;
 }
 
-const Function functions[] = {{"clock", l_clock},   {"sleep", l_sleep},        {"cpus", l_cpus},
-                              {"memory", l_memory}, {"_cputimes", l_cputimes}, {nullptr, nullptr}};
+const Function functions[] = {
+    {"clock", l_clock}, {"sleep", l_sleep}, {"cpus", l_cpus}, {"memory", l_memory}, {nullptr, nullptr}};
+const Function internal_functions[] = {{"cputimes", l_cputimes}, {nullptr, nullptr}};
 
 void open_core(lua_State* L) {
   set_functions(L, functions);
+  set_internal_functions(L, internal_functions);
   lua_pushstring(L, PARLAB_VERSION);
   lua_setfield(L, -2, "version");
 }

@@ -24,7 +24,7 @@ constexpr int kHookCount = 200;  // VM instructions between probe checks (tests 
 std::atomic<bool> g_jit_default{true};  // JIT for new states in free mode (parlab.jit sets it)
 thread_local int t_depth = 0;
 
-// The probe (parlab.gil._probe): counts hooks that overlap in time across threads. Under the GIL two
+// The probe (internal.gil_probe): counts hooks that overlap in time across threads. Under the GIL two
 // threads never run Lua at once, so two hooks never overlap; without it they do.
 std::atomic<bool> g_probe{false};
 std::atomic<int> g_inside{0};
@@ -222,7 +222,7 @@ int l_reset_stats(lua_State*) {
   return 0;
 }
 
-// parlab.gil._probe(on): counts overlapping hook runs (a test of mutual exclusion); returns checks,
+// internal.gil_probe(on): counts overlapping hook runs (a test of mutual exclusion); returns checks,
 // overlaps so far. Installs the hook in the calling state; states entered later get it too.
 int l_probe(lua_State* L) {
   if (lua_isboolean(L, 1)) {
@@ -257,8 +257,8 @@ const Function gil_functions[] = {{"enable", l_enable},
                                   {"getswitchinterval", l_getswitchinterval},
                                   {"stats", l_stats},
                                   {"reset_stats", l_reset_stats},
-                                  {"_probe", l_probe},
                                   {nullptr, nullptr}};
+const Function internal_functions[] = {{"gil_probe", l_probe}, {nullptr, nullptr}};
 
 const Function sentinel_metamethods[] = {{"__gc", sentinel_gc}, {nullptr, nullptr}};
 
@@ -269,6 +269,7 @@ void open_gil(lua_State* L) {
   lua_newtable(L);
   set_functions(L, gil_functions);
   lua_setfield(L, -2, "gil");
+  set_internal_functions(L, internal_functions);
   push_function(L, l_jit);
   lua_setfield(L, -2, "jit");
   // The main thread takes part like CPython's: it holds the GIL while it runs Lua.

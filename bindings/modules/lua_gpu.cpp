@@ -182,9 +182,10 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-const Function functions[] = {{"array", l_array},      {"matmul", l_matmul},  {"synchronize", l_synchronize},
-                              {"reset", l_reset},      {"_status", l_status}, {"from_host", l_from_host},
-                              {"_to_host", l_to_host}, {nullptr, nullptr}};
+const Function functions[] = {{"array", l_array}, {"matmul", l_matmul},       {"synchronize", l_synchronize},
+                              {"reset", l_reset}, {"from_host", l_from_host}, {nullptr, nullptr}};
+// For bindings/modules/gpu.lua: status() behind available() and devices(); to_host, which it makes a method.
+const Function internal_functions[] = {{"status", l_status}, {"to_host", l_to_host}, {nullptr, nullptr}};
 
 const Function meta[] = {{"__len", l_len}, {"__gc", l_gc}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
@@ -192,9 +193,12 @@ void open_gpu(lua_State* L) {
   register_type(L, {kArrayMeta, nullptr, meta, l_index});  // methods: bindings/modules/gpu.lua (to_host, ...)
   lua_newtable(L);
   set_functions(L, functions);
-  luaL_getmetatable(L, kArrayMeta);
-  lua_setfield(L, -2, "_meta");
   lua_setfield(L, -2, "gpu");
+  lua_newtable(L);  // internal.gpu
+  set_functions(L, internal_functions);
+  luaL_getmetatable(L, kArrayMeta);
+  lua_setfield(L, -2, "meta");
+  set_internal(L, "gpu");
 }
 
 }  // namespace

@@ -342,11 +342,11 @@ const Function kMethods[] = {{"send", l_send},
                              {"poll", l_poll},
                              {"close", l_close},
                              {nullptr, nullptr}};
-const Function kFunctions[] = {{"Pipe", l_pipe},
-                               {"_connection_handle", l_handle},
-                               {"_connection_attach", l_attach},
-                               {"_is_connection", l_is_connection},
-                               {nullptr, nullptr}};
+const Function kFunctions[] = {{"Pipe", l_pipe}, {nullptr, nullptr}};
+const Function kInternalFunctions[] = {{"connection_handle", l_handle},
+                                       {"connection_attach", l_attach},
+                                       {"is_connection", l_is_connection},
+                                       {nullptr, nullptr}};
 
 const Function kMetamethods[] = {
     {"__gc", l_gc}, {"__eq", l_eq}, {"__tostring", l_tostring}, {nullptr, nullptr}};
@@ -354,6 +354,7 @@ const Function kMetamethods[] = {
 void open_pipe(lua_State* L) {
   register_type(L, {kMeta, kMethods, kMetamethods, l_index});
   set_functions(L, kFunctions);
+  set_internal_functions(L, kInternalFunctions);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// parlab._pool_core: the Lua handle on one engine Pool (engine/exec/pool.hpp), used by
+// internal.pool_core: the Lua handle on one engine Pool (engine/exec/pool.hpp), used by
 // bindings/modules/pool.lua for ThreadPool and Pool alike. It encodes each function once into the arena (kept
 // while tasks that use it are out), encodes task arguments, and decodes results; the front does chunking and
 // bookkeeping.
@@ -261,7 +261,7 @@ std::uint32_t max_tasks_arg(lua_State* L, int opts, const char* backend) {
   return std::uint32_t(v);
 }
 
-// parlab._pool_core(backend, n, opts, [initializer, initargs...])
+// internal.pool_core(backend, n, opts, [initializer, initargs...])
 int l_new(lua_State* L) {
   const char* backend = luaL_checkstring(L, 1);
   int n = int(luaL_checkinteger(L, 2));
@@ -290,7 +290,7 @@ const Function metamethods[] = {{"__gc", l_gc}, {nullptr, nullptr}};
 void open_pool_core(lua_State* L) {
   register_type(L, {kMeta, methods, metamethods});
   push_function(L, l_new);
-  lua_setfield(L, -2, "_pool_core");
+  set_internal(L, "pool_core");
 }
 
 }  // namespace

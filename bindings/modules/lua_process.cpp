@@ -37,7 +37,7 @@ process::Method method_arg(lua_State* L, int idx, const char* who) {
   return process::parse_method(lua_tostring(L, idx), who);
 }
 
-// parlab._proc_start(method, name, daemon, target, args...) -> child handle
+// internal.proc_start(method, name, daemon, target, args...) -> child handle
 int l_proc_start(lua_State* L) {
   process::Options opts;
   opts.method = method_arg(L, 1, "Process.start");
@@ -132,7 +132,7 @@ int l_child_method(lua_State* L) {
 int l_set_start_method(lua_State* L) {
   // lua_tostring gives NULL for nil or a table: a string_view from it crashed.
   if (lua_type(L, 1) != LUA_TSTRING)
-    fail("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got %s", luaL_typename(L, 1));
+    fail("set_start_method: expected 'fork', 'spawn' or 'forkserver', got %s", luaL_typename(L, 1));
   process::set_default_method(process::parse_method(lua_tostring(L, 1), "set_start_method"));
   return 0;
 }
@@ -145,7 +145,7 @@ int l_get_start_method(lua_State* L) {
 // In a process started by spawn: run what the environment names and exit.
 int l_process_child(lua_State*) {
   process::spawn::run_from_environment();
-  fail("parlab._process_child: this process was not started as a parlab child");
+  fail("process_child: this process was not started as a parlab child");
 }
 
 int l_forkserver_start(lua_State* L) {
@@ -179,21 +179,22 @@ const Function child_methods[] = {
     {"how", l_child_how}, {"method", l_child_method}, {nullptr, nullptr}};
 
 const Function child_metamethods[] = {{"__gc", l_child_gc}, {nullptr, nullptr}};
-const Function functions[] = {{"_proc_start", l_proc_start},
-                              {"_set_start_method", l_set_start_method},
-                              {"get_start_method", l_get_start_method},
-                              {"_process_child", l_process_child},
-                              {"_forkserver_start", l_forkserver_start},
-                              {"_live_children", l_live_children},
-                              {"_is_child", l_is_child},
-                              {"_thread_count", l_thread_count},
-                              {"_getpid", l_getpid},
-                              {nullptr, nullptr}};
+const Function functions[] = {{"get_start_method", l_get_start_method}, {nullptr, nullptr}};
+const Function internal_functions[] = {{"proc_start", l_proc_start},
+                                       {"set_start_method", l_set_start_method},
+                                       {"process_child", l_process_child},
+                                       {"forkserver_start", l_forkserver_start},
+                                       {"live_children", l_live_children},
+                                       {"is_child", l_is_child},
+                                       {"thread_count", l_thread_count},
+                                       {"getpid", l_getpid},
+                                       {nullptr, nullptr}};
 
 void open_process(lua_State* L) {
   shm::attach_from_environment();  // a spawned child must attach before anything allocates
   register_type(L, {kChildMeta, child_methods, child_metamethods});
   set_functions(L, functions);
+  set_internal_functions(L, internal_functions);
 }
 
 }  // namespace

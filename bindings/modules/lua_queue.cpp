@@ -264,15 +264,18 @@ void register_queue_types(lua_State* L) {
 const Function kFunctions[] = {{"Queue", l_new<kPlain>},
                                {"JoinableQueue", l_new<kJoinable>},
                                {"SimpleQueue", l_new<kSimple>},
-                               {"_queue_handle", l_handle},
-                               {"_queue_attach", l_attach},
-                               {"_is_queue", l_is_queue},
-                               {"_queue_arena_used", l_arena_used},
                                {nullptr, nullptr}};
+// Gathered into internal.queue by bindings/modules/queue.lua.
+const Function kInternalFunctions[] = {{"queue_handle", l_handle},
+                                       {"queue_attach", l_attach},
+                                       {"is_queue", l_is_queue},
+                                       {"queue_arena_used", l_arena_used},
+                                       {nullptr, nullptr}};
 
 void open_queue(lua_State* L) {
   register_queue_types(L);
   set_functions(L, kFunctions);
+  set_internal_functions(L, kInternalFunctions);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// parlab._sync: Lock, RLock, Semaphore, BoundedSemaphore and Event userdata over the engine's shared
+// internal.sync: Lock, RLock, Semaphore, BoundedSemaphore and Event userdata over the engine's shared
 // objects (engine/sync/lock.hpp, semaphore.hpp, event.hpp). bindings/modules/sync.lua finishes the Lua face
 // (parlab.Lock, scoped helpers, transport kinds); Condition and Barrier are in lua_sync_wait.cpp.
 #include <lua.hpp>
@@ -250,7 +250,7 @@ void open_sync(lua_State* L) {
   make_type<SemaphoreObject>(L, {kBSema, sema_methods, sema_tostring});
   make_type<EventObject>(L, {kEvent, event_methods, event_tostring});
   open_sync_wait(L);
-  lua_setfield(L, -2, "_sync");
+  set_internal(L, "sync");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Condition and Barrier userdata (engine/sync/condition.hpp, engine/sync/barrier.hpp), added to parlab._sync
+// Condition and Barrier userdata (engine/sync/condition.hpp, engine/sync/barrier.hpp), added to internal.sync
 // by lua_sync.cpp. Barrier:wait and the barrier action are finished in bindings/modules/sync.lua.
 #include <lua.hpp>
 

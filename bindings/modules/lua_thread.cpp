@@ -1,7 +1,7 @@
-// parlab._thread_new and the Thread object: an OS thread (engine/exec/thread.hpp) running a function in a Lua
-// state of its own (bindings/worker/worker.hpp: run_in_fresh_state). The function and its arguments travel in
-// through the value transport; the results, or the error with the thread's own traceback, travel back,
-// and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
+// internal.thread_new and the Thread object: an OS thread (engine/exec/thread.hpp) running a function in a
+// Lua state of its own (bindings/worker/worker.hpp: run_in_fresh_state). The function and its arguments
+// travel in through the value transport; the results, or the error with the thread's own traceback, travel
+// back, and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
 // collected, when the thread ends after that, or when the state that started it closes (closing waits for
 // its unfinished threads first, as Python waits for its threads at exit).
 #include <sched.h>
@@ -230,7 +230,7 @@ Record& check_thread(lua_State* L, const char* fn) {
   return *h->rec;
 }
 
-// parlab._thread_new(name or nil, fn, ...) -> Thread (not started)
+// internal.thread_new(name or nil, fn, ...) -> Thread (not started)
 int l_new(lua_State* L) {
   if (!lua_isfunction(L, 2)) fail("Thread: expected a function to run, got %s", luaL_typename(L, 2));
   auto rec = std::make_shared<Record>();
@@ -372,12 +372,12 @@ const Function methods[] = {{"start", l_start},
 const Function metamethods[] = {
     {"__tostring", l_tostring}, {"__gc", l_gc}, {"__newindex", l_newindex}, {nullptr, nullptr}};
 const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};
-const Function functions[] = {{"_thread_new", l_new}, {"_thread_ident", l_ident}, {nullptr, nullptr}};
+const Function internal_functions[] = {{"thread_new", l_new}, {"thread_ident", l_ident}, {nullptr, nullptr}};
 
 void open_thread(lua_State* L) {
   register_type(L, {kMeta, methods, metamethods, l_index});
   register_type(L, {kChildrenMeta, nullptr, children_metamethods});
-  set_functions(L, functions);
+  set_internal_functions(L, internal_functions);
 }
 
 }  // namespace

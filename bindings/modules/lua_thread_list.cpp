@@ -1,4 +1,4 @@
-// parlab._live_threads(): {name, ident} of every parlab.Thread running in this process now, for
+// internal.live_threads(): {name, ident} of every parlab.Thread running in this process now, for
 // parlab.enumerate() and parlab.active_count() (bindings/modules/thread.lua). A mutex-guarded map: a
 // thread's start and end each take it once, which is nothing next to creating a Lua state.
 #include "bindings/modules/lua_thread_list.hpp"
@@ -42,9 +42,9 @@ int l_live_threads(lua_State* L) {
   return 1;
 }
 
-const Function functions[] = {{"_live_threads", l_live_threads}, {nullptr, nullptr}};
+const Function internal_functions[] = {{"live_threads", l_live_threads}, {nullptr, nullptr}};
 
-void open_thread_list(lua_State* L) { set_functions(L, functions); }
+void open_thread_list(lua_State* L) { set_internal_functions(L, internal_functions); }
 
 }  // namespace
 

@@ -135,9 +135,9 @@ void open_transport(lua_State* L) {
   lua_rawset(L, LUA_REGISTRYINDEX);
   lua_createtable(L, 0, 8);
   set_functions(L, functions);
-  push_helpers(L);
-  lua_setfield(L, -2, "_helpers");  // for bindings/modules/transport.lua
   lua_setfield(L, -2, "transport");
+  push_helpers(L);
+  set_internal(L, "transport");  // for bindings/modules/transport.lua
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// parlab._value: Value, Array (the small ctypes-like shared array with a lock) and ShareableList
+// internal.value: Value, Array (the small ctypes-like shared array with a lock) and ShareableList
 // userdata over engine/sync/value.hpp. Indices are 0-based like Python's and parlab.array's.
 // bindings/modules/value.lua finishes the Lua face (parlab.Value, ..., transport kinds).
 #include <lua.hpp>
@@ -333,7 +333,7 @@ void open_value(lua_State* L) {
   make_type<ValueObject>(L, {kValue, value_methods, value_tostring, value_index, value_newindex});
   make_type<ArrayObject>(L, {kArray, array_methods, array_tostring, array_index, array_newindex, array_len});
   open_value_list(L);
-  lua_setfield(L, -2, "_value");
+  set_internal(L, "value");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// ShareableList userdata (engine/sync/value.hpp ListObject), added to parlab._value by lua_value.cpp:
+// ShareableList userdata (engine/sync/value.hpp ListObject), added to internal.value by lua_value.cpp:
 // l[i] (0-based), #l, l:totable(), l:count(v), l:index(v), l:capacity(i).
 #include <lua.hpp>
 

@@ -1,9 +1,9 @@
 -- parlab.mpi, the Lua half: the world's fields (read lazily, so a run that never uses MPI never starts
 -- it), reduce/allreduce on objects, the buffer calls on arrays (mpi4py's uppercase calls), COMM_WORLD
 -- with mpi4py's method names. The C half is bindings/modules/mpi/*.cpp; without MPI parlab.mpi is a stub table.
-local parlab = ...
-local mpi = rawget(parlab, "mpi")
-if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
+local parlab, internal = ...
+local mpi, M = rawget(parlab, "mpi"), internal.mpi
+if not M then return end -- built without MPI
 
 local ffi = require "ffi"
 local type, error, tostring, rawset = type, error, tostring, rawset
@@ -20,13 +20,13 @@ end
 -- init([level]): starts MPI with a thread level ("single" | "funneled" | "serialized" | "multiple"; the
 -- default is PARLAB_MPI_THREAD_LEVEL or "multiple", as mpi4py); returns the world table.
 function mpi.init(level)
-  return load_world(mpi._init(level))
+  return load_world(M.init(level))
 end
 mpi.Init_thread = mpi.init
 
 setmetatable(mpi, {
   __index = function(_, k)
-    if world_fields[k] then return load_world(mpi._world())[k] end
+    if world_fields[k] then return load_world(M.world())[k] end
     return nil
   end,
 })
@@ -155,13 +155,13 @@ end
 function mpi.Send(buf, dest, tag)
   local addr, count, t = buffer_of(buf, "mpi.Send", "buf", 2)
   if dest == nil then error("mpi.Send: dest is required", 2) end
-  mpi._Send(addr, count * elem_size[t], int_or(dest, 0, "mpi.Send", "dest", 2), int_or(tag, 0, "mpi.Send", "tag", 2))
+  M.Send(addr, count * elem_size[t], int_or(dest, 0, "mpi.Send", "dest", 2), int_or(tag, 0, "mpi.Send", "tag", 2))
 end
 
 -- Recv(buf [, source [, tag [, status]]]): fills buf; returns the number of elements received.
 function mpi.Recv(buf, source, tag, status)
   local addr, count, t = buffer_of(buf, "mpi.Recv", "buf", 2)
-  local got = mpi._Recv(addr, count * elem_size[t], int_or(source, -1, "mpi.Recv", "source", 2),
+  local got = M.Recv(addr, count * elem_size[t], int_or(source, -1, "mpi.Recv", "source", 2),
     int_or(tag, -1, "mpi.Recv", "tag", 2), status)
   return got / elem_size[t]
 end
@@ -169,19 +169,19 @@ end
 function mpi.Isend(buf, dest, tag)
   local addr, count, t = buffer_of(buf, "mpi.Isend", "buf", 2)
   if dest == nil then error("mpi.Isend: dest is required", 2) end
-  return mpi._Isend(addr, count * elem_size[t], int_or(dest, 0, "mpi.Isend", "dest", 2),
+  return M.Isend(addr, count * elem_size[t], int_or(dest, 0, "mpi.Isend", "dest", 2),
     int_or(tag, 0, "mpi.Isend", "tag", 2), buf)
 end
 
 function mpi.Irecv(buf, source, tag)
   local addr, count, t = buffer_of(buf, "mpi.Irecv", "buf", 2)
-  return mpi._Irecv(addr, count * elem_size[t], int_or(source, -1, "mpi.Irecv", "source", 2),
+  return M.Irecv(addr, count * elem_size[t], int_or(source, -1, "mpi.Irecv", "source", 2),
     int_or(tag, -1, "mpi.Irecv", "tag", 2), buf)
 end
 
 function mpi.Bcast(buf, root)
   local addr, count, t = buffer_of(buf, "mpi.Bcast", "buf", 2)
-  mpi._Bcast(addr, count * elem_size[t], root_or(root, "mpi.Bcast", 2))
+  M.Bcast(addr, count * elem_size[t], root_or(root, "mpi.Bcast", 2))
 end
 
 -- Checks a send/receive pair of buffers for a reduction; IN_PLACE as sendbuf means recvbuf is both.
@@ -210,12 +210,12 @@ function mpi.Reduce(sendbuf, recvbuf, op, root)
   root = root_or(root, "mpi.Reduce", 2)
   local need = mpi.rank == root
   local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Reduce", need, 2)
-  mpi._Reduce(saddr, raddr, count, t, op_name(op, "mpi.Reduce", 2), root)
+  M.Reduce(saddr, raddr, count, t, op_name(op, "mpi.Reduce", 2), root)
 end
 
 function mpi.Allreduce(sendbuf, recvbuf, op)
   local saddr, raddr, count, t = reduce_args(sendbuf, recvbuf, "mpi.Allreduce", true, 2)
-  mpi._Allreduce(saddr, raddr, count, t, op_name(op, "mpi.Allreduce", 2))
+  M.Allreduce(saddr, raddr, count, t, op_name(op, "mpi.Allreduce", 2))
 end
 
 -- Gather and Scatter mirror each other: every rank passes its part (Gather's sendbuf, Scatter's recvbuf),
@@ -242,14 +242,14 @@ end
 function mpi.Gather(sendbuf, recvbuf, root)
   local saddr, raddr, bytes
   saddr, raddr, bytes, root = part_and_whole("mpi.Gather", sendbuf, "sendbuf", recvbuf, "recvbuf", root, 2)
-  mpi._Gather(saddr, raddr, bytes, root)
+  M.Gather(saddr, raddr, bytes, root)
 end
 
 -- Scatter(sendbuf, recvbuf [, root]): sendbuf (root only) holds size * #recvbuf elements.
 function mpi.Scatter(sendbuf, recvbuf, root)
   local raddr, saddr, bytes
   raddr, saddr, bytes, root = part_and_whole("mpi.Scatter", recvbuf, "recvbuf", sendbuf, "sendbuf", root, 2)
-  mpi._Scatter(saddr, raddr, bytes, root)
+  M.Scatter(saddr, raddr, bytes, root)
 end
 
 -------------------------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@
 -- core (submit, result, cancel, running, close, terminate, join, info), built on parlab.mpi's send/recv.
 -- Each rank holds up to DEPTH tasks: the one it runs and the next, already in its mailbox, so it never waits
 -- for rank 0 between tasks (Python's ProcessPoolExecutor queues one extra call the same way). One pool per run.
-local parlab = ...
-local mpi = rawget(parlab, "mpi")
-if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
+local parlab, internal = ...
+local mpi, M = rawget(parlab, "mpi"), internal.mpi
+if not M then return end -- built without MPI
 
 local type, unpack, error, setmetatable, pairs, tostring = type, unpack, error, setmetatable, pairs, tostring
 local clock, sleep = parlab.clock, parlab.sleep
@@ -26,7 +26,7 @@ local fn_bytes, next_fn = {}, 0
 local released = false  -- the worker ranks were told to stop (they exit then: one pool per run)
 local the_core          -- the run's pool core, for the exit hook below
 
-local function tags() return mpi._pool_tags end
+local function tags() return M.pool_tags end
 
 -- Tells every serving rank to stop (once per run); they answer "bye" and exit.
 local function release_workers(core)
@@ -317,17 +317,17 @@ end
 -- parlab.mpi.Pool([n [, opts]]): on rank 0 a pool over ranks 1..n (default: every other rank); on any
 -- other rank it serves tasks until rank 0 shuts the pool down, then ends the process: it never returns.
 function mpi.Pool(n, opts)
-  if mpi.rank ~= 0 then mpi._serve() end
+  if mpi.rank ~= 0 then M.serve() end
   check_world("mpi.Pool", n, opts, 2)
-  local pool = parlab._pool_front.make_pool("mpi.Pool", new_core, n or mpi.size - 1, opts, 2)
+  local pool = internal.pool_front.make_pool("mpi.Pool", new_core, n or mpi.size - 1, opts, 2)
   return pool
 end
 
 -- parlab.mpi.PoolExecutor([n [, opts]]): concurrent.futures' interface over mpi.Pool (mpi4py's
 -- MPIPoolExecutor); on ranks other than 0 it serves and never returns, as mpi.Pool.
 function mpi.PoolExecutor(n, opts)
-  if mpi.rank ~= 0 then mpi._serve() end
+  if mpi.rank ~= 0 then M.serve() end
   check_world("mpi.PoolExecutor", n, opts, 2)
-  local ex = parlab._executor_front.make_executor("mpi.PoolExecutor", mpi.Pool, n, opts)
+  local ex = internal.executor_front.make_executor("mpi.PoolExecutor", mpi.Pool, n, opts)
   return ex
 end

@@ -3,9 +3,9 @@
 -- ends the process (exit status 0, MPI_Finalize at exit): serve never returns. Tasks run as in a local
 -- pool's worker: apply (fn(args...) -> every result), map/starmap (fn over a chunk -> a list of first
 -- results), errors with their traceback; functions are cached by id so each reaches a rank once.
-local parlab = ...
-local mpi = rawget(parlab, "mpi")
-if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
+local parlab, internal = ...
+local mpi, M = rawget(parlab, "mpi"), internal.mpi
+if not M then return end -- built without MPI
 
 local type, select, unpack, xpcall, pcall, tostring = type, select, unpack, xpcall, pcall, tostring
 local format = string.format
@@ -14,7 +14,7 @@ local format = string.format
 local encode, decode = parlab.transport.encode, parlab.transport.decode
 
 local TAG_CTRL, TAG_RESULT = 32001, 32002
-mpi._pool_tags = { ctrl = TAG_CTRL, result = TAG_RESULT }
+M.pool_tags = { ctrl = TAG_CTRL, result = TAG_RESULT }
 
 local function pack(...)
   return { n = select("#", ...), ... }
@@ -112,7 +112,7 @@ local function stop_waits(inbox)
   return false
 end
 
-function mpi._serve()
+function M.serve()
   local cache, inbox, running, broken = {}, {}, nil, nil -- broken: why the initializer failed
   local real_exit = os.exit
   os.exit = guard_exit(real_exit, function() return running end) -- luacheck: ignore 122

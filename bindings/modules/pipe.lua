@@ -1,6 +1,6 @@
 -- parlab.Pipe (bindings/modules/lua_pipe.cpp): connections travel to threads and processes as handles; the
 -- receiver holds the end open until it closes it (or its process ends).
-local parlab = ...
+local parlab, internal = ...
 local registry = debug.getregistry()
 
 -- Patterns for matching connection errors, as Python's exception names.
@@ -9,7 +9,7 @@ parlab.EOFError, parlab.BrokenPipeError = "EOFError", "BrokenPipeError"
 local mt = registry["parlab.Connection"]
 parlab.transport.register_kind("parlab.Connection", {
   test = function(v) return getmetatable(v) == mt end,
-  encode = parlab._connection_handle,
-  decode = parlab._connection_attach,
+  encode = internal.connection_handle,
+  decode = internal.connection_attach,
 })
-parlab._connection_handle, parlab._connection_attach, parlab._is_connection = nil, nil, nil
+internal.connection_handle, internal.connection_attach, internal.is_connection = nil, nil, nil

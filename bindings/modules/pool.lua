@@ -2,8 +2,8 @@
 -- with two backends (threads here, processes from the processes issue). Results are pulled by the thread
 -- that owns the pool whenever it waits (there is no result-handler thread: one Lua state per thread).
 -- Chunking and scheduling (static, dynamic, guided: OpenMP's words) happen here, before tasks are sent.
-local parlab = ...
-local core_new = parlab._pool_core
+local parlab, internal = ...
+local core_new = internal.pool_core
 local clock = parlab.clock
 local type, select, unpack, error, setmetatable, pcall = type, select, unpack, error, setmetatable, pcall
 local getmetatable, pairs, ipairs, tostring, next, xpcall = getmetatable, pairs, ipairs, tostring, next, xpcall
@@ -496,6 +496,6 @@ function parlab.with(obj, fn, ...)
   return unpack(res, 2, res.n)
 end
 
-parlab._guard_methods(Pool, "Pool")
-parlab._guard_methods(AsyncResult, "AsyncResult")
-parlab._pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }
+internal.guard_methods(Pool, "Pool")
+internal.guard_methods(AsyncResult, "AsyncResult")
+internal.pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }

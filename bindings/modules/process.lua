@@ -1,8 +1,8 @@
 -- parlab.Process: Python's multiprocessing.Process in Lua idiom (the C side is bindings/modules/lua_process.cpp).
 --   local p = parlab.Process(fn, 1, 2)          -- or parlab.Process{target=fn, args={1, 2}, name="w1"}
 --   p:start(); p:join(); print(p.exitcode)
-local parlab = ...
-local start_core = parlab._proc_start
+local parlab, internal = ...
+local start_core = internal.proc_start
 local SIGTERM, SIGKILL = 15, 9
 
 local Process = {}
@@ -149,19 +149,19 @@ end
 
 -- Python's multiprocessing.current_process(): the name and pid of the running process.
 function parlab.current_process()
-  return { name = parlab._process_name or "MainProcess", pid = parlab._getpid() }
+  return { name = internal.process_name or "MainProcess", pid = internal.getpid() }
 end
 
 -- Python's multiprocessing.parent_process(): the name and pid of the process that started this one (also
 -- under forkserver, whose children the server forks), or nil in the program's own process.
 function parlab.parent_process()
-  local pid = parlab._parent_pid
+  local pid = internal.parent_pid
   if not pid then return nil end
-  return { name = parlab._parent_name, pid = tonumber(pid) }
+  return { name = internal.parent_name, pid = tonumber(pid) }
 end
 
 -- set_start_method(m): the default for Process and Pool ("forkserver" unless changed; docs/processes.md).
-local set_core = parlab._set_start_method
+local set_core = internal.set_start_method
 local METHODS = { fork = true, spawn = true, forkserver = true }
 function parlab.set_start_method(m)
   if type(m) ~= "string" then
@@ -175,4 +175,4 @@ function parlab.set_start_method(m)
 end
 parlab.default_start_method = parlab.get_start_method()
 
-parlab._Process = Process
+internal.Process = Process

@@ -1,8 +1,8 @@
 -- parlab.Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier: the Lua face of the shared
 -- synchronisation objects (bindings/modules/lua_sync.cpp, lua_sync_wait.cpp). Each is one object in the shared
 -- arena, the same from every thread and process it reaches: it travels as a handle (transport kind).
-local parlab = ...
-local S = parlab._sync
+local parlab, internal = ...
+local S = internal.sync
 local registry = debug.getregistry()
 local type, error, pcall, select, setmetatable, getmetatable = type, error, pcall, select, setmetatable, getmetatable
 local clock = parlab.clock

@@ -1,8 +1,8 @@
 -- parlab.Thread and parlab.thread: threading.Thread in Lua idiom. Each thread runs its function in a
 -- Lua state of its own (bindings/modules/lua_thread.cpp), so threads share data only through parlab's shared
 -- objects (Value, Array, Queue, Lock, ...), never through Lua tables or upvalues.
-local parlab = ...
-local new, ident = parlab._thread_new, parlab._thread_ident
+local parlab, internal = ...
+local new, ident = internal.thread_new, internal.thread_ident
 local type, select, unpack, getmetatable = type, select, unpack, getmetatable
 
 -- parlab.Thread(fn, ...) or parlab.Thread{target = fn, args = {...}, name = "worker-1", daemon = true}
@@ -46,12 +46,12 @@ parlab.thread = {
 -- a pool worker "ThreadPoolWorker-N", the program's first thread (and a process's) "MainThread".
 function parlab.current_thread()
   local id = ident()
-  return { name = parlab._thread_name or "MainThread", ident = id, native_id = id }
+  return { name = internal.thread_name or "MainThread", ident = id, native_id = id }
 end
 
 -- threading.main_thread(): the process's first thread, whose kernel id is the process id.
 function parlab.main_thread()
-  local pid = parlab._getpid()
+  local pid = internal.getpid()
   return { name = "MainThread", ident = pid, native_id = pid }
 end
 
@@ -59,14 +59,14 @@ end
 -- current_thread() describes them. Pool workers are not listed (they belong to their pool).
 function parlab.enumerate()
   local list = { parlab.main_thread() }
-  for _, t in ipairs(parlab._live_threads()) do
+  for _, t in ipairs(internal.live_threads()) do
     list[#list + 1] = { name = t.name, ident = t.ident, native_id = t.ident }
   end
   return list
 end
 
 -- threading.active_count(): #parlab.enumerate().
-function parlab.active_count() return #parlab._live_threads() + 1 end
+function parlab.active_count() return #internal.live_threads() + 1 end
 
 -- threading.Timer(interval, fn, ...): a Thread that runs fn(...) after interval seconds unless cancel()
 -- comes first (the wait is an Event's, so cancel ends it at once).

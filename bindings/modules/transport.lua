@@ -4,9 +4,9 @@
 --   globals_of(fn)      the global names fn and its nested functions read (bytecode scan, cached)
 --   build_names()       standard library values that travel by name, both ways
 -- and the two built-in kinds for LuaJIT's 64-bit integer cdata.
-local parlab = ...
+local parlab, internal = ...
 local transport = parlab.transport
-local helpers = transport._helpers
+local helpers = internal.transport
 local kinds, kinds_by_name = helpers.kinds, helpers.kinds_by_name
 
 local ffi = require "ffi"
@@ -86,8 +86,10 @@ function helpers.globals_of(fn)
 end
 
 -- value -> "math.sin" and "math.sin" -> value: the base library's C functions, the standard library
--- tables and what they hold, and parlab with its sub-tables. Built on first use in each state, once
--- every parlab module has opened.
+-- tables and what they hold, parlab with its sub-tables, and the internal table (bindings/core/module.hpp)
+-- as "parlab.internal" with its sub-tables, so a function that holds an internal (a module's function with
+-- internal as its upvalue, a pool's front) resolves in the receiver too. Built on first use in each
+-- state, once every parlab module has opened.
 local libraries = { "string", "table", "math", "io", "os", "coroutine", "debug", "package", "bit", "jit",
                     "jit.util", "jit.opt", "ffi", "parlab" }
 function helpers.build_names()
@@ -114,6 +116,7 @@ function helpers.build_names()
     local t = package.loaded[name]
     if type(t) == "table" then add_library(name, t, name == "parlab") end
   end
+  add_library("parlab.internal", internal, true)
   return by_value, by_name
 end
 

@@ -9,8 +9,8 @@
 
 namespace parlab::lua {
 
-// Names the child (process::own_name, parlab._process_name) and records its parent for
-// parlab.parent_process() (parlab._parent_pid, parlab._parent_name).
+// Names the child (process::own_name, internal.process_name) and records its parent for
+// parlab.parent_process() (internal.parent_pid, internal.parent_name).
 void name_child(lua_State* L, const std::string& name, const wire::Parent& parent);
 
 // Calls the function at the top - nargs with nargs arguments in a child named `name` (name_child); prints

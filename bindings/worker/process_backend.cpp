@@ -33,9 +33,9 @@ int l_child_exit(lua_State* L) {
 
 void name_child(lua_State* L, const std::string& name, const wire::Parent& parent) {
   process::set_own_name(name);
-  set_module_field(L, "_process_name", name);
-  set_module_field(L, "_parent_name", std::string(parent.name));
-  set_module_field(L, "_parent_pid", std::to_string(parent.pid));
+  set_module_field(L, "process_name", name);
+  set_module_field(L, "parent_name", std::string(parent.name));
+  set_module_field(L, "parent_pid", std::to_string(parent.pid));
 }
 
 // os.exit ends only the child (the contract is in process.hpp).
@@ -84,7 +84,7 @@ void* prepare_state() {
   return L;
 }
 
-// A parsed Process job and its name as a C string (for messages and parlab._process_name).
+// A parsed Process job and its name as a C string (for messages and internal.process_name).
 struct ProcessRun {
   wire::ProcessJob job;
   std::string name;

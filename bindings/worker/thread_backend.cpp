@@ -28,7 +28,7 @@ class ThreadLauncher final : public pool::Launcher {
     Worker* raw = w.get();
     w->stop.message = "the pool was terminated";
     auto name_it = [slot](lua_State* L) {  // for parlab.current_thread()
-      if (L) set_module_field(L, "_thread_name", "ThreadPoolWorker-" + std::to_string(slot + 1));
+      if (L) set_module_field(L, "thread_name", "ThreadPoolWorker-" + std::to_string(slot + 1));
     };
     w->thread = std::make_unique<Thread>(
         [raw, pool, slot, name_it] { run_pool_worker(pool, slot, name_it, nullptr, &raw->stop); });

@@ -180,8 +180,7 @@ int init_body(lua_State* L) {
 
 void set_module_field(lua_State* L, const char* field, const std::string& value) {
   int top = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
-  if (lua_istable(L, -1)) lua_getfield(L, -1, "parlab");
+  push_internal(L);
   if (lua_istable(L, -1)) {
     lua_pushlstring(L, value.data(), value.size());
     lua_setfield(L, -2, field);
@@ -240,7 +239,7 @@ int fresh_body(lua_State* L) {
   open_state(L);
   // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
   gil_enter_state(L, run.name);
-  if (run.name) set_module_field(L, "_thread_name", run.name);  // for parlab.current_thread()
+  if (run.name) set_module_field(L, "thread_name", run.name);  // for parlab.current_thread()
   run.entered = true;
   lua_pushcfunction(L, message_handler);  // raw: the message handler of the thread function's lua_pcall
   int n = 0;

@@ -24,8 +24,8 @@ namespace parlab::lua {
 // child process): the worker uses it instead of opening one, and leaves it open (the process exits).
 // `stop`, when given, lets another thread stop the worker's task, also in a JIT-compiled loop
 // (thread_stop.hpp); a worker taken out of compiled code returns at once, abandoning its state.
-// Sets parlab.<field> = value in L's parlab module (package.loaded.parlab, so also a Lua host's state that
-// holds the module in a local): how a worker's state learns its thread or process name.
+// Sets internal.<field> = value in L's internal table (bindings/core/module.hpp, so also a Lua host's state
+// that holds the module in a local): how a worker's state learns its thread or process name.
 void set_module_field(lua_State* L, const char* field, const std::string& value);
 
 void run_pool_worker(shm::Offset pool, int slot, const std::function<void(lua_State*)>& on_state = {},

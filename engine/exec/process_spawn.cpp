@@ -54,7 +54,7 @@ pid_t spawn_self(const std::vector<std::string>& extra_env, const std::vector<in
   // dup2 onto itself clears close-on-exec (glibc >= 2.29): the child keeps exactly these fds.
   posix_spawn_file_actions_adddup2(&fa, shm::arena_fd(), shm::arena_fd());
   for (int fd : keep_fds) posix_spawn_file_actions_adddup2(&fa, fd, fd);
-  char arg0[] = "parlab", arg1[] = "-e", arg2[] = "parlab._process_child()";
+  char arg0[] = "parlab", arg1[] = "-e", arg2[] = "require('parlab.internal').process_child()";
   char* argv[] = {arg0, arg1, arg2, nullptr};
   pid_t pid = -1;
   const std::string& exe = executable_path();

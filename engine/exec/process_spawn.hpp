@@ -12,9 +12,11 @@
 
 namespace parlab::process::spawn {
 
-// Starts `parlab -e "parlab._process_child()"` with the job at arena offset `job` (len bytes).
+// Starts `parlab -e "require('parlab.internal').process_child()"` with the job at arena offset `job`
+// (len bytes).
 pid_t start(shm::Offset job, std::size_t len, bool ignore_sigint);
-// Starts `parlab -e "parlab._process_child()"` as a fork server listening on socket `fd`.
+// Starts `parlab -e "require('parlab.internal').process_child()"` as a fork server listening on socket
+// `fd`.
 pid_t start_forkserver(int fd);
 
 // The program spawn runs: "/proc/self/exe" by default (right in the parlab executable). A library host sets

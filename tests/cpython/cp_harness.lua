@@ -6,6 +6,7 @@
 -- the gap stays visible. A case body travels to its thread through the value transport: it may use only
 -- its upvalues (copied: the assertions in H.A, local helpers) and parlab's shared objects.
 local H = {}
+local internal = require "parlab.internal"
 
 -- Assertions: copied into every case's thread with its body, so they must not reach the harness.
 local A = {}
@@ -103,7 +104,7 @@ local RUN_GAPS = os.getenv("PARLAB_CP_RUN_GAPS") == "1"
 -- Queue), so a case that hangs can have its children killed: the program's end joins live processes, and
 -- a child left blocked would hold it.
 local function guard(body, pids)
-  local Process = parlab._Process
+  local Process = internal.Process
   local start = Process.start
   Process.start = function(self)
     local r = start(self)

@@ -2,6 +2,7 @@
 -- Lua error that names the function and the bad argument. tests/lua/test_api_sweep.lua calls everything
 -- with bad arguments; this file checks the messages.
 local T = require "check"
+local internal = require "parlab.internal"
 local mpi, W = parlab.mpi, parlab.mpi.COMM_WORLD
 
 -- Whole numbers that no C int holds: converted as they were, 2^63 became rank 0 (this one), so the Lua side
@@ -70,32 +71,32 @@ T.test("object calls: huge, nan and negative ranks are errors naming the argumen
 end)
 
 T.test("the raw buffer calls check their numbers and refuse address 0", function()
-  T.raises("mpi.Bcast: argument 3 must be a whole number (a C int)", mpi._Bcast, 0, 0, 2 ^ 63)
-  T.raises("mpi.Scatter: argument 4 must be a whole number (a C int)", mpi._Scatter, 0, 0, 8, 0 / 0)
+  T.raises("mpi.Bcast: argument 3 must be a whole number (a C int)", internal.mpi.Bcast, 0, 0, 2 ^ 63)
+  T.raises("mpi.Scatter: argument 4 must be a whole number (a C int)", internal.mpi.Scatter, 0, 0, 8, 0 / 0)
   local b = parlab.array("f64", 1)
   local addr = tonumber(require("ffi").cast("uintptr_t", b.data))
-  T.raises("mpi.Scatter: argument 1 is address 0", mpi._Scatter, 0, addr, 8, 0)  -- at the root: the whole
-  T.raises("mpi.Scatter: argument 2 is address 0", mpi._Scatter, addr, 0, 8, 0)
-  T.raises("mpi.Gather: argument 1 is address 0", mpi._Gather, 0, addr, 8, 0)
-  T.raises("mpi.Gather: argument 2 is address 0", mpi._Gather, addr, 0, 8, 0)
-  T.raises("mpi.Send: argument 1 is address 0", mpi._Send, 0, 8, 0, 0)
-  T.raises("mpi.Allreduce: argument 1 is address 0", mpi._Allreduce, 0, addr, 1, "f64", "sum")
-  T.raises("mpi.Bcast: argument 1 must be an address, got -1", mpi._Bcast, -1, 8, 0)
-  T.raises("mpi.Bcast: argument 2 must be a byte count, got", mpi._Bcast, 0, 0 / 0, 0)
-  T.raises("mpi.Send: argument 2 must be a byte count, got -8", mpi._Send, addr, -8, 0, 0)
+  T.raises("mpi.Scatter: argument 1 is address 0", internal.mpi.Scatter, 0, addr, 8, 0)  -- at the root: the whole
+  T.raises("mpi.Scatter: argument 2 is address 0", internal.mpi.Scatter, addr, 0, 8, 0)
+  T.raises("mpi.Gather: argument 1 is address 0", internal.mpi.Gather, 0, addr, 8, 0)
+  T.raises("mpi.Gather: argument 2 is address 0", internal.mpi.Gather, addr, 0, 8, 0)
+  T.raises("mpi.Send: argument 1 is address 0", internal.mpi.Send, 0, 8, 0, 0)
+  T.raises("mpi.Allreduce: argument 1 is address 0", internal.mpi.Allreduce, 0, addr, 1, "f64", "sum")
+  T.raises("mpi.Bcast: argument 1 must be an address, got -1", internal.mpi.Bcast, -1, 8, 0)
+  T.raises("mpi.Bcast: argument 2 must be a byte count, got", internal.mpi.Bcast, 0, 0 / 0, 0)
+  T.raises("mpi.Send: argument 2 must be a byte count, got -8", internal.mpi.Send, addr, -8, 0, 0)
 end)
 
-T.test("_set_start_method with no, nil or a non-string argument is an error naming it", function()
+T.test("internal.set_start_method with no, nil or a non-string argument is an error naming it", function()
   local before = parlab.get_start_method()
-  T.raises("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got no value",
-    parlab._set_start_method)
-  T.raises("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got nil",
-    parlab._set_start_method, nil)
-  T.raises("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got table",
-    parlab._set_start_method, {})
-  T.raises("parlab._set_start_method: expected 'fork', 'spawn' or 'forkserver', got number",
-    parlab._set_start_method, 1)
-  T.raises("set_start_method: unknown start method 'x'", parlab._set_start_method, "x")
+  T.raises("set_start_method: expected 'fork', 'spawn' or 'forkserver', got no value",
+    internal.set_start_method)
+  T.raises("set_start_method: expected 'fork', 'spawn' or 'forkserver', got nil",
+    internal.set_start_method, nil)
+  T.raises("set_start_method: expected 'fork', 'spawn' or 'forkserver', got table",
+    internal.set_start_method, {})
+  T.raises("set_start_method: expected 'fork', 'spawn' or 'forkserver', got number",
+    internal.set_start_method, 1)
+  T.raises("set_start_method: unknown start method 'x'", internal.set_start_method, "x")
   T.eq(parlab.get_start_method(), before)
 end)
 
@@ -144,7 +145,7 @@ T.test("pool, executor, future and result methods called with '.' are refused by
   end)
 
 T.test("the array transport kind encodes arrays only", function()
-  local kind = parlab.transport._helpers.kinds_by_name["parlab.array"]
+  local kind = internal.transport.kinds_by_name["parlab.array"]
   for _, bad in ipairs { "x", 1, {}, false } do
     T.raises("transport: the parlab.array kind encodes arrays only", kind.encode, bad)
   end

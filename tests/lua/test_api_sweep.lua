@@ -1,8 +1,9 @@
--- What Lua code can reach must never crash: every function reachable from the parlab table (sub-tables
--- included) and every method of cheap objects is called with each bad argument below, as a function and,
--- for methods, both with '.' (the argument as self) and with ':' (the argument after a good self). Each
--- call runs in a forked child, so a crash is seen as the child's exit by signal and fails the test; a call
--- that blocks (Queue.get(), parlab.sleep(2^63)) is killed after a short while and only counted.
+-- What Lua code can reach must never crash: every function reachable from the parlab table and from the
+-- internal table, require "parlab.internal" (sub-tables included), and every method of cheap objects is
+-- called with each bad argument below, as a function and, for methods, both with '.' (the argument as
+-- self) and with ':' (the argument after a good self). Each call runs in a forked child, so a crash is
+-- seen as the child's exit by signal and fails the test; a call that blocks (Queue.get(),
+-- parlab.sleep(2^63)) is killed after a short while and only counted.
 local T = require "check"
 local ffi = require "ffi"
 ffi.cdef [[
@@ -31,9 +32,9 @@ end
 
 -- Skipped: they end the process by design (MPI_Abort; the spawn child's entry point).
 local SKIP = { ["parlab.mpi.Abort"] = true, ["parlab.mpi.COMM_WORLD.Abort"] = true,
-  ["parlab._process_child"] = true }
+  ["parlab.internal.process_child"] = true }
 
--- Every function under parlab, by path.
+-- Every function under parlab and under the internal table, by path.
 local functions = {}
 do
   local seen = {}
@@ -53,6 +54,7 @@ do
     end
   end
   walk(parlab, "parlab")
+  walk(require "parlab.internal", "parlab.internal")
 end
 
 -- Cheap objects, made again in each child (a call may change them: a lock acquired, a queue closed).

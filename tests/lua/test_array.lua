@@ -1,5 +1,6 @@
 -- parlab.array: construction, 0-based access on both paths, views, errors, sharing.
 local T = require "check"
+local internal = require "parlab.internal"
 local ffi = require "ffi"
 
 T.test("arrays of each type start zeroed with length, type and shape", function()
@@ -152,7 +153,7 @@ T.test("an array travels through the transport as the same memory", function()
 end)
 
 T.test("forged or malformed array handles are refused, never followed", function()
-  local kind = parlab.transport._helpers.kinds_by_name["parlab.array"]
+  local kind = internal.transport.kinds_by_name["parlab.array"]
   local a = parlab.array("f64", 10)
   local good = kind.encode(a)
   T.ok(kind.decode(good)[0] == 0)

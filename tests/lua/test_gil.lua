@@ -2,6 +2,7 @@
 -- (every thread makes progress), blocking calls release it, stats move, switching it on or off is
 -- refused while other threads run, and the JIT choice in free mode.
 local T = require "check"
+local internal = require "parlab.internal"
 local gil = parlab.gil
 
 local function busy_pair(seconds)
@@ -23,9 +24,9 @@ T.test("control: without the GIL the same probe sees threads overlap", function(
   parlab.jit(false)  -- compiled traces never run the hook
   local overlaps = 0
   for _ = 1, 10 do  -- overlapping needs both cores at once; retry on a busy machine
-    gil._probe(true)
+    internal.gil_probe(true)
     busy_pair(0.3)
-    local _, o = gil._probe(false)
+    local _, o = internal.gil_probe(false)
     overlaps = o
     if overlaps > 0 then break end
   end
@@ -70,9 +71,9 @@ T.test("enable, enabled, switch interval, JIT off under the GIL", function()
 end)
 
 T.test("mutual exclusion: two threads never run Lua at once (hook probe)", function()
-  gil._probe(true)
+  internal.gil_probe(true)
   local a, b = busy_pair(0.3)
-  local checks, overlaps = gil._probe(false)
+  local checks, overlaps = internal.gil_probe(false)
   T.ok(a > 0 and b > 0)
   T.ok(checks > 100, "hook checks: " .. checks)
   T.eq(overlaps, 0)

@@ -1,5 +1,6 @@
 -- parlab.Pipe from Lua: both directions, bytes, poll, close, EOF (closed and dead peer), errors.
 local T = require "check"
+local internal = require "parlab.internal"
 local ffi = require "ffi"
 
 ffi.cdef [[ int kill(int, int); unsigned sleep(unsigned); ]]
@@ -154,7 +155,7 @@ end)
 T.test("no arena bytes are left after pipes and queues are dropped", function()
   collectgarbage()
   collectgarbage()
-  local before = parlab._queue.arena_used()
+  local before = internal.queue.arena_used()
   do
     local a, b = parlab.Pipe()
     for i = 1, 200 do a:send(string.rep("m", i * 10)) end
@@ -165,7 +166,7 @@ T.test("no arena bytes are left after pipes and queues are dropped", function()
   end
   collectgarbage()
   collectgarbage()
-  T.eq(parlab._queue.arena_used(), before)
+  T.eq(internal.queue.arena_used(), before)
 end)
 
 T.done()

@@ -1,6 +1,7 @@
 -- parlab.Pool with process workers (fork, spawn, forkserver) through the shared pool front: every method,
 -- dead workers (a signal, os.exit in a task, a segfault), terminate, bad input.
 local T = require "check"
+local internal = require "parlab.internal"
 local methods = { "fork", "spawn", "forkserver" }
 
 local function squares(n)
@@ -31,15 +32,15 @@ for _, m in ipairs(methods) do
     T.eq(un, squares(20))
     T.eq(pool:apply(function(a, b) return a + b end, 2, 3), 5)
     local rs = {}
-    for i = 1, 50 do rs[i] = pool:apply_async(function(x) return x, parlab._getpid() end, i) end
+    for i = 1, 50 do rs[i] = pool:apply_async(function(x) return x, internal.getpid() end, i) end
     for i = 1, 50 do
       local v, pid = rs[i]:get()
       T.eq(v, i)
-      T.ok(pid ~= parlab._getpid(), "tasks run in another process")
+      T.ok(pid ~= internal.getpid(), "tasks run in another process")
     end
     pool:close()
     pool:join()
-    T.eq(parlab._live_children(), 0)
+    T.eq(internal.live_children(), 0)
   end)
 
   T.test(m .. ": a task's error comes back with its message; the pool goes on", function()
@@ -60,7 +61,7 @@ for _, m in ipairs(methods) do
       local rs = {}
       for i = 1, 20 do
         rs[i] = pool:apply_async(function(x)
-          if x == 5 then os.execute("kill -9 " .. parlab._getpid()) parlab.sleep(5) end
+          if x == 5 then os.execute("kill -9 " .. internal.getpid()) parlab.sleep(5) end
           return x * 10
         end, i)
       end
@@ -82,7 +83,7 @@ for _, m in ipairs(methods) do
       T.eq(pool:info().deaths, 1)
       pool:close()
       pool:join()
-      T.eq(parlab._live_children(), 0)
+      T.eq(internal.live_children(), 0)
     end)
 
   T.test(m .. ": os.exit in a task and a segfault fail their task only", function()
@@ -120,14 +121,14 @@ for _, m in ipairs(methods) do
       local ok, err = pcall(res.get, res)
       T.ok(not ok and (err:find("terminated", 1, true) or err:find("SIGTERM", 1, true)), tostring(err))
     end
-    T.eq(parlab._live_children(), 0)
+    T.eq(internal.live_children(), 0)
   end)
 end
 
 T.test("initializer runs once in each worker process", function()
   local log = os.tmpname()
   local pool = parlab.Pool(2, { initializer = function(path)
-    local f = io.open(path, "a"); f:write(parlab._getpid(), "\n"); f:close()
+    local f = io.open(path, "a"); f:write(internal.getpid(), "\n"); f:close()
   end, initargs = { log } })
   T.list(pool:map(function(x) return x * 3 end, { 1, 2, 3 }), { 3, 6, 9 })
   pool:close()
@@ -136,15 +137,15 @@ T.test("initializer runs once in each worker process", function()
   for line in io.lines(log) do n = n + 1; seen[line] = true end
   os.remove(log)
   T.eq(n, 2)
-  T.ok(not seen[tostring(parlab._getpid())], "not in the parent")
+  T.ok(not seen[tostring(internal.getpid())], "not in the parent")
 end)
 
 T.test("ProcessPoolExecutor submits to process workers", function()
   local ex = parlab.ProcessPoolExecutor(2)
-  local f = ex:submit(function(a, b) return a + b, parlab._getpid() end, 1, 2)
+  local f = ex:submit(function(a, b) return a + b, internal.getpid() end, 1, 2)
   local v, pid = f:result()
   T.eq(v, 3)
-  T.ok(pid ~= parlab._getpid())
+  T.ok(pid ~= internal.getpid())
   ex:shutdown()
 end)
 
@@ -176,7 +177,7 @@ end)
 for _, m in ipairs(methods) do
   T.test(m .. ": maxtasksperchild replaces each worker after that many tasks", function()
     local pool = parlab.Pool(2, { maxtasksperchild = 3, start_method = m })
-    local pids = pool:map(function() return parlab._getpid() end, range(12), 1)
+    local pids = pool:map(function() return internal.getpid() end, range(12), 1)
     local per = {}
     for _, pid in ipairs(pids) do per[pid] = (per[pid] or 0) + 1 end
     local workers = 0
@@ -188,7 +189,7 @@ for _, m in ipairs(methods) do
     T.eq(pool:info().deaths, 0)
     pool:close()
     pool:join()
-    T.eq(parlab._live_children(), 0)
+    T.eq(internal.live_children(), 0)
   end)
 end
 

@@ -9,12 +9,13 @@ local gone = T.pid_gone
 for _, m in ipairs { "fork", "spawn", "forkserver" } do
   T.test(m .. ": SIGINT during map ends the parent promptly and leaves no worker", function()
     local script = write_script(string.format([[
+      local internal = require "parlab.internal"
       local pool = parlab.Pool(2, { start_method = %q })
       local seen, pids = {}, {}
-      for _, pid in ipairs(pool:map(function() parlab.sleep(0.05) return parlab._getpid() end, { 1, 2, 3, 4 }, 1)) do
+      for _, pid in ipairs(pool:map(function() parlab.sleep(0.05) return internal.getpid() end, { 1, 2, 3, 4 }, 1)) do
         if not seen[pid] then seen[pid] = true; pids[#pids + 1] = pid end
       end
-      print("ready " .. parlab._getpid() .. " " .. table.concat(pids, " ")); io.stdout:flush()
+      print("ready " .. internal.getpid() .. " " .. table.concat(pids, " ")); io.stdout:flush()
       pool:map(function(x) parlab.sleep(60) return x end, { 1, 2, 3, 4 }, 1)
       print("not interrupted")
     ]], m))
@@ -49,9 +50,10 @@ end
 
 T.test("SIGINT during Process:join ends the parent promptly; the child does not outlive it", function()
   local script = write_script([[
+    local internal = require "parlab.internal"
     local p = parlab.Process { target = function() parlab.sleep(60) end }
     p:start()
-    print("ready " .. parlab._getpid() .. " " .. p.pid); io.stdout:flush()
+    print("ready " .. internal.getpid() .. " " .. p.pid); io.stdout:flush()
     p:join()
     print("not interrupted")
   ]])

@@ -1,5 +1,6 @@
 -- parlab.Process: lifecycle, exit codes, signals, errors, bad input, for each start method.
 local T = require "check"
+local internal = require "parlab.internal"
 local methods = { "fork", "spawn", "forkserver" }
 
 local tmpfile = T.tmpfile
@@ -169,7 +170,7 @@ T.test("many children of every method, all reaped", function()
     p:join()
     T.eq(p.exitcode, i % 50)
   end
-  T.eq(parlab._live_children(), 0)
+  T.eq(internal.live_children(), 0)
   for _, p in ipairs(ps) do T.ok(gone(p.pid), "child " .. p.pid .. " was reaped") end
 end)
 

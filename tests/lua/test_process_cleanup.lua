@@ -1,6 +1,7 @@
 -- Nothing is left behind: no orphans after SIGKILL of the parent, no zombies, exit joins non-daemon
 -- children and terminates daemon ones (as Python does).
 local T = require "check"
+local internal = require "parlab.internal"
 
 local slurp = T.slurp
 
@@ -41,13 +42,14 @@ end
 
 T.test("SIGKILL of the parent leaves no child of any method (nor the fork server) alive", function()
   local script = write_script([[
+    local internal = require "parlab.internal"
     local pids = {}
     for _, m in ipairs{"fork", "spawn", "forkserver"} do
       local p = parlab.Process{target = function() parlab.sleep(60) end, start_method = m}
       p:start()
       pids[#pids + 1] = p.pid
     end
-    local server = parlab._forkserver_start()
+    local server = internal.forkserver_start()
     print("pids " .. table.concat(pids, " ") .. " " .. server .. " end")
     io.stdout:flush()
     parlab.sleep(60)
@@ -100,31 +102,32 @@ T.test("a child that exits is reaped without join when its object is collected",
   collectgarbage()
   collectgarbage()
   T.ok(wait_gone({ pid }, 5), "no zombie left")
-  T.eq(parlab._live_children(), 0)
+  T.eq(internal.live_children(), 0)
 end)
 
 T.test("fork server: started from a single-threaded process, it survives a child's crash", function()
-  local server = parlab._forkserver_start()
+  local server = internal.forkserver_start()
   T.ok(server > 0)
   local p = parlab.Process { target = function() os.exit(3) end, start_method = "forkserver" }
   p:start()
   p:kill()
   p:join()
   T.ok(p.exitcode == -9 or p.exitcode == 3)
-  T.eq(parlab._forkserver_start(), server)
+  T.eq(internal.forkserver_start(), server)
 end)
 
 T.test("with threads running: the fork server is spawned clean, and fork warns", function()
   local script = write_script([[
+    local internal = require "parlab.internal"
     local t = parlab.Thread(function() parlab.sleep(1.5) end)
     t:start()
     parlab.sleep(0.05)
     local p = parlab.Process{target = function() os.exit(4) end, start_method = "forkserver"}
     p:start(); p:join()
-    local server = parlab._forkserver_start()
+    local server = internal.forkserver_start()
     local n = 0
     for _ in io.popen("ls /proc/" .. server .. "/task"):lines() do n = n + 1 end
-    print("threads here " .. parlab._thread_count() .. " server threads " .. n .. " exitcode " .. p.exitcode)
+    print("threads here " .. internal.thread_count() .. " server threads " .. n .. " exitcode " .. p.exitcode)
     local q = parlab.Process{target = function() os.exit(5) end, start_method = "fork"}
     q:start(); q:join()
     print("fork exitcode " .. q.exitcode)
@@ -138,7 +141,7 @@ T.test("with threads running: the fork server is spawned clean, and fork warns",
   T.ok(here, text)
   T.ok(tonumber(here) >= 2, "a thread runs beside the main one: " .. text)
   -- A fresh parlab has only its libraries' start-up threads (OpenBLAS's pool, stopped around fork).
-  local fresh = io.popen(string.format("%q -e 'print(parlab._thread_count())'", arg[-1]))
+  local fresh = io.popen(string.format("%q -e 'print(require(\"parlab.internal\").thread_count())'", arg[-1]))
   local baseline = tonumber(fresh:read("*l"))
   fresh:close()
   T.ok(tonumber(server) <= baseline, "the fork server runs no thread of ours: " .. text)
@@ -149,9 +152,10 @@ end)
 
 T.test("the fork server holds no descriptor of its parent's but stdio, the arena and its socket", function()
   local script = write_script([[
+    local internal = require "parlab.internal"
     local files = {}
     for i = 1, 5 do files[i] = io.open("/dev/null") end
-    local server = parlab._forkserver_start()
+    local server = internal.forkserver_start()
     local n = 0
     for _ in io.popen("ls /proc/" .. server .. "/fd"):lines() do n = n + 1 end
     print("server fds " .. n)

@@ -1,6 +1,7 @@
 -- Hammer tests: many processes at once, started from several threads (the fork server's client lock,
 -- the registry of children), with exact totals.
 local T = require "check"
+local internal = require "parlab.internal"
 
 T.test("4 threads each start and join 15 processes of every method; every exit code arrives", function()
   local threads = {}
@@ -29,7 +30,7 @@ T.test("4 threads each start and join 15 processes of every method; every exit c
     for i = 1, 15 do want = want + t * 16 + i end
   end
   T.eq(total, want)
-  T.eq(parlab._live_children(), 0)
+  T.eq(internal.live_children(), 0)
 end)
 
 T.test("200 forkserver children in flight at once, all reaped with their codes", function()
@@ -45,7 +46,7 @@ T.test("200 forkserver children in flight at once, all reaped with their codes",
     if ps[i].exitcode == i % 256 then ok = ok + 1 end
   end
   T.eq(ok, 200)
-  T.eq(parlab._live_children(), 0)
+  T.eq(internal.live_children(), 0)
 end)
 
 T.test("a pool survives many worker deaths in a row and still answers every other task", function()
@@ -70,7 +71,7 @@ T.test("a pool survives many worker deaths in a row and still answers every othe
   T.eq(died, 6)
   pool:close()
   pool:join()
-  T.eq(parlab._live_children(), 0)
+  T.eq(internal.live_children(), 0)
 end)
 
 T.done()

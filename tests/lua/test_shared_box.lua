@@ -3,7 +3,8 @@
 -- there must leave the parent's objects alive, and a child that uses one takes (and later drops) a
 -- reference of its own.
 local T = require "check"
-local S = parlab._sync
+local internal = require "parlab.internal"
+local S = internal.sync
 local transport = parlab.transport
 
 -- One of every kind of shared object that is a Lua userdata.

@@ -1,6 +1,7 @@
 -- Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier from Lua: every method, every
 -- timeout, the scoped helper, bad input, and travel through the value transport as the same object.
 local T = require "check"
+local internal = require "parlab.internal"
 
 T.test("Lock: acquire, release, locked, non-blocking, timeout", function()
   local l = parlab.Lock()
@@ -189,7 +190,7 @@ T.test("every object travels as a handle to the same object", function()
   local back = { parlab.transport.decode(parlab.transport.encode(unpack(objs))) }
   for i, o in ipairs(objs) do
     T.ok(back[i] == o, "same object: " .. tostring(o))
-    T.eq(parlab._sync.refs(o), 2)
+    T.eq(internal.sync.refs(o), 2)
   end
   objs[1]:acquire()
   T.eq(back[1]:locked(), true)
@@ -197,7 +198,7 @@ T.test("every object travels as a handle to the same object", function()
   back[5]:set()
   T.eq(objs[5]:is_set(), true)
   -- a handle that names the wrong kind, or no object, is refused, never followed
-  local S = parlab._sync
+  local S = internal.sync
   T.raises("names a different kind of lock", S.attach, "RLock", S.handle(objs[1]))
   T.raises("names no live object of this kind", S.attach, "Event", S.handle(objs[1]))
   T.raises("malformed handle", S.attach, "Lock", "12x")
@@ -207,12 +208,12 @@ end)
 T.test("objects are freed when the last holder lets go", function()
   local l = parlab.Lock()
   local copy = parlab.transport.decode(parlab.transport.encode(l))
-  T.eq(parlab._sync.refs(l), 2)
-  T.eq(parlab._sync.refs(copy), 2, "the copy is the same lock")
+  T.eq(internal.sync.refs(l), 2)
+  T.eq(internal.sync.refs(copy), 2, "the copy is the same lock")
   copy = nil  -- luacheck: ignore 311
   collectgarbage()
   collectgarbage()
-  T.eq(parlab._sync.refs(l), 1)
+  T.eq(internal.sync.refs(l), 1)
 end)
 
 T.done()

@@ -2,6 +2,7 @@
 -- SIGKILLed while busy with small tasks, the fork server killed, and whole programs stopped by SIGTERM and
 -- SIGINT while their pools are busy. After each: the right error, the pool usable, no process left.
 local T = require "check"
+local internal = require "parlab.internal"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig); int usleep(unsigned usec); int getpid(void);"
 
@@ -50,7 +51,7 @@ end)
 
 T.test("the fork server killed: the next process start gets a new one", function()
   parlab.set_start_method("forkserver")
-  local server = parlab._forkserver_start()
+  local server = internal.forkserver_start()
   T.ok(server > 0)
   T.eq(ffi.C.kill(server, 9), 0)
   ffi.C.usleep(50000)
@@ -58,7 +59,7 @@ T.test("the fork server killed: the next process start gets a new one", function
   p:start()
   T.ok(p:join(30))
   T.eq(p.exitcode, 7)
-  T.ok(parlab._forkserver_start() ~= server, "a new server")
+  T.ok(internal.forkserver_start() ~= server, "a new server")
 end)
 
 local BUSY_POOL = [[

@@ -2,6 +2,7 @@
 -- shared arena's use come back to a bound of their baseline. The bounds are generous on purpose (a
 -- first use may allocate once: slabs, the fork server); a leak per object would exceed them by far.
 local T = require "check"
+local internal = require "parlab.internal"
 local ffi = require "ffi"
 ffi.cdef "int getpid(void);"
 local pid = ffi.C.getpid()
@@ -21,7 +22,7 @@ local function facts()
     fds = count("ls /proc/" .. pid .. "/fd"),
     tasks = count("ls /proc/" .. pid .. "/task"),
     children = count("pgrep -P " .. pid),
-    arena = parlab._queue.arena_used(),
+    arena = internal.queue.arena_used(),
   }
 end
 

@@ -2,6 +2,7 @@
 -- seeded: PARLAB_STRESS_SEED replays it). Every item is delivered exactly once or its loss is reported in
 -- q:faults(); nobody waits for ever; the arena comes back.
 local T = require "check"
+local internal = require "parlab.internal"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig);"
 
@@ -85,7 +86,7 @@ end)
 T.test("after the kills no message block is left behind, only each leaked queue's spare", function()
   collectgarbage()
   collectgarbage()
-  local used, bound = parlab._queue.arena_used(), 2 * ROUNDS * (SIZE + 2 ^ 16)
+  local used, bound = internal.queue.arena_used(), 2 * ROUNDS * (SIZE + 2 ^ 16)
   T.ok(used <= bound, string.format("%.1f MiB of arena in use (bound %.1f)", used / 2 ^ 20, bound / 2 ^ 20))
 end)
 

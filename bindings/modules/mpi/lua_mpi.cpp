@@ -1,7 +1,7 @@
 // parlab.mpi, the object path (mpi4py's lowercase calls): send/recv/isend/irecv/iprobe, bcast, gather,
 // allgather, scatter, barrier, wtime, the world's rank/size/thread level. Values travel through the value
 // transport (bindings/core/transport.hpp). The Lua side (bindings/modules/mpi.lua) adds reduce/allreduce, the
-// buffer calls on arrays and COMM_WORLD; it reaches the C functions here as parlab.mpi._*.
+// buffer calls on arrays and COMM_WORLD; it reaches the C functions here as internal.mpi (module.hpp).
 #include <lua.hpp>
 
 #include <cmath>
@@ -240,24 +240,37 @@ int l_scatter(lua_State* L) {
 
 int l_abort(lua_State* L) { mpi::abort(opt_int(L, 1, 1, "mpi.Abort", "errorcode")); }
 
-const Function functions[] = {
-    {"_world", l_world},  {"_init", l_init},          {"initialized", l_initialized},
-    {"wtime", l_wtime},   {"wtick", l_wtick},         {"send", l_send},
-    {"recv", l_recv},     {"iprobe", l_iprobe},       {"isend", l_isend},
-    {"irecv", l_irecv},   {"barrier", l_barrier},     {"bcast", l_bcast},
-    {"gather", l_gather}, {"allgather", l_allgather}, {"scatter", l_scatter},
-    {"Abort", l_abort},   {nullptr, nullptr}};
+const Function functions[] = {{"initialized", l_initialized},
+                              {"wtime", l_wtime},
+                              {"wtick", l_wtick},
+                              {"send", l_send},
+                              {"recv", l_recv},
+                              {"iprobe", l_iprobe},
+                              {"isend", l_isend},
+                              {"irecv", l_irecv},
+                              {"barrier", l_barrier},
+                              {"bcast", l_bcast},
+                              {"gather", l_gather},
+                              {"allgather", l_allgather},
+                              {"scatter", l_scatter},
+                              {"Abort", l_abort},
+                              {nullptr, nullptr}};
+// internal.mpi, for bindings/modules/mpi*.lua (with the buffer calls of lua_mpi_buffers.cpp).
+const Function internal_functions[] = {{"world", l_world}, {"init", l_init}, {nullptr, nullptr}};
 
 void open_mpi(lua_State* L) {
   lua_newtable(L);
   set_functions(L, functions);
   open_mpi_requests(L);
-  open_mpi_buffers(L);
   lua_pushinteger(L, mpi::kAnySource);
   lua_setfield(L, -2, "ANY_SOURCE");
   lua_pushinteger(L, mpi::kAnyTag);
   lua_setfield(L, -2, "ANY_TAG");
   lua_setfield(L, -2, "mpi");
+  lua_newtable(L);
+  set_functions(L, internal_functions);
+  open_mpi_buffers(L);
+  set_internal(L, "mpi");
 }
 
 }  // namespace

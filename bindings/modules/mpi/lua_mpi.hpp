@@ -16,7 +16,8 @@ void push_request(lua_State* L, std::unique_ptr<mpi::Request> request, RequestKi
 // Fills t.source, t.tag, t.count (bytes) in the table at idx, like mpi4py's Status.
 void set_status(lua_State* L, int idx, const mpi::Status& status);
 
-// Add their functions to the parlab.mpi table at index -1.
+// Add their functions to the table at index -1: the requests' to parlab.mpi, the buffer calls (Send, Recv,
+// ..., which bindings/modules/mpi.lua wraps as mpi.Send, ...) to internal.mpi.
 void open_mpi_requests(lua_State* L);
 void open_mpi_buffers(lua_State* L);
 

@@ -148,9 +148,9 @@ int l_scatter(lua_State* L) {
   return 0;
 }
 
-const Function functions[] = {{"_Send", l_send},           {"_Recv", l_recv},     {"_Isend", l_isend},
-                              {"_Irecv", l_irecv},         {"_Bcast", l_bcast},   {"_Reduce", l_reduce},
-                              {"_Allreduce", l_allreduce}, {"_Gather", l_gather}, {"_Scatter", l_scatter},
+const Function functions[] = {{"Send", l_send},           {"Recv", l_recv},     {"Isend", l_isend},
+                              {"Irecv", l_irecv},         {"Bcast", l_bcast},   {"Reduce", l_reduce},
+                              {"Allreduce", l_allreduce}, {"Gather", l_gather}, {"Scatter", l_scatter},
                               {nullptr, nullptr}};
 
 }  // namespace
