@@ -138,7 +138,11 @@ void Fifo::recover_lease(Lease& l, std::uint64_t head, Recovered& r) {
       report("was killed as it took an item: that one item may be lost", pid);
     }
   } else {  // putting, and never claimed a slot (or its slot was filled by another): it never arrives
-    if (l.linking.load(std::memory_order_acquire) == 1) repair_link(l);
+    // A successor it made was never linked: had it claimed the last slot and died linking, no reader could
+    // be past that slot before a survivor linked for it (linking 0). Its old block may be freed: not read.
+    std::uint32_t one = 1;
+    if (l.linking.compare_exchange_strong(one, 2, std::memory_order_acq_rel) && l.next_block)
+      Block::free(static_cast<Block*>(l.next_block));
     if (l.block) shm::deallocate(l.block);
     lost_puts_.fetch_add(1, std::memory_order_relaxed);
     r.dropped_puts++;
@@ -170,6 +174,8 @@ bool Fifo::release_claimed_slot(Lease& l, bool redeliver_item, Recovered& r) {
 
 // The dead writer claimed its block's last slot (or tried to: another writer may have claimed it and
 // linked a successor of its own). Idempotent across survivors: `linking` goes 1 -> 2 for the one that acts.
+// Only called while the old block is certainly alive: a reader waits on its last slot or for its link, or
+// the tail is at its end.
 void Fifo::repair_link(Lease& dead) {
   std::uint32_t one = 1;
   if (!dead.linking.compare_exchange_strong(one, 2, std::memory_order_acq_rel)) return;
