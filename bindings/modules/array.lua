@@ -220,16 +220,22 @@ local function check_self(a, name)
   end
 end
 
-function methods.slice(a, i, j)
-  check_self(a, "slice")
-  j = j == nil and a.len or j
-  if type(i) ~= "number" or type(j) ~= "number" or i ~= floor(i) or j ~= floor(j) then
-    error("array.slice: bounds must be integers", 2)
+-- slice and its alias view, each refusing under its own name.
+local function slicer(name)
+  return function(a, i, j)
+    check_self(a, name)
+    j = j == nil and a.len or j
+    if type(i) ~= "number" or type(j) ~= "number" or i ~= floor(i) or j ~= floor(j) then
+      error("array." .. name .. ": bounds must be integers", 2)
+    end
+    local v = CT[typename(a)]()
+    if C.parlab_array_slice(v, a, i, j) ~= 0 then
+      error((ffi.string(C.parlab_array_error()):gsub("^array%.slice:", "array." .. name .. ":")), 2)
+    end
+    return finish(v, 0, 2)
   end
-  local v = CT[typename(a)]()
-  return finish(v, C.parlab_array_slice(v, a, i, j), 2)
 end
-methods.view = methods.slice
+methods.slice, methods.view = slicer("slice"), slicer("view")
 
 function methods.row(a, i)
   check_self(a, "row")

@@ -174,7 +174,16 @@ end
 function Executor:__enter() return self end
 function Executor:__exit() self:shutdown(true) end
 
+-- Checks its arguments under the executor's name, at the caller's line (level 3: through its constructor).
 local function make_executor(name, make_pool, n, opts)
+  if n ~= nil and (type(n) ~= "number" or n < 1 or n ~= math.floor(n)) then
+    error(format("%s: the number of workers must be a positive integer, got %s", name, tostring(n)), 3)
+  elseif n ~= nil and n > 1024 then
+    error(format("%s: the number of workers must be at most 1024, got %s", name, tostring(n)), 3)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(format("%s: options must be a table, got %s", name, type(opts)), 3)
+  end
   return setmetatable({ _pool = make_pool(n, opts), _name = name, _shutdown = false }, Executor)
 end
 

@@ -18,7 +18,8 @@ end
 -- random(shape [, seed [, type]]): uniform [0, 1) numbers, made by the counter-based host generator
 -- (the same numbers for a seed on every device) and copied to the device.
 function gpu.random(shape, seed, t)
-  local host = parlab.array(t or "f64", shape)
+  local ok, host = pcall(parlab.array, t or "f64", shape)
+  if not ok then error("parlab.gpu.random: " .. tostring(host):gsub("^.-parlab%.array: ", "", 1), 2) end
   parlab.kernels.random(host, seed or 0)
   return gpu.from_host(host)
 end

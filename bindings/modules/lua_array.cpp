@@ -129,7 +129,7 @@ int l_get(lua_State* L) {
   const Array& a = check_array(L, 1, "array.get", "self");
   double i = luaL_checknumber(L, 2);
   if (!(i >= 0 && i < double(a.size()) && i == std::floor(i)))
-    fail("array: index %.17g out of range for length %lld", i, static_cast<long long>(a.size()));
+    fail("array.get: index %.17g out of range for length %lld", i, static_cast<long long>(a.size()));
   const ArraySpan& s = a.span();
   auto k = std::int64_t(i);
   double v = kernels::dispatch(s.type, [&](auto t) { return double(kernels::data_as<decltype(t)>(s)[k]); });
@@ -142,7 +142,7 @@ int l_set(lua_State* L) {
   double i = luaL_checknumber(L, 2);
   double v = luaL_checknumber(L, 3);
   if (!(i >= 0 && i < double(a.size()) && i == std::floor(i)))
-    fail("array: index %.17g out of range for length %lld", i, static_cast<long long>(a.size()));
+    fail("array.set: index %.17g out of range for length %lld", i, static_cast<long long>(a.size()));
   const ArraySpan& s = a.span();
   auto k = std::int64_t(i);
   kernels::dispatch(s.type, [&](auto t) {

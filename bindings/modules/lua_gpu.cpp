@@ -33,7 +33,7 @@ gpu::Elem check_elem(lua_State* L, int idx) {
   const char* t = luaL_optstring(L, idx, "f64");
   if (std::strcmp(t, "f64") == 0) return gpu::Elem::F64;
   if (std::strcmp(t, "f32") == 0) return gpu::Elem::F32;
-  fail("parlab.gpu: element type must be \"f32\" or \"f64\", not \"%s\"", t);
+  fail("parlab.gpu.array: element type must be \"f32\" or \"f64\", not \"%s\"", t);
 }
 
 std::int64_t check_size(lua_State* L, int idx, const char* what) {

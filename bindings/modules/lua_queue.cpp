@@ -29,15 +29,19 @@ struct QueueBox : Box<Queue, 0x7061726c61625155ull> {  // "parlabQU"
   std::int32_t flavor = kPlain;
 };
 
+// Each box's reference is also counted for its process (Queue::hold), so that the references of a process
+// killed while it held the queue are given back by the survivors (Queue::reclaim_dead, in l_gc).
 void push_queue(lua_State* L, shm::Ref<Queue> ref, std::int32_t flavor) {
-  push_box<QueueBox>(L, std::move(ref), kMetaNames[flavor]).flavor = flavor;
+  QueueBox& b = push_box<QueueBox>(L, std::move(ref), kMetaNames[flavor]);
+  b.flavor = flavor;
+  b.ref->hold();
 }
 
 Queue& self(lua_State* L, const char* method) {
   QueueBox* b = test_box<QueueBox>(L, 1);
   if (!b || !b->ref)
     fail("%s: expected a queue as self, got %s (call it with ':')", method, luaL_typename(L, 1));
-  b->adopt();
+  if (b->adopt()) b->ref->hold();
   return *b->ref;
 }
 
@@ -220,6 +224,16 @@ int l_attach(lua_State* L) {
   push_queue(L, std::move(ref), flavor);
   return 1;
 }
+int l_gc(lua_State* L) {
+  QueueBox* b = test_box<QueueBox>(L, 1);
+  if (!b) return 0;
+  if (b->ref && b->owner == my_pid()) {
+    b->ref->let_go();
+    b->ref->reclaim_dead();  // before the last live holder lets go, or the dead ones keep the queue
+  }
+  b->release();
+  return 0;
+}
 int l_is_queue(lua_State* L) {
   lua_pushboolean(L, test_box<QueueBox>(L, 1) != nullptr);
   return 1;
@@ -248,7 +262,7 @@ const Function kSimpleMethods[] = {{"put", l_simple_put}, {"get", l_simple_get},
                                    {"close", l_close},    {"is_closed", l_is_closed}, {nullptr, nullptr}};
 
 const Function kMetamethods[] = {
-    {"__gc", gc<QueueBox>}, {"__eq", same_object<QueueBox>}, {"__tostring", l_tostring}, {nullptr, nullptr}};
+    {"__gc", l_gc}, {"__eq", same_object<QueueBox>}, {"__tostring", l_tostring}, {nullptr, nullptr}};
 
 // The three queue types; JoinableQueue has Queue's methods and its own.
 void register_queue_types(lua_State* L) {

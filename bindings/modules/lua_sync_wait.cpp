@@ -86,7 +86,9 @@ int cond_notify(lua_State* L) {
 }
 
 int cond_notify_all(lua_State* L) {
-  cond_arg(L, "Condition.notify_all").notify(-1);
+  ConditionObject& c = cond_arg(L, "Condition.notify_all");
+  if (!c.lock->owned_by_caller()) fail("Condition.notify_all: cannot notify on un-acquired lock");
+  c.notify(-1);
   return 0;
 }
 

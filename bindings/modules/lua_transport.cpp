@@ -3,12 +3,14 @@
 // every Lua file can call register_kind at open time.
 #include <lua.hpp>
 
+#include <cstring>
 #include <string>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
 #include "bindings/core/transport_internal.hpp"
+#include "engine/core/error.hpp"
 #include "engine/transport/transport.hpp"
 
 namespace parlab::lua {
@@ -110,7 +112,12 @@ int l_decode(lua_State* L) {
   size_t n;
   const char* s = luaL_checklstring(L, 1, &n);
   lua_settop(L, 1);  // keeps s alive while its bytes are read
-  return decode_values(L, s, n);
+  try {
+    return decode_values(L, s, n);
+  } catch (const Error& e) {  // named for the caller: "transport.decode: truncated message"
+    const char* m = e.what();
+    fail("transport.decode: %s", std::strncmp(m, "transport: ", 11) == 0 ? m + 11 : m);
+  }
 }
 
 int l_key(lua_State* L) {

@@ -19,10 +19,18 @@ end
 
 -- init([level]): starts MPI with a thread level ("single" | "funneled" | "serialized" | "multiple"; the
 -- default is PARLAB_MPI_THREAD_LEVEL or "multiple", as mpi4py); returns the world table.
-function mpi.init(level)
-  return load_world(M.init(level))
+-- init and its alias Init_thread, each checking the level under its own name.
+local LEVELS = { single = true, funneled = true, serialized = true, multiple = true }
+local function initializer(name)
+  return function(level)
+    if level ~= nil and not LEVELS[level] then
+      error(string.format("%s: unknown thread level %s (expected single, funneled, serialized or multiple)", name,
+        type(level) == "string" and "'" .. level .. "'" or "of type " .. type(level)), 2)
+    end
+    return load_world(M.init(level))
+  end
 end
-mpi.Init_thread = mpi.init
+mpi.init, mpi.Init_thread = initializer("mpi.init"), initializer("mpi.Init_thread")
 
 setmetatable(mpi, {
   __index = function(_, k)

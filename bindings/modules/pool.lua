@@ -431,6 +431,8 @@ local function make_pool(name, backend, n, opts, level)
   if n == nil then n = parlab.cpus() end
   if type(n) ~= "number" or n < 1 or n ~= floor(n) then
     error(format("%s: the number of workers must be a positive integer, got %s", name, tostring(n)), level)
+  elseif n > 1024 then
+    error(format("%s: the number of workers must be at most 1024, got %s", name, tostring(n)), level)
   end
   if opts ~= nil and type(opts) ~= "table" then
     error(format("%s: options must be a table, got %s", name, type(opts)), level)

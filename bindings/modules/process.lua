@@ -48,12 +48,17 @@ local meta = {
   end,
 }
 
-local function check_open(self, who)
-  if rawget(self, "_closed") then error("Process." .. who .. ": the process object is closed", 3) end
+-- Level: the user's call, counted from the method that checks (2), through these helpers.
+local function check_open(self, who, level)
+  level = level or 3
+  if getmetatable(self) ~= meta then
+    error(("Process.%s: expected a Process as self (call it with ':'), got %s"):format(who, type(self)), level)
+  end
+  if rawget(self, "_closed") then error("Process." .. who .. ": the process object is closed", level) end
 end
 
 local function check_started(self, who)
-  check_open(self, who)
+  check_open(self, who, 4)
   if not rawget(self, "_child") then error("Process." .. who .. ": the process was not started", 3) end
 end
 
@@ -128,6 +133,9 @@ function Process:how()
 end
 
 function Process:close()
+  if getmetatable(self) ~= meta then
+    error("Process.close: expected a Process as self (call it with ':'), got " .. type(self), 2)
+  end
   if rawget(self, "_closed") then return end
   local c = rawget(self, "_child")
   if c and c:poll() == nil then

@@ -9,7 +9,15 @@ local getmetatable = getmetatable
 parlab.Value, parlab.Array, parlab.ShareableList = V.Value, V.Array, V.ShareableList
 -- sharedctypes.RawValue / RawArray: Python's have no lock; these are Value and Array, whose lock costs
 -- nothing until it is used.
-parlab.RawValue, parlab.RawArray = V.Value, V.Array
+-- They refuse under their own names.
+local function raw(name, make)
+  return function(...)
+    local ok, v = pcall(make, ...)
+    if not ok then error((tostring(v):gsub("^.-:%d+: ", "", 1):gsub("^%a+:", name .. ":", 1)), 2) end
+    return v
+  end
+end
+parlab.RawValue, parlab.RawArray = raw("RawValue", V.Value), raw("RawArray", V.Array)
 
 for _, name in ipairs { "Value", "Array", "ShareableList" } do
   local mt = registry["parlab." .. name]

@@ -6,7 +6,8 @@
 // 64-bit number each object gets when it is made), so a stale handle, whose object was freed and whose
 // memory may now hold another object of the same kind, is refused instead of binding to that other one. (A
 // process killed while holding references leaks them until the run ends; the arena itself always goes away
-// with the last process.)
+// with the last process. Queues count their references per process and give a dead one's back:
+// Queue::hold.)
 #include <atomic>
 #include <cstdint>
 #include <new>

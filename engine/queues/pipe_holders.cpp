@@ -66,9 +66,18 @@ bool process_alive(const ProcessId& p) {
   return p.start == 0 || start == p.start;
 }
 
+// The lock word holds its holder's pid: a holder SIGKILLed inside (a few instructions, or the /proc reads of
+// a prune) never unlocks, so a waiter that has yielded a while checks that pid and takes the lock over.
 void Holders::lock() noexcept {
-  for (int spins = 0; lock_.exchange(1, std::memory_order_acquire) != 0; ++spins)
+  const auto me = std::uint32_t(this_process().pid);
+  for (int spins = 0;; ++spins) {
+    std::uint32_t holder = 0;
+    if (lock_.compare_exchange_weak(holder, me, std::memory_order_acquire)) return;
     if (spins > 64) sched_yield();
+    if (spins % 4096 == 4095 && holder != 0 && !process_alive(ProcessId{std::int32_t(holder), 0}) &&
+        lock_.compare_exchange_strong(holder, me, std::memory_order_acquire))
+      return;
+  }
 }
 
 void Holders::add_for(const ProcessId& me) {
@@ -109,14 +118,26 @@ void Holders::remove_for(const ProcessId& me) {
   unlock();
 }
 
-void Holders::prune_locked() {
+std::int32_t Holders::prune_locked(bool skip_self) {
+  const ProcessId& me = this_process();
+  std::int32_t pruned = 0;
   for (Entry& e : entries_) {
-    if (e.count > 0 && !process_alive(e.id)) {
+    if (e.count <= 0 || (skip_self && e.id.pid == me.pid && e.id.start == me.start)) continue;
+    if (!process_alive(e.id)) {
       open_.fetch_sub(e.count, std::memory_order_acq_rel);
+      pruned += e.count;
       e.count = 0;
       died_ = true;
     }
   }
+  return pruned;
+}
+
+std::int32_t Holders::reclaim_dead() {
+  lock();
+  std::int32_t pruned = prune_locked(true);
+  unlock();
+  return pruned;
 }
 
 Holders::State Holders::check(std::int32_t unused_here) {

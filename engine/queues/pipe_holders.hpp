@@ -31,6 +31,9 @@ class Holders {
   // Prunes processes that died and says whether any holder is left, and if not, how they left.
   // `unused_here` of this process's holds do not count (ends a forked child inherited and never used).
   State check(std::int32_t unused_here = 0);
+  // Prunes processes that died and returns how many holds they had (for their owner to give back). This
+  // process's own entry is not looked up in /proc: it is alive.
+  std::int32_t reclaim_dead();
   // True at most once per `seconds` (shared by all processes): rate-limits the /proc reads of check().
   bool check_due(double seconds);
 
@@ -41,7 +44,7 @@ class Holders {
   };
   static constexpr int kMaxEntries = 32;
   void lock() noexcept;
-  void prune_locked();
+  std::int32_t prune_locked(bool skip_self = false);
   void unlock() noexcept { lock_.store(0, std::memory_order_release); }
 
   std::atomic<std::uint32_t> lock_{0};

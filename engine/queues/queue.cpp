@@ -170,6 +170,11 @@ bool Queue::join(double timeout) {
   return wait_until(all_done_, done, deadline_after(timeout));
 }
 
+// The caller's own reference keeps the count above zero: the queue is never destroyed here.
+void Queue::reclaim_dead() {
+  if (std::int32_t dead = holders_.reclaim_dead()) refs.fetch_sub(dead, std::memory_order_acq_rel);
+}
+
 void Queue::send_handle() noexcept {
   refs.fetch_add(1, std::memory_order_acq_rel);
   in_flight_.fetch_add(1, std::memory_order_acq_rel);

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engine/arena/shared_object.hpp"
+#include "engine/queues/pipe_holders.hpp"
 #include "engine/queues/queue_fifo.hpp"
 #include "engine/queues/queue_signal.hpp"
 
@@ -51,6 +52,14 @@ class Queue : public shm::Header {
   void send_handle() noexcept;
   void receive_handle() noexcept;  // call after taking a reference of one's own
 
+  // Which processes hold references (pipe_holders.hpp), so that those of a process that died holding some
+  // (SIGKILL mid-get) are given back instead of keeping the queue, its items and its spare block for the
+  // rest of the run. A holder in a process calls hold() after taking its reference and let_go() before
+  // dropping it; reclaim_dead() gives back the references of dead holders (the caller must hold one).
+  void hold() { holders_.add(); }
+  void let_go() { holders_.remove(); }
+  void reclaim_dead();
+
   std::int64_t unfinished() const noexcept { return unfinished_.load(std::memory_order_acquire); }
   // What was done about processes killed in the middle of a put or get (docs/reliability.md).
   Faults faults() const noexcept { return fifo_.faults(); }
@@ -78,6 +87,7 @@ class Queue : public shm::Header {
   alignas(64) Signal not_empty_;
   alignas(64) Signal not_full_;
   Signal all_done_;
+  Holders holders_;
 };
 
 }  // namespace parlab::queue

@@ -47,14 +47,19 @@ void Message::reset() noexcept {
   size_ = 0;
 }
 
-// A block for a message of `size` bytes: the spare one when it fits without wasting much, else new.
-char* Fifo::block_for(std::size_t size) {
+// A block for a message of `size` bytes: the spare one when it fits without wasting much, else new. Each
+// block is recorded in the writer's lease as soon as it is had: a writer killed in the populate below (tens
+// of milliseconds for 16 MiB) or in the copy after it leaves the block to the survivors.
+char* Fifo::block_for(std::size_t size, Lease* lease) {
   if (char* spare = spare_.exchange(nullptr, std::memory_order_acq_rel)) {
+    lease->block = spare;
     std::size_t cap = capacity_of(spare);
     if (cap >= size && cap / 4 <= size) return spare;
+    lease->block = nullptr;  // before the free: a survivor must never free it twice
     shm::deallocate(spare);
   }
   char* block = static_cast<char*>(shm::allocate(Message::kBlockHeader + size, 64));
+  lease->block = block;
   *reinterpret_cast<std::size_t*>(block) = size;
   if (size >= kPopulateBytes) populate(block, Message::kBlockHeader + size);
   return block;
@@ -82,8 +87,7 @@ void Fifo::push(const char* data, std::size_t size) {
   // Everything that may fail happens before a slot is claimed, so a failure leaves no hole.
   char* big = nullptr;
   if (size > kInlineBytes) {
-    big = block_for(size);
-    held.lease->block = big;  // a writer killed in the copy below leaves its block to the survivors
+    big = block_for(size, held.lease);
     std::memcpy(big + Message::kBlockHeader, data, size);
   }
   try {
@@ -97,25 +101,33 @@ void Fifo::push(const char* data, std::size_t size) {
 void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size) {
   Block* spare = nullptr;  // the successor block, made by whoever claims a block's last slot
   Backoff backoff;
+  Patience patience;
   std::uint64_t tail = tail_.index.load(std::memory_order_acquire);
   Block* block = tail_.block.load(std::memory_order_acquire);
   for (;;) {
     std::uint64_t offset = (tail >> kShift) % kLap;
-    if (offset == kBlockCap) {  // another producer is installing the next block
+    if (offset == kBlockCap) {  // another producer is installing the next block (or died doing it)
       backoff.snooze();
+      if (patience.due()) repair_dead_linkers(tail, nullptr);
       tail = tail_.index.load(std::memory_order_acquire);
       block = tail_.block.load(std::memory_order_acquire);
       continue;
     }
-    if (offset + 1 == kBlockCap && !spare) spare = Block::create();
+    const bool last = offset + 1 == kBlockCap;
+    if (last && !spare) spare = Block::create();
     std::uint64_t new_tail = tail + (1 << kShift);
+    lease->at = block, lease->next_block = spare;
+    lease->linking.store(last ? 1 : 0, std::memory_order_seq_cst);
     lease->slot.store(tail >> kShift, std::memory_order_seq_cst);  // before the claim: see resolve_unfilled
     if (tail_.index.compare_exchange_weak(tail, new_tail, std::memory_order_seq_cst,
                                           std::memory_order_acquire)) {
-      if (offset + 1 == kBlockCap) {
+      if (last) {
+        if (test_hook) test_hook(Stage::writer_linking);
         tail_.block.store(spare, std::memory_order_release);
         tail_.index.store(new_tail + (1 << kShift), std::memory_order_release);
+        if (test_hook) test_hook(Stage::writer_linked_tail);
         block->next.store(spare, std::memory_order_release);
+        lease->linking.store(0, std::memory_order_release);
         spare = nullptr;
       }
       if (test_hook) test_hook(Stage::writer_claimed);
@@ -126,6 +138,9 @@ void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t
         slot.block = big;
       else if (size)
         std::memcpy(slot.bytes, data, size);
+      // The block is the slot's from here on: a writer killed after the store below must not have it freed
+      // by its survivors (one killed just before leaks it instead: a few instructions' window).
+      lease->block = nullptr;
       slot.state.fetch_or(kWrite, std::memory_order_release);
       if (spare) Block::free(spare);
       return;
@@ -135,19 +150,31 @@ void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t
 }
 
 // Waits until the slot's writer has filled it; after 50 ms, asks whether the writer died (then the slot
-// becomes a hole). The clock is read once per 256 waits: the wait is a few instructions when all is well.
+// becomes a hole).
 void Fifo::wait_filled(Slot& slot, std::uint64_t n) {
   Backoff writer;
-  double since = -1;
-  for (unsigned spins = 1; (slot.state.load(std::memory_order_acquire) & kWrite) == 0; ++spins) {
+  Patience patience;
+  while ((slot.state.load(std::memory_order_acquire) & kWrite) == 0) {
     writer.snooze();
-    if (spins % 256) continue;
-    double now = clock_seconds();
-    if (since < 0)
-      since = now;
-    else if (now - since > 0.05 && !resolve_unfilled(n, slot))
-      since = now;
+    if (patience.due()) resolve_unfilled(n, slot);
   }
+}
+
+Fifo::Block* Fifo::next_of(Block* block) {
+  Backoff backoff;
+  Patience patience;
+  for (;;) {
+    if (Block* next = block->next.load(std::memory_order_acquire)) return next;
+    backoff.snooze();
+    if (patience.due()) repair_dead_linkers(0, block);
+  }
+}
+
+void Fifo::finish_slot(Block* block, std::uint64_t offset) noexcept {
+  if (offset + 1 == kBlockCap)
+    Block::destroy(block, 0);
+  else if (block->slots[offset].state.fetch_or(kRead, std::memory_order_acq_rel) & kDestroy)
+    Block::destroy(block, offset + 1);
 }
 
 bool Fifo::pop(Message& out, Recovered* r) {
@@ -181,8 +208,9 @@ bool Fifo::pop(Message& out, Recovered* r) {
       block = head_.block.load(std::memory_order_acquire);
       continue;
     }
+    lease->at = block;  // the claim is certain: a reader killed from here on has its slot released for it
     if (offset + 1 == kBlockCap) {
-      Block* next = block->wait_next();
+      Block* next = next_of(block);
       std::uint64_t next_index = (new_head & ~kHasNext) + (1 << kShift);
       if (next->next.load(std::memory_order_relaxed)) next_index |= kHasNext;
       head_.block.store(next, std::memory_order_release);
@@ -195,10 +223,8 @@ bool Fifo::pop(Message& out, Recovered* r) {
     const bool hole = slot.is_inline == kHole;
     if (!hole) take_from(slot, out, lease);
     if (!hole && test_hook) test_hook(Stage::reader_took);
-    if (offset + 1 == kBlockCap)
-      Block::destroy(block, 0);
-    else if (slot.state.fetch_or(kRead, std::memory_order_acq_rel) & kDestroy)
-      Block::destroy(block, offset + 1);
+    lease->at = nullptr;  // before the slot is marked read: the block may be freed from then on
+    finish_slot(block, offset);
     if (!hole) return true;
     if (r) ++r->dropped_puts;
     head = head_.index.load(std::memory_order_acquire);

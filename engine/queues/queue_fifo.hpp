@@ -60,7 +60,9 @@ class Fifo {
 
   // For the fault tests only (process-local, null in normal runs): called at the moments where a kill is
   // hardest to survive, so a test can kill there on purpose instead of hoping a random kill lands there.
-  enum class Stage { writer_claimed, reader_claimed, reader_took };
+  // writer_linking: it claimed a block's last slot, before the three stores that link the next block;
+  // writer_linked_tail: after the tail's two stores, before the old block's link to the new one.
+  enum class Stage { writer_claimed, reader_claimed, reader_took, writer_linking, writer_linked_tail };
   static void (*test_hook)(Stage);
 
  private:
@@ -71,7 +73,7 @@ class Fifo {
     std::atomic<Block*> block{nullptr};
   };
   static constexpr int kLeases = 16;
-  char* block_for(std::size_t size);
+  char* block_for(std::size_t size, Lease* lease);
   Lease* take_lease(Lease::State state);
   // Claims a slot at the tail and fills it with big, or with [data, data + size) inline.
   void claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size);
@@ -80,6 +82,18 @@ class Fifo {
   void recover_lease(Lease& l, std::uint64_t head, Recovered& r);
   void take_from(Slot& slot, Message& out, Lease* lease);
   void wait_filled(Slot& slot, std::uint64_t n);
+  // Marks slot `offset` of block read; the block's last reader frees it (crossbeam's rule).
+  static void finish_slot(Block* block, std::uint64_t offset) noexcept;
+  // The slot a dead reader claimed and never marked read: its item goes back to the tail (unless the
+  // reader had recorded it, see recover_lease) and the slot is marked read. False: its writer is still at it.
+  bool release_claimed_slot(Lease& l, bool redeliver, Recovered& r);
+  void redeliver(char* big, const char* bytes, std::uint64_t size, std::int32_t pid, Recovered& r);
+  // Links the block after a writer that died between claiming a block's last slot and storing the link
+  // (Lease::linking), or frees the successor it had made when another writer linked one.
+  void repair_link(Lease& dead);
+  // Looks for such dead linkers: those of the block at the tail's gap (tail_gap, a tail index) or of `at`.
+  void repair_dead_linkers(std::uint64_t tail_gap, const void* at);
+  Block* next_of(Block* block);  // the block's successor, waited for (and repaired after 50 ms)
   void report(const char* what, std::int32_t pid);
 
   Position head_;

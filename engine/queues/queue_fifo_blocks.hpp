@@ -8,6 +8,7 @@
 #include <new>
 
 #include "engine/arena/shm.hpp"
+#include "engine/core/clock.hpp"
 #include "engine/queues/queue_fifo.hpp"
 
 namespace parlab::queue {
@@ -46,6 +47,27 @@ class Backoff {
   int step_ = 0;
 };
 
+// A waiter's patience with a process that may have died: due() says, once 50 ms have passed and again
+// every 50 ms, that it is time to ask (a /proc read). The clock is read once per 256 rounds, so a wait
+// that ends at once costs a few instructions.
+class Patience {
+ public:
+  bool due() {
+    if (++rounds_ % 256) return false;
+    double now = clock_seconds();
+    if (since_ < 0 || now - since_ <= 0.05) {
+      if (since_ < 0) since_ = now;
+      return false;
+    }
+    since_ = now;
+    return true;
+  }
+
+ private:
+  unsigned rounds_ = 0;
+  double since_ = -1;
+};
+
 }  // namespace fifo
 
 struct Fifo::Slot {
@@ -66,14 +88,6 @@ struct alignas(64) Fifo::Block {
   static void free(Block* b) noexcept {
     b->~Block();
     shm::deallocate(b);
-  }
-  Block* wait_next() {
-    fifo::Backoff backoff;
-    for (;;) {
-      Block* n = next.load(std::memory_order_acquire);
-      if (n) return n;
-      backoff.snooze();
-    }
   }
   // Frees the block once every slot from `start` on has been read; a reader still busy on a slot
   // finds kDestroy set and continues the destruction itself.

@@ -9,8 +9,12 @@
 //  - a writer that claimed a slot and never filled it: the reader that reaches the slot marks it a hole
 //    after 50 ms and skips it; a writer killed before claiming: its block is freed. Either way its put
 //    never arrives, and the owner is told once (Recovered::dropped_puts) to correct its counts.
-// Not covered: a writer killed in the three stores that link a new block (once per 63 messages), and a
-// survivor killed while it recovers a lease.
+//  - a reader that claimed a slot and had not marked it read: the item still in the slot goes back to the
+//    tail, and the slot is marked read for it, so its 4 KiB slot block is freed as usual;
+//  - a writer killed in the three stores that link the next slot block (Lease::linking): the writers and
+//    readers waiting at the block's end make the link for it after 50 ms.
+// Not covered: a reader killed while it moves the head to the next block, two writers killed racing for
+// the same last slot, and a survivor killed while it recovers a lease.
 #include <sched.h>
 
 #include <cstdio>
@@ -46,7 +50,8 @@ Lease* Fifo::take_lease(Lease::State state) {
         continue;
       l.start.store(me.start, std::memory_order_relaxed);
       l.slot.store(Lease::kNoSlot, std::memory_order_relaxed);
-      l.block = nullptr;
+      l.block = nullptr, l.at = nullptr, l.next_block = nullptr;
+      l.linking.store(0, std::memory_order_relaxed);
       l.state.store(state, std::memory_order_release);
       lease_hint += k;
       return &l;
@@ -73,6 +78,7 @@ bool Fifo::resolve_unfilled(std::uint64_t n, Slot& slot) {
   std::uint32_t putting = Lease::kPutting;
   if (!dead || !dead->state.compare_exchange_strong(putting, Lease::kRecovering)) return false;
   std::int32_t pid = dead->pid.load(std::memory_order_acquire);
+  if (dead->linking.load(std::memory_order_acquire) == 1) repair_link(*dead);
   char* big = dead->block;
   slot.size = 0;
   slot.is_inline = kHole;
@@ -121,23 +127,91 @@ void Fifo::recover_lease(Lease& l, std::uint64_t head, Recovered& r) {
   if (!l.state.compare_exchange_strong(st, Lease::kRecovering)) return;
   std::int32_t pid = l.pid.load(std::memory_order_acquire);
   if (st == Lease::kHolding) {
-    LeaseHeld mine{take_lease(Lease::kPutting)};
-    claim_and_fill(mine.lease, l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size);
-    redelivered_.fetch_add(1, std::memory_order_relaxed);
-    r.redelivered++;
-    report("was killed in the middle of a get: the item it had taken is back at the tail", pid);
+    redeliver(l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size, pid, r);
+    if (l.at) release_claimed_slot(l, false, r);  // it took the item: the slot is filled, this cannot fail
+  } else if (st == Lease::kTaking && l.at) {
+    // It claimed slot n and had not taken the item: the item is still in the slot.
+    if (!release_claimed_slot(l, true, r)) return l.state.store(st, std::memory_order_release);
   } else if (st == Lease::kTaking) {
     if (n != Lease::kNoSlot && head > n) {  // it may have claimed slot n: the item may be lost
       maybe_lost_.fetch_add(1, std::memory_order_relaxed);
       report("was killed as it took an item: that one item may be lost", pid);
     }
   } else {  // putting, and never claimed a slot (or its slot was filled by another): it never arrives
+    // A successor it made was never linked: had it claimed the last slot and died linking, no reader could
+    // be past that slot before a survivor linked for it (linking 0). Its old block may be freed: not read.
+    std::uint32_t one = 1;
+    if (l.linking.compare_exchange_strong(one, 2, std::memory_order_acq_rel) && l.next_block)
+      Block::free(static_cast<Block*>(l.next_block));
     if (l.block) shm::deallocate(l.block);
     lost_puts_.fetch_add(1, std::memory_order_relaxed);
     r.dropped_puts++;
     report("was killed in the middle of a put: its item never arrived", pid);
   }
   l.give_back();
+}
+
+void Fifo::redeliver(char* big, const char* bytes, std::uint64_t size, std::int32_t pid, Recovered& r) {
+  LeaseHeld mine{take_lease(Lease::kPutting)};
+  claim_and_fill(mine.lease, big, bytes, size);
+  redelivered_.fetch_add(1, std::memory_order_relaxed);
+  r.redelivered++;
+  report("was killed in the middle of a get: the item it had taken is back at the tail", pid);
+}
+
+bool Fifo::release_claimed_slot(Lease& l, bool redeliver_item, Recovered& r) {
+  auto* block = static_cast<Block*>(l.at);
+  const std::uint64_t n = l.slot.load(std::memory_order_seq_cst);
+  Slot& slot = block->slots[n % kLap];
+  if ((slot.state.load(std::memory_order_acquire) & kWrite) == 0 && !resolve_unfilled(n, slot)) return false;
+  if (redeliver_item && slot.is_inline != kHole)
+    redeliver(slot.is_inline == kInBlock ? slot.block : nullptr, slot.bytes, slot.size,
+              l.pid.load(std::memory_order_acquire), r);
+  l.at = nullptr;
+  finish_slot(block, n % kLap);
+  return true;
+}
+
+// The dead writer claimed its block's last slot (or tried to: another writer may have claimed it and
+// linked a successor of its own). Idempotent across survivors: `linking` goes 1 -> 2 for the one that acts.
+// Only called while the old block is certainly alive: a reader waits on its last slot or for its link, or
+// the tail is at its end.
+void Fifo::repair_link(Lease& dead) {
+  std::uint32_t one = 1;
+  if (!dead.linking.compare_exchange_strong(one, 2, std::memory_order_acq_rel)) return;
+  const std::uint64_t n = dead.slot.load(std::memory_order_seq_cst);
+  bool live_claimer = holder_alive(dead);  // the lease was given back and taken again since it was read
+  for (Lease& l : leases_) {
+    if (&l == &dead || l.state.load(std::memory_order_acquire) != Lease::kPutting) continue;
+    if (l.slot.load(std::memory_order_seq_cst) == n && holder_alive(l)) live_claimer = true;
+  }
+  if (live_claimer) return dead.linking.store(1, std::memory_order_release);  // it links: look again later
+  auto* old = static_cast<Block*>(dead.at);
+  auto* next = static_cast<Block*>(dead.next_block);
+  const std::uint64_t gap = (n + 1) << kShift;  // the tail index right after the claim
+  const bool claimed = (tail_.index.load(std::memory_order_seq_cst) >> kShift) > n;
+  if (claimed && !old->next.load(std::memory_order_acquire)) {
+    if (tail_.index.load(std::memory_order_seq_cst) == gap) {
+      tail_.block.store(next, std::memory_order_release);
+      std::uint64_t expected = gap;
+      tail_.index.compare_exchange_strong(expected, gap + (1 << kShift), std::memory_order_seq_cst);
+    }
+    old->next.store(next, std::memory_order_release);
+    report("was killed while it linked the queue's next block: the link was made for it",
+           dead.pid.load(std::memory_order_acquire));
+  } else if (old->next.load(std::memory_order_acquire) != next && tail_.block.load() != next) {
+    Block::free(next);  // another writer linked a successor of its own: this one was never used
+  }
+  dead.linking.store(0, std::memory_order_release);
+}
+
+void Fifo::repair_dead_linkers(std::uint64_t tail_gap, const void* at) {
+  for (Lease& l : leases_) {
+    if (l.state.load(std::memory_order_acquire) != Lease::kPutting) continue;
+    if (l.linking.load(std::memory_order_acquire) != 1) continue;
+    bool ours = at ? l.at == at : ((l.slot.load(std::memory_order_seq_cst) + 1) << kShift) == tail_gap;
+    if (ours && !holder_alive(l)) repair_link(l);
+  }
 }
 
 void Fifo::report(const char* what, std::int32_t pid) {

@@ -1,9 +1,10 @@
 #pragma once
 // Leases: what each process in the middle of a Fifo push or pop is doing, recorded in the Fifo itself, so
 // that a process killed mid-operation leaves a record the survivors can act on (engine/queues/queue_fifo
-// _recover.cpp). A writer records the slot number it is claiming and its large message's block; a reader
-// records the slot number it is claiming, then the message it took, until it has decoded it. Costs one
-// CAS to take a lease and two stores to give it back per push or pop; 16 leases (2 KiB) per Fifo.
+// _recover.cpp). A writer records the slot number it is claiming and its large message's block (and, when
+// it claims a block's last slot, the block and the successor it links); a reader records the slot number
+// it is claiming and the block of the slot it claimed, then the message it took, until it has decoded it.
+// Costs one CAS to take a lease and two stores to give it back per push or pop; 16 leases (2 KiB) per Fifo.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +23,11 @@ struct alignas(64) Lease {
   std::atomic<std::uint64_t> slot{kNoSlot};  // putting/taking: the slot number it may have claimed
   std::uint64_t size = 0;                    // holding: the message's size
   char* block = nullptr;                     // putting/holding: a large message's block
-  char bytes[kInlineBytes];                  // holding: a small message's bytes
+  void* at = nullptr;          // taking/holding: the slot block of the slot it claimed, until marked read;
+                               // putting with linking set: the block whose last slot it claims
+  void* next_block = nullptr;  // putting with linking set: the successor block it links
+  std::atomic<std::uint32_t> linking{0};  // 1: claiming a block's last slot, until the link is stored
+  char bytes[kInlineBytes];               // holding: a small message's bytes
 
   void give_back() noexcept {
     state.store(kFree, std::memory_order_release);

@@ -3,16 +3,21 @@
 -- called with each bad argument below, as a function and, for methods, both with '.' (the argument as
 -- self) and with ':' (the argument after a good self). Each call runs in a forked child, so a crash is
 -- seen as the child's exit by signal and fails the test; a call that blocks (Queue.get(),
--- parlab.sleep(2^63)) is killed after a short while and only counted.
+-- parlab.sleep(2^63)) is killed after a short while and only counted. Each refusal's message of the public
+-- API is checked too: it names the function (its name is in the text) and points at the caller's line
+-- (this file), never at a line inside parlab's own Lua files or a bindings file.
 local T = require "check"
 local ffi = require "ffi"
 ffi.cdef [[
   int kill(int, int);
-  int open(const char*, int);
   int dup2(int, int);
   int usleep(unsigned);
+  int close(int);
+  long write(int, const char*, size_t);
+  int open(const char*, int, int);
 ]]
-local WNOHANG, SIGKILL, O_WRONLY = 1, 9, 1
+local WNOHANG, SIGKILL, O_WRONLY, O_CREAT, O_APPEND = 1, 9, 1, 64, 1024
+local HERE = debug.getinfo(1, "S").short_src  -- a refusal's position must be this file
 local LIMIT = 1.0      -- seconds a call may run before it counts as blocking
 local AT_ONCE = 16     -- children in flight (most of them sleep or exit at once)
 
@@ -98,40 +103,67 @@ end)()) do
   end
 end
 
--- The calls, each a closure a child runs.
+-- The calls, each a closure a child runs, written as a user writes them (`parlab.sleep(...)`, `o:get(...)`,
+-- compiled as a chunk of this file), so that an error names the function as it would for the user.
+local function as_written(call_text)
+  local chunk = assert(loadstring("local o, a = ...; " .. call_text .. "(unpack(a, 1, a.n))", "@" .. HERE))
+  return chunk
+end
+-- Internals (the internal table, or a path component starting with '_') are swept for crashes only: they
+-- are not the user's API. They are called directly: no name in parlab leads to them.
+local function internal(path) return path:find("^parlab%.internal%.") ~= nil or path:find("%._") ~= nil end
+
 local calls = {}
 for _, f in ipairs(functions) do
+  local plain = f.path:match("^[%w_.]+$") and not f.path:find("%.%d") and not internal(f.path)
+  local chunk = plain and as_written(f.path)
   for _, a in ipairs(ARGS) do
-    calls[#calls + 1] = { what = f.path .. show_args(a), run = function() f.fn(unpack(a, 1, a.n)) end }
+    calls[#calls + 1] = { what = f.path .. show_args(a), name = f.path:match("([^.]+)$"),
+      internal = internal(f.path) or not plain,
+      run = function()
+        if chunk then chunk(nil, a) else f.fn(unpack(a, 1, a.n)) end
+      end }
   end
 end
 for _, m in ipairs(methods) do
+  local dot, colon = as_written("o." .. m.name), as_written("o:" .. m.name)
   for _, a in ipairs(ARGS) do
-    local what = m.kind .. "." .. m.name .. show_args(a)
-    calls[#calls + 1] = { what = what, run = function()
-      local o = OBJECTS[m.kind]()
-      o[m.name](unpack(a, 1, a.n))
-    end }
-    calls[#calls + 1] = { what = m.kind .. ":" .. m.name .. show_args(a), run = function()
-      local o = OBJECTS[m.kind]()
-      o[m.name](o, unpack(a, 1, a.n))
-    end }
+    calls[#calls + 1] = { what = m.kind .. "." .. m.name .. show_args(a), name = m.name,
+      run = function() dot(OBJECTS[m.kind](), a) end }
+    calls[#calls + 1] = { what = m.kind .. ":" .. m.name .. show_args(a), name = m.name,
+      run = function() colon(OBJECTS[m.kind](), a) end }
   end
 end
 
+-- A refusal's text is good when it names the function and its position is the caller's line.
+local function refusal_problem(call, text)
+  local where = text:match("^(.-):%d+: ")
+  if where ~= HERE then return "raised at " .. (where or "no position") end
+  if not text:lower():find(call.name:lower(), 1, true) then return "does not name " .. call.name end
+end
+
+local refusals = {}  -- index of the call -> its error text, as the children wrote them
+
 T.test("no call with a bad argument ends its process by a signal", function()
+  local log_path = os.tmpname()
+  local log = ffi.C.open(log_path, O_WRONLY + O_CREAT + O_APPEND, 384)
+  T.ok(log >= 0, "the refusal log opens")
   local crashes, blocking, running, next_call = {}, 0, {}, 1
   local status = ffi.new("int[1]")
   local t0 = parlab.clock()
   while next_call <= #calls or next(running) do
     while next_call <= #calls and #running < AT_ONCE do
-      local c = calls[next_call]
+      local c, index = calls[next_call], next_call
       next_call = next_call + 1
       local pid = T.forked(function()
-        local null = ffi.C.open("/dev/null", O_WRONLY)
+        local null = ffi.C.open("/dev/null", O_WRONLY, 0)
         ffi.C.dup2(null, 1)
         ffi.C.dup2(null, 2)
-        pcall(c.run)
+        local ok, err = pcall(c.run)
+        if not ok then  -- one line per refusal: O_APPEND keeps the children's lines whole
+          local line = index .. "\t" .. tostring(err):sub(1, 300):gsub("[\r\n\t]", " ") .. "\n"
+          ffi.C.write(log, line, #line)
+        end
       end)
       running[#running + 1] = { pid = pid, call = c, since = parlab.clock() }
     end
@@ -157,9 +189,29 @@ T.test("no call with a bad argument ends its process by a signal", function()
     end
     ffi.C.usleep(2000)
   end
+  ffi.C.close(log)
+  for line in io.lines(log_path) do
+    local index, text = line:match("^(%d+)\t(.*)$")
+    if index then refusals[tonumber(index)] = text end
+  end
+  os.remove(log_path)
   io.write(("  %d calls (%d functions, %d methods), %d blocked and were killed, %.1f s\n"):format(#calls,
     #functions, #methods, blocking, parlab.clock() - t0))
   if #crashes > 0 then T.fail(#crashes .. " calls crashed:\n  " .. table.concat(crashes, "\n  ")) end
+end)
+
+T.test("every refusal names its function and points at the caller's line", function()
+  local bad, count = {}, 0
+  for index, text in pairs(refusals) do
+    count = count + (calls[index].internal and 0 or 1)
+    local problem = not calls[index].internal and refusal_problem(calls[index], text)
+    if problem then bad[#bad + 1] = ("%s: %s: %s"):format(calls[index].what, problem, text) end
+  end
+  table.sort(bad)
+  io.write(("  %d refusals, %d of them without the function's name or not at the caller's line\n"):format(count,
+    #bad))
+  T.ok(count > 1000, "the sweep saw its refusals (" .. count .. ")")
+  if #bad > 0 then T.fail(#bad .. " refusals:\n  " .. table.concat(bad, "\n  ")) end
 end)
 
 -- Closed, terminated and released objects, and NaN/inf timeouts: each refusal is a Lua error naming the

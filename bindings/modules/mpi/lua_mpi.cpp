@@ -158,6 +158,7 @@ int l_barrier(lua_State*) {
 }
 
 int l_bcast(lua_State* L) {
+  if (lua_gettop(L) < 1) fail("mpi.bcast: expected the value to send (pass nil on the other ranks)");
   int root = opt_int(L, 2, 0, "mpi.bcast", "root");
   bool is_root = mpi::world().rank == root;
   std::string failure;
@@ -172,6 +173,7 @@ int l_bcast(lua_State* L) {
 }
 
 int l_gather(lua_State* L) {
+  if (lua_gettop(L) < 1) fail("mpi.gather: expected this rank's value");
   int root = opt_int(L, 2, 0, "mpi.gather", "root");
   std::string failure;
   std::vector<std::string> parts = mpi::gather(encode_part(L, 1, "sendobj", failure), root);
@@ -189,6 +191,7 @@ int l_gather(lua_State* L) {
 }
 
 int l_allgather(lua_State* L) {
+  if (lua_gettop(L) < 1) fail("mpi.allgather: expected this rank's value");
   std::string failure;
   std::vector<std::string> parts = mpi::allgather(encode_part(L, 1, "sendobj", failure));
   raise_failed("mpi.allgather", failure, parts);
