@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <lua.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -101,8 +102,12 @@ int decode_and_run(lua_State* L) {
 }
 
 // A Process target in a fresh state, or in the fork server's prepared one (not closed: its copy dies
-// with the child; a full collection first releases what the target dropped).
+// with the child). There a full collection releases the arena blocks and references the target dropped,
+// but it writes to every object of the inherited heap (a copy-on-write fault per page: most of a start's
+// cost), so it runs only when the target took something from the arena; else the child ends as Python's
+// does (os._exit after the target), its private memory going with it.
 int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
+  const std::uint64_t taken_before = shm::taken_by_this_process();
   ProcessRun job{parsed, std::string(parsed.name)};
   lua_State* L = prepared ? prepared : new_state();
   int code = 1;
@@ -123,10 +128,11 @@ int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
     std::fprintf(stderr, "Process %s (pid %d) could not start: %s\n", job.name.c_str(), int(getpid()),
                  lua_tostring(L, -1));
   }
-  if (prepared)
-    lua_gc(L, LUA_GCCOLLECT, 0);
-  else
+  if (prepared) {
+    if (shm::taken_by_this_process() != taken_before) lua_gc(L, LUA_GCCOLLECT, 0);
+  } else {
     close_state(L);
+  }
   return code;
 }
 
