@@ -13,6 +13,7 @@
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/core/transport_internal.hpp"
 #include "bindings/worker/process.hpp"
 #include "bindings/worker/worker.hpp"
 #include "engine/arena/shm.hpp"
@@ -70,12 +71,20 @@ int open_body(lua_State* L) {
   return 0;
 }
 
+// open_body, then the transport's tables of values that travel by name, which every child's first
+// encode or decode would otherwise build again (a few hundred table entries and a dozen JIT traces).
+int prepare_body(lua_State* L) {
+  open_state(L);
+  transport_detail::push_names(L, &transport_detail::kNamesKey);
+  return 0;
+}
+
 // In the fork server, once: a state with parlab opened, which every child inherits (copy-on-write).
 // Collected fully, so a child's collections never finalize the server's garbage twice.
 void* prepare_state() {
   lua_State* L = new_state();
   if (!L) return nullptr;
-  lua_pushcfunction(L, open_body);  // raw: a body run at once by lua_pcall
+  lua_pushcfunction(L, prepare_body);  // raw: a body run at once by lua_pcall
   if (lua_pcall(L, 0, 0, 0) != 0) {
     close_state(L);
     return nullptr;
