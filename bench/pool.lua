@@ -1,19 +1,36 @@
--- Process pools and processes against Python's multiprocessing (bench/pool.py prints the same lines).
--- Run: parlab bench/pool.lua [ntasks]. Each figure is the best of a few runs (wall time), so a busy shared
--- machine inflates it least; the load average is printed with them.
+-- Process pools and processes against Python's multiprocessing, side by side: bench/pool.py runs first,
+-- in the same run, and each parlab line carries Python's figure for the same line and the ratio.
+-- Run: parlab bench/pool.lua [ntasks]. Start figures are medians of REPS runs; "first" is the run's very
+-- first start (it also starts the fork server: a first call). Map figures are the best of 3 (steady state:
+-- the pool is warm). The machine's load and page-fault cost head the output.
 local N = tonumber(arg and arg[1]) or 20000
-local REPS = 5
+local REPS = 9
 local internal = require "parlab.internal"
 
-local best = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua").best  -- best(reps, fn)
+local here = arg[0]:gsub("[^/]*$", "")
+local common = dofile(here .. "common.lua")
+local best, median = common.best, common.median
 
 local function out(fmt, ...) io.write(string.format(fmt, ...), "\n") io.flush() end
 
-local function loadavg()
-  local f = io.open("/proc/loadavg")
-  local s = f and f:read("*l") or "?"
-  if f then f:close() end
-  return s:match("^(%S+)") or s
+-- Python's figures from bench/pool.py, keyed by the line's label ("pool1_start_map method=fork").
+local function python_figures()
+  local py, p = {}, io.popen(("%s %spool.py %d 2>/dev/null"):format(common.python, here, N))
+  for line in p:lines() do
+    local label, v = line:match("^(%S+%s+method=%S+.-)%s+([%d%.]+) %S+$")
+    if label then py[(label:gsub("%s+", " "))] = tonumber(v) end
+  end
+  p:close()
+  return py
+end
+
+-- One figure with Python's for the same label: "  python X  parlab/python R".
+local py = {}
+local function figure(label, value, unit)
+  local theirs = py[(label:gsub("%s+", " "))]
+  local tail = theirs and ("   python %9.3f %s   parlab/python %6.3f"):format(theirs, unit, value / theirs)
+    or "   python -"
+  out("%-46s %9.3f %s%s", label, value, unit, tail)
 end
 
 -- kB of a process's memory: RSS (counts pages shared with the parent) and PSS (shares split fairly).
@@ -32,24 +49,32 @@ end
 
 local function identity(x) return x end
 
-out("# parlab %s, %d CPUs, load average %s, %s", parlab.version, parlab.cpus(), loadavg(),
-  os.date("!%Y-%m-%d %H:%M UTC"))
-out("# default start method: %s", parlab.get_start_method())
+out("# parlab %s, %d CPUs, %s", parlab.version, parlab.cpus(), os.date("!%Y-%m-%d %H:%M UTC"))
+out("%s", common.machine_note())
+out("# default start method: %s; Python: %s", parlab.get_start_method(), common.python)
+py = python_figures()
 
+local function process_start(m)
+  local p = parlab.Process { target = function() end, start_method = m }
+  p:start()
+  p:join()
+end
+local function pool1(m)
+  local p = parlab.Pool(1, { start_method = m })
+  p:map(identity, { 1 })
+  p:close()
+  p:join()
+end
+
+local t0 = parlab.clock()
+process_start(parlab.get_start_method())
+out("%-46s %9.3f ms   (first call: starts the fork server too)", "process_start_join first",
+  (parlab.clock() - t0) * 1e3)
 for _, m in ipairs { "forkserver", "fork", "spawn" } do
-  local s = best(REPS, function()
-    local p = parlab.Pool(1, { start_method = m })
-    p:map(identity, { 1 })
-    p:close()
-    p:join()
-  end)
-  out("pool1_start_map   method=%-10s %8.2f ms", m, s * 1e3)
-  s = best(REPS, function()
-    local p = parlab.Process { target = function() end, start_method = m }
-    p:start()
-    p:join()
-  end)
-  out("process_start_join method=%-10s %8.2f ms", m, s * 1e3)
+  local s = median(REPS, function() pool1(m) end)
+  figure(("pool1_start_map method=%s"):format(m), s * 1e3, "ms")
+  s = median(REPS, function() process_start(m) end)
+  figure(("process_start_join method=%s"):format(m), s * 1e3, "ms")
 end
 
 local items = {}
@@ -59,7 +84,7 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
   pool:map(identity, { 1, 2, 3, 4 }, 1)
   for _, cs in ipairs { 1, 100 } do
     local s = best(3, function() pool:map(identity, items, cs) end)
-    out("pool_map          method=%-10s chunksize=%-3d %8.3f us/task", m, cs, s / N * 1e6)
+    figure(("pool_map method=%s chunksize=%d"):format(m, cs), s / N * 1e6, "us/task")
   end
   local M = math.floor(N / 2)
   local s = best(3, function()
@@ -67,7 +92,7 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
     for i = 1, M do rs[i] = pool:apply_async(identity, i) end
     for i = 1, M do rs[i]:get() end
   end)
-  out("apply_async       method=%-10s %8.3f us/task", m, s / M * 1e6)
+  figure(("apply_async method=%s"):format(m), s / M * 1e6, "us/task")
   local seen, pids = {}, {}
   for _, pid in ipairs(pool:map(function() parlab.sleep(0.02) return internal.getpid() end, { 1, 2, 3, 4, 5, 6 }, 1)) do
     if not seen[pid] then seen[pid] = true; pids[#pids + 1] = pid end

@@ -1,12 +1,12 @@
 """Python's multiprocessing side of bench/pool.lua: same figures, same format.
-Run: /usr/bin/python3 bench/pool.py [ntasks]. Best of a few runs (wall time); load average printed."""
+Run: /usr/bin/python3 bench/pool.py [ntasks]. Starts: median of REPS runs; maps: best of 3 (wall time)."""
 import multiprocessing as mp
 import os
 import sys
 import time
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-REPS = 5
+REPS = 9
 
 
 def identity(x):
@@ -29,6 +29,15 @@ def best(reps, fn):
         fn()
         b = min(b, time.perf_counter() - t0)
     return b
+
+
+def median(reps, fn):
+    t = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+    return sorted(t)[reps // 2]
 
 
 def memory(pid):
@@ -64,8 +73,8 @@ def main():
     print(f"# default start method: {mp.get_start_method()}")
     for m in ("forkserver", "fork", "spawn"):
         ctx = mp.get_context(m)
-        print(f"pool1_start_map   method={m:<10} {best(REPS, lambda: pool1(ctx)) * 1e3:8.2f} ms", flush=True)
-        print(f"process_start_join method={m:<10} {best(REPS, lambda: process(ctx)) * 1e3:8.2f} ms", flush=True)
+        print(f"pool1_start_map   method={m:<10} {median(REPS, lambda: pool1(ctx)) * 1e3:8.2f} ms", flush=True)
+        print(f"process_start_join method={m:<10} {median(REPS, lambda: process(ctx)) * 1e3:8.2f} ms", flush=True)
     items = list(range(N))
     for m in (mp.get_start_method(), "fork"):
         with mp.get_context(m).Pool(2) as pool:

@@ -8,6 +8,7 @@ if #arg > 0 then names = arg end
 os.execute(("mkdir -p %q"):format(here .. "out"))
 local n, info = parlab.cpus()
 print(("parlab %s, %d CPUs (%s), %s"):format(parlab.version, n, info.reason, os.date("!%Y-%m-%d %H:%M UTC")))
+print(dofile(here .. "common.lua").machine_note())
 local failed = 0
 for _, name in ipairs(names) do
   local path = ("%s%s.lua"):format(here, name)

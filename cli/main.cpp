@@ -16,7 +16,6 @@
 #include "cli/sigint.hpp"
 #include "cli/state.hpp"
 #include "engine/exec/process_spawn.hpp"
-#include "engine/kernels/blas_core.hpp"
 
 namespace parlab::cli {
 namespace {
@@ -102,23 +101,10 @@ void restart_with_gil(char** argv) {
   execv("/proc/self/exe", argv);  // returns only on failure: then child processes still see it
 }
 
-// An OpenBLAS older than the processor runs its SSE kernels (seen: a sixth of NumPy's matrix product on
-// a 16-core AVX-512 node). It reads OPENBLAS_CORETYPE only as it loads, so set it and start again; the
-// processes parlab starts inherit it. A value the user set is left alone.
-void restart_with_better_blas(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE")) return;
-  std::string core = blas_core::upgrade_for_this_cpu();
-  if (core.empty()) return;
-  setenv("PARLAB_BLAS_FALLBACK", blas_core::current(), 1);
-  setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: then the slow kernels stay
-}
-
 }  // namespace
 }  // namespace parlab::cli
 
 int main(int argc, char** argv) {
-  parlab::cli::restart_with_better_blas(argv);
   // A child started by the spawn method, or a spawned fork server: attach the parent's arena, run, exit.
   parlab::process::spawn::run_from_environment();  // returns at once in an ordinary run
   using namespace parlab::cli;

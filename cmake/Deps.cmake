@@ -47,5 +47,9 @@ find_package(Threads REQUIRED)
 add_library(parlab::deps INTERFACE IMPORTED)
 target_include_directories(parlab::deps INTERFACE ${BOOST_IPC_INCLUDE} ${CBLAS_INCLUDE})
 # fmt header-only: one shared library fewer for the binary an HPC user copies to a cluster.
-target_link_libraries(parlab::deps INTERFACE OpenMP::OpenMP_CXX ${OPENBLAS_LIB} fmt::fmt-header-only
-                      Threads::Threads rt)
+# OpenBLAS is opened with dlopen on first use (engine/kernels/blas_lib.hpp): linked, its constructor would
+# start a thread pool in every parlab process. Its soname first, then the path found here.
+target_link_libraries(parlab::deps INTERFACE OpenMP::OpenMP_CXX fmt::fmt-header-only Threads::Threads rt
+                      ${CMAKE_DL_LIBS})
+set_source_files_properties(${PROJECT_SOURCE_DIR}/engine/kernels/blas_lib.cpp
+                            PROPERTIES COMPILE_DEFINITIONS "PARLAB_OPENBLAS_PATH=\"${OPENBLAS_LIB}\"")

@@ -1,14 +1,13 @@
 // parlab.omp: thread counts for the native kernels and for BLAS (engine/kernels/omp.hpp).
 #include <lua.hpp>
 
-#include <cblas.h>
-
 #include <cmath>
 #include <cstdlib>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 #include "engine/kernels/blas_core.hpp"
+#include "engine/kernels/blas_lib.hpp"
 #include "engine/kernels/omp.hpp"
 
 namespace parlab::lua {
@@ -56,11 +55,11 @@ int l_info(lua_State* L) {
   lua_setfield(L, -2, "blas_threads");
   lua_pushboolean(L, omp::blas_follows());
   lua_setfield(L, -2, "blas_follows");
-  lua_pushstring(L, openblas_get_config());
+  lua_pushstring(L, blas::api().get_config());
   lua_setfield(L, -2, "blas_config");
   lua_pushstring(L, blas_core::current());
   lua_setfield(L, -2, "blas_core");
-  if (const char* was = std::getenv("PARLAB_BLAS_FALLBACK")) {  // set by the command line's restart
+  if (const char* was = std::getenv("PARLAB_BLAS_FALLBACK")) {  // OpenBLAS opened again with a better core
     lua_pushstring(L, was);
     lua_setfield(L, -2, "blas_core_replaced");
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <lua.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -12,6 +13,7 @@
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
+#include "bindings/core/transport_internal.hpp"
 #include "bindings/worker/process.hpp"
 #include "bindings/worker/worker.hpp"
 #include "engine/arena/shm.hpp"
@@ -69,12 +71,20 @@ int open_body(lua_State* L) {
   return 0;
 }
 
+// open_body, then the transport's tables of values that travel by name, which every child's first
+// encode or decode would otherwise build again (a few hundred table entries and a dozen JIT traces).
+int prepare_body(lua_State* L) {
+  open_state(L);
+  transport_detail::push_names(L, &transport_detail::kNamesKey);
+  return 0;
+}
+
 // In the fork server, once: a state with parlab opened, which every child inherits (copy-on-write).
 // Collected fully, so a child's collections never finalize the server's garbage twice.
 void* prepare_state() {
   lua_State* L = new_state();
   if (!L) return nullptr;
-  lua_pushcfunction(L, open_body);  // raw: a body run at once by lua_pcall
+  lua_pushcfunction(L, prepare_body);  // raw: a body run at once by lua_pcall
   if (lua_pcall(L, 0, 0, 0) != 0) {
     close_state(L);
     return nullptr;
@@ -101,8 +111,12 @@ int decode_and_run(lua_State* L) {
 }
 
 // A Process target in a fresh state, or in the fork server's prepared one (not closed: its copy dies
-// with the child; a full collection first releases what the target dropped).
+// with the child). There a full collection releases the arena blocks and references the target dropped,
+// but it writes to every object of the inherited heap (a copy-on-write fault per page: most of a start's
+// cost), so it runs only when the target took something from the arena; else the child ends as Python's
+// does (os._exit after the target), its private memory going with it.
 int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
+  const std::uint64_t taken_before = shm::taken_by_this_process();
   ProcessRun job{parsed, std::string(parsed.name)};
   lua_State* L = prepared ? prepared : new_state();
   int code = 1;
@@ -123,10 +137,11 @@ int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
     std::fprintf(stderr, "Process %s (pid %d) could not start: %s\n", job.name.c_str(), int(getpid()),
                  lua_tostring(L, -1));
   }
-  if (prepared)
-    lua_gc(L, LUA_GCCOLLECT, 0);
-  else
+  if (prepared) {
+    if (shm::taken_by_this_process() != taken_before) lua_gc(L, LUA_GCCOLLECT, 0);
+  } else {
     close_state(L);
+  }
   return code;
 }
 

@@ -94,7 +94,9 @@ class Ref {
 
  private:
   void retain() {
-    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
+    if (!p_) return;
+    p_->refs.fetch_add(1, std::memory_order_relaxed);
+    note_taken();
   }
   T* p_ = nullptr;
 };

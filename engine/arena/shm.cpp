@@ -33,6 +33,7 @@ using Manager =
     bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<RobustMutexFamily>, bip::iset_index>;
 
 std::atomic<std::uint64_t> recovered{0};
+std::atomic<std::uint64_t> taken{0};
 
 // A fixed, unusual address far from the heap and the mmap area, so an exec'd child can map the arena
 // at the same place as its parent (objects may hold raw pointers into it).
@@ -147,6 +148,8 @@ void detail::note_recovery() noexcept {
   (void)ignored;
 }
 std::uint64_t recoveries() noexcept { return recovered.load(std::memory_order_relaxed); }
+std::uint64_t taken_by_this_process() noexcept { return taken.load(std::memory_order_relaxed); }
+void note_taken() noexcept { taken.fetch_add(1, std::memory_order_relaxed); }
 
 std::size_t memory_limit() {
   std::size_t ram = physical_memory(), cg = cgroup_limit();
@@ -185,7 +188,10 @@ void* allocate(std::size_t bytes, std::size_t align) {
     throw Error(fmt::format("shared memory exhausted: {} bytes asked, arena holds {}", bytes, a.size));
   if (bytes >= WarmShelf::kMinBytes / 4) {  // whole pages, so that a kept block's capacity is exact
     bytes = (bytes + WarmShelf::kPage - 1) & ~(WarmShelf::kPage - 1);
-    if (void* warm = take_warm(a, bytes, align)) return warm;
+    if (void* warm = take_warm(a, bytes, align)) {
+      note_taken();  // a warm block is as much this process's as a new one
+      return warm;
+    }
   }
   check_budget(bytes, a.used->load(std::memory_order_relaxed));
   std::size_t total = bytes + align;
@@ -198,6 +204,7 @@ void* allocate(std::size_t bytes, std::size_t align) {
   h->total = total;
   a.used->fetch_add(total, std::memory_order_relaxed);
   h->lead = align;
+  note_taken();
   return user;
 }
 

@@ -36,6 +36,11 @@ std::size_t free_bytes();
 std::size_t used_bytes();
 // How many times this process took the allocator's lock over from a process that died holding it.
 std::uint64_t recoveries() noexcept;
+// How many blocks and object references this process has taken from the arena (allocate, Ref attach or
+// copy); a fork child inherits the count. A child whose count did not move since a point took nothing a
+// finalizer would have to give back, so it may end without a final collection.
+std::uint64_t taken_by_this_process() noexcept;
+void note_taken() noexcept;
 // The most memory this run may fill: the machine's RAM, or the cgroup's limit (memory.max) when lower.
 // The arena reserves twice the RAM (sparse), so memory that is filled at once (a zeroed array) is checked
 // against this instead, before it is touched.

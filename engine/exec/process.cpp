@@ -26,6 +26,7 @@
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/library_threads.hpp"
 #include "engine/core/os_error.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process_spawn.hpp"
@@ -341,11 +342,12 @@ int live_children() noexcept {
 }
 
 namespace {
-// Libraries' constructors (OpenBLAS's thread pool) have run before the executable's static initializers.
+// Libraries' constructors have run before the executable's static initializers; threads a library
+// opened later starts and keeps fork-safe (OpenBLAS's pool) count as theirs.
 const int startup_threads = thread_count();
 }  // namespace
 
-bool safe_to_fork() noexcept { return thread_count() <= startup_threads; }
+bool safe_to_fork() noexcept { return thread_count() <= startup_threads + library_threads::count(); }
 
 int thread_count() noexcept {
   DIR* d = opendir("/proc/self/task");

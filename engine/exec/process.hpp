@@ -110,8 +110,8 @@ int live_children() noexcept;
 
 // The number of threads in this process (from /proc/self/task).
 int thread_count() noexcept;
-// True while no thread runs beyond those the process had when it was loaded (OpenBLAS starts its pool
-// from its library constructor and stops it around fork() with pthread_atfork, so those are safe):
+// True while no thread runs beyond those the process had when it was loaded and those a library started
+// that it stops around fork() itself (OpenBLAS's pool, opened on first use, engine/core/library_threads):
 // no parlab thread, OpenMP team or user thread can hold a lock a forked child would inherit.
 bool safe_to_fork() noexcept;
 

@@ -1,8 +1,8 @@
 #include "engine/kernels/blas_core.hpp"
 
-#include <cblas.h>
+#include <strings.h>
 
-#include <cstring>
+#include "engine/kernels/blas_lib.hpp"
 
 namespace parlab::blas_core {
 namespace {
@@ -24,9 +24,9 @@ int rank_of(const char* core) {
 
 }  // namespace
 
-const char* current() { return openblas_get_corename(); }
+const char* current() { return blas::api().get_corename(); }
 
-std::string upgrade_for_this_cpu() {
+std::string upgrade_for(const char* chosen) {
   __builtin_cpu_init();
   const char* best = nullptr;
   int best_rank = -1;
@@ -38,7 +38,7 @@ std::string upgrade_for_this_cpu() {
   } else if (__builtin_cpu_supports("avx")) {
     best = "Sandybridge", best_rank = 1;
   }
-  int now = rank_of(current());
+  int now = rank_of(chosen);
   if (!best || now < 0 || now >= best_rank) return "";
   return best;
 }

@@ -1,12 +1,11 @@
 #include "engine/kernels/matmul.hpp"
 
-#include <cblas.h>
-
 #include <climits>
 
 #include <fmt/format.h>
 
 #include "engine/core/error.hpp"
+#include "engine/kernels/blas_lib.hpp"
 #include "engine/kernels/dispatch.hpp"
 
 namespace parlab::kernels {
@@ -48,15 +47,16 @@ void matmul(const ArraySpan& a, const ArraySpan& b, const ArraySpan& c, int blas
   check_shapes("matmul", a, b, c);
   const int m = int(a.rows), k = int(a.cols), n = int(b.cols);
   if (m == 0 || n == 0) return;
-  int before = openblas_get_num_threads();
-  if (blas_threads > 0 && blas_threads != before) openblas_set_num_threads(blas_threads);
+  const blas::Api& blas = blas::api();  // opens OpenBLAS on the first product
+  int before = blas.get_num_threads();
+  if (blas_threads > 0 && blas_threads != before) blas.set_num_threads(blas_threads);
   if (a.type == DType::F64)
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, data_as<double>(a), k > 0 ? k : 1,
-                data_as<double>(b), n, 0.0, data_as<double>(c), n);
+    blas.dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, data_as<double>(a), k > 0 ? k : 1,
+               data_as<double>(b), n, 0.0, data_as<double>(c), n);
   else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, data_as<float>(a), k > 0 ? k : 1,
-                data_as<float>(b), n, 0.0f, data_as<float>(c), n);
-  if (blas_threads > 0 && blas_threads != before) openblas_set_num_threads(before);
+    blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, data_as<float>(a), k > 0 ? k : 1,
+               data_as<float>(b), n, 0.0f, data_as<float>(c), n);
+  if (blas_threads > 0 && blas_threads != before) blas.set_num_threads(before);
 }
 
 void matmul_naive(const ArraySpan& a, const ArraySpan& b, const ArraySpan& c, int threads) {

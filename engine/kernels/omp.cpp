@@ -1,7 +1,5 @@
 #include "engine/kernels/omp.hpp"
 
-#include <cblas.h>
-
 #include <pthread.h>
 
 #include <atomic>
@@ -18,6 +16,7 @@
 
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
+#include "engine/kernels/blas_lib.hpp"
 
 namespace parlab::omp {
 namespace {
@@ -53,14 +52,23 @@ State& state() {
       s.reason = "cpu budget: " + b.reason;
     }
     s.threads = n;
-    if (env_count("OPENBLAS_NUM_THREADS")) {
-      s.blas_apart = true;  // the lecture's OPENBLAS_NUM_THREADS check: keep what the user set
-    } else {
-      openblas_set_num_threads(n);
-    }
+    // The lecture's OPENBLAS_NUM_THREADS check: keep what the user set (OpenBLAS reads it as it opens).
+    if (env_count("OPENBLAS_NUM_THREADS")) s.blas_apart = true;
   });
   return s;
 }
+
+// The count BLAS takes as it opens: the kernels' count, or 0 (OpenBLAS's own) when the user set one
+// apart (OPENBLAS_NUM_THREADS; set_blas_threads opens it first).
+int blas_wanted() {
+  State& s = state();
+  return s.blas_apart ? 0 : s.threads.load();
+}
+
+const bool blas_source_registered = [] {
+  blas::set_thread_count_source(blas_wanted);
+  return true;
+}();
 
 void check_count(int n, const char* who) {
   if (n < 1 || n > kMaxThreads)
@@ -151,7 +159,7 @@ void set_threads(int n) {
   check_count(n, "omp.set_threads");
   State& s = state();
   s.threads = n;
-  if (!s.blas_apart) openblas_set_num_threads(n);
+  if (!s.blas_apart && blas::loaded()) blas::api().set_num_threads(n);
 }
 
 int resolve(int requested, const char* who) {
@@ -162,19 +170,19 @@ int resolve(int requested, const char* who) {
 
 int blas_threads() {
   state();
-  return openblas_get_num_threads();
+  return blas::api().get_num_threads();
 }
 
 void set_blas_threads(int n) {
   State& s = state();
   if (n == 0) {
     s.blas_apart = false;
-    openblas_set_num_threads(s.threads);
+    blas::api().set_num_threads(s.threads);
     return;
   }
   check_count(n, "omp.set_blas_threads");
   s.blas_apart = true;
-  openblas_set_num_threads(n);
+  blas::api().set_num_threads(n);
 }
 
 bool blas_follows() { return !state().blas_apart; }
