@@ -2,7 +2,6 @@
 -- seeded: PARLAB_STRESS_SEED replays it). Every item is delivered exactly once or its loss is reported in
 -- q:faults(); nobody waits for ever; the arena comes back.
 local T = require "check"
-local internal = require "parlab.internal"
 local ffi = require "ffi"
 ffi.cdef "int kill(int pid, int sig);"
 
