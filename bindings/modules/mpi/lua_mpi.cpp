@@ -253,6 +253,7 @@ void open_mpi(lua_State* L) {
   set_functions(L, functions);
   open_mpi_requests(L);
   open_mpi_buffers(L);
+  open_mpi_spawn(L);
   lua_pushinteger(L, mpi::kAnySource);
   lua_setfield(L, -2, "ANY_SOURCE");
   lua_pushinteger(L, mpi::kAnyTag);

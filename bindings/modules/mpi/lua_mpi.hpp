@@ -19,5 +19,6 @@ void set_status(lua_State* L, int idx, const mpi::Status& status);
 // Add their functions to the parlab.mpi table at index -1.
 void open_mpi_requests(lua_State* L);
 void open_mpi_buffers(lua_State* L);
+void open_mpi_spawn(lua_State* L);
 
 }  // namespace parlab::lua
