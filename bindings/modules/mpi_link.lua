@@ -4,7 +4,8 @@
 -- job (one pool per run: they exit after it). A spawned link drives n processes that MPI_Comm_spawn started
 -- from this one (engine/mpi/spawn.cpp) over their own intercommunicator, so a run may hold several;
 -- those on this host (all of them in a plain run: Open MPI's singleton places them here) are watched through
--- their pids (a death is noticed) and killed at terminate; others (a launcher's host list) end after their task.
+-- their pids (a death is noticed) and, in a plain run, killed at terminate. Under mpirun -n 1 they are not
+-- killed: mpirun would abort the whole job, the script included; they end after their task, as ranks do.
 local parlab = ...
 local mpi = rawget(parlab, "mpi")
 if type(mpi) ~= "table" or not rawget(mpi, "_world") then return end -- built without MPI
@@ -61,6 +62,7 @@ end
 -- the set of workers killed.
 function Spawned:kill()
   local killed = {}
+  if mpi.launched then return killed end
   for r = 1, self.n do
     if self.here[r] and not self.gone[r] then
       mpi._kill(self.pids[r])

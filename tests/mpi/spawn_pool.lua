@@ -77,6 +77,15 @@ T.test("PoolExecutor: submit, as_completed, shutdown; two pools at once, each it
 end)
 
 T.test("terminate does not wait for running tasks: the workers are killed", function()
+  if mpi.launched then -- mpirun would abort the job for a killed worker: they end after their task instead
+    local pool = mpi.Pool(2)
+    local r = pool:apply_async(function() parlab.sleep(1) return 1 end)
+    parlab.sleep(0.3)
+    pool:terminate()
+    T.raises("mpi.Pool: the pool was terminated before this task finished", r.get, r, 0)
+    T.ok(all_gone(pool:info().pids), "the workers ended after their task")
+    return
+  end
   local pool = mpi.Pool(2)
   local pids = pool:info().pids
   local rs = {}
@@ -91,6 +100,7 @@ T.test("terminate does not wait for running tasks: the workers are killed", func
 end)
 
 T.test("a worker killed from outside fails its task clearly; the other worker finishes the rest", function()
+  if mpi.launched then return end -- mpirun aborts the job for a killed process (docs/mpi.md)
   local pool = mpi.Pool(2)
   local pids = pool:info().pids
   local r = pool:apply_async(function() parlab.sleep(60) end)
