@@ -41,13 +41,13 @@ local function release_workers(core)
 end
 
 -- Stops the workers and takes in their last answers (a worker blocked sending a large result to a master
--- that never receives it would hang the job); waits for the tasks ranks still run, while spawned workers
--- get half a second and are then killed (as Python's pools are terminated at exit).
+-- that never receives it would hang the job); waits for the tasks ranks still run. Spawned workers get half
+-- a second; those still busy are left to Open MPI, which ends them with this process (their link stays
+-- open, so this process skips MPI_Finalize, which would wait for them: engine/mpi/world.cpp).
 local function release_and_drain()
   for core in pairs(live) do
     pcall(release_workers, core)
-    if core.link.kind == "spawned" and not core:join(0.5) then pcall(core._kill, core) end
-    pcall(core.join, core)
+    pcall(core.join, core, core.link.kind == "spawned" and 0.5 or nil)
   end
 end
 

@@ -56,8 +56,9 @@ void ensure_mpi(const char* what);
 // In a process MPI_Comm_spawn started (at MPI_Init): the parent's key and this process's pid go over the
 // parent link; false when this process has no parent.
 bool join_parent();
-// At finalize: frees the links still open (the parent's included).
-void close_links() noexcept;
+// At finalize: frees the links still open (the parent's included); returns how many led to spawned
+// processes (a pool that was never joined: its workers may still run a task).
+size_t close_links() noexcept;
 // The tag of the set-up exchange on a new link (before any pool message).
 constexpr int kSetupTag = 32000;
 

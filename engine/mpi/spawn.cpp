@@ -159,10 +159,15 @@ bool join_parent() {
   return true;
 }
 
-void close_links() noexcept {
+size_t close_links() noexcept {
   std::lock_guard<std::mutex> lock(links_mutex);
-  for (auto& [id, comm] : links) MPI_Comm_free(&comm);
+  size_t open = 0;
+  for (auto& [id, comm] : links) {
+    if (id != the_parent) ++open;
+    MPI_Comm_free(&comm);
+  }
   links.clear();
+  return open;
 }
 
 }  // namespace detail

@@ -232,7 +232,9 @@ void finalize() noexcept {
   } catch (const std::exception&) {
     // Finalizing anyway: an orphaned request that failed has nothing left to report to.
   }
-  detail::close_links();
+  // Workers of a pool that was never joined may still run a task: MPI_Finalize would wait for them. This
+  // process ends without it, and Open MPI ends them with it (its orted watches this process).
+  if (detail::close_links() > 0) return;
   MPI_Finalize();
 }
 
@@ -249,6 +251,14 @@ void ensure_mpi(const char* what) {
     return;
   }
   if (finalized.load()) throw Error(std::string(what) + ": MPI was already finalized");
+  // The pool asks for n workers whatever the cores, as parlab.Pool does; Open MPI's singleton would refuse
+  // more processes than cores ("not enough slots"). Its orted, started now, reads these; settings of the
+  // user's own are kept.
+  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0);
+  // A worker that dies (killed at terminate, crashed) is the pool's business: without these the orted
+  // aborts the workers' whole job, and a later spawn can hang behind that abort.
+  setenv("OMPI_MCA_orte_enable_recovery", "1", 0);
+  setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
   int provided = 0;
   check(MPI_Init_thread(nullptr, nullptr, to_mpi_level(w.requested), &provided), what);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);

@@ -7,8 +7,9 @@
 #include <unistd.h>  // readlink
 #include <lua.hpp>
 
-#include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -93,9 +94,23 @@ int l_link_close(lua_State* L) {
   return 0;
 }
 
+// A worker is gone once /proc has no entry for it or only a zombie: Open MPI's orted, its parent, may leave
+// a killed worker unreaped for a long while (kill(pid, 0) would still succeed then).
 int l_pid_alive(lua_State* L) {
-  auto pid = pid_t(luaL_checkinteger(L, 1));
-  lua_pushboolean(L, pid > 0 && (kill(pid, 0) == 0 || errno == EPERM));
+  auto pid = long(luaL_checkinteger(L, 1));
+  bool alive = false;
+  if (pid > 0) {
+    std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      char buf[512] = {0};
+      size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+      std::fclose(f);
+      const char* paren =
+          std::strrchr(buf, ')');  // the state follows the command name, which may hold spaces
+      alive = n > 0 && paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+    }
+  }
+  lua_pushboolean(L, alive);
   return 1;
 }
 
