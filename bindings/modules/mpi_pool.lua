@@ -1,11 +1,13 @@
 -- parlab.mpi.Pool and parlab.mpi.PoolExecutor: parlab.Pool's and ProcessPoolExecutor's interface (the same
 -- front, bindings/modules/pool.lua and executor.lua) over MPI ranks, as mpi4py.futures' MPIPoolExecutor.
--- Rank 0 runs the script and owns the pool; ranks 1..size-1 call the same constructor and serve tasks
--- (bindings/modules/mpi_serve.lua) until rank 0 shuts the pool down, then exit: the constructor never
--- returns there. This file is the pool's core on rank 0: the interface the front expects of the C pool
--- core (submit, result, cancel, running, close, terminate, join, info), built on parlab.mpi's send/recv.
--- Each rank holds up to DEPTH tasks: the one it runs and the next, already in its mailbox, so it never waits
--- for rank 0 between tasks (Python's ProcessPoolExecutor queues one extra call the same way). One pool per run.
+-- Under mpirun/srun rank 0 runs the script and owns the pool; ranks 1..size-1 call the same constructor and
+-- serve tasks (bindings/modules/mpi_serve.lua) until rank 0 shuts the pool down, then exit: the constructor
+-- never returns there, and a run holds one such pool. A run of one process (plain parlab, or mpirun -n 1)
+-- spawns the pool's workers instead (MPI_Comm_spawn; bindings/modules/mpi_link.lua), one set per pool.
+-- This file is the pool's core on the master: the interface the front expects of the C pool core (submit,
+-- result, cancel, running, close, terminate, join, info), over the pool's link to its workers.
+-- Each worker holds up to DEPTH tasks: the one it runs and the next, already in its mailbox, so it never
+-- waits for the master between tasks (Python's ProcessPoolExecutor queues one extra call the same way).
 local parlab, internal = ...
 local mpi, M = rawget(parlab, "mpi"), internal.mpi
 if not M then return end -- built without MPI
@@ -23,26 +25,29 @@ local DEPTH = 2
 local encode, decode = parlab.transport.encode, parlab.transport.decode
 local fn_ids = setmetatable({}, { __mode = "k" })
 local fn_bytes, next_fn = {}, 0
-local released = false  -- the worker ranks were told to stop (they exit then: one pool per run)
-local the_core          -- the run's pool core, for the exit hook below
+local world_core        -- the pool over the world's ranks (they exit after it: one per run)
+local live = {}         -- pools whose workers were not released yet, for the exit hook below
 
 local function tags() return M.pool_tags end
 
--- Tells every serving rank to stop (once per run); they answer "bye" and exit.
+-- Tells every serving worker to stop (once per pool); they answer "bye" and exit.
 local function release_workers(core)
-  if released then return end
-  released = true
-  for r = 1, mpi.size - 1 do
-    if not core.dead[r] then mpi.send({ "stop" }, r, tags().ctrl) end
+  if core.released then return end
+  core.released = true
+  live[core] = nil
+  for r = 1, core.link.n do
+    if not core.dead[r] then core.link:send({ "stop" }, r, tags().ctrl) end
   end
 end
 
--- Stops the ranks and takes in their last answers (a rank blocked sending a large result to a rank 0 that
--- never receives it would hang the job); waits for the tasks they still run.
+-- Stops the workers and takes in their last answers (a worker blocked sending a large result to a master
+-- that never receives it would hang the job); waits for the tasks ranks still run. Spawned workers get half
+-- a second; those still busy are left to Open MPI, which ends them with this process (their link stays
+-- open, so this process skips MPI_Finalize, which would wait for them: engine/mpi/world.cpp).
 local function release_and_drain()
-  if the_core and not released then
-    pcall(release_workers, the_core)
-    pcall(the_core.join, the_core)
+  for core in pairs(live) do
+    pcall(release_workers, core)
+    pcall(core.join, core, core.link.kind == "spawned" and 0.5 or nil)
   end
 end
 
@@ -61,16 +66,19 @@ local function guard_exit()
   end
 end
 
-local function new_core(n, init, initargs)
-  local core = setmetatable({ n = n, next_id = 0, tasks = {}, queue = {}, first = 1, last = 0, per_rank = {},
-    out = {}, dead = {}, alive = n, byes = 0, sent_fns = {}, answers = {}, state = "running", hook = exit_hook },
-    Core)
+local guarded = false
+
+local function new_core(link, n, init, initargs)
+  local core = setmetatable({ link = link, n = n, next_id = 0, tasks = {}, queue = {}, first = 1, last = 0,
+    per_rank = {}, out = {}, dead = {}, silent = {}, alive = n, byes = 0, sent_fns = {}, answers = {},
+    state = "running", hook = exit_hook }, Core)
   for r = 1, n do core.per_rank[r], core.sent_fns[r], core.out[r] = {}, {}, 0 end
   if init then
-    for r = 1, mpi.size - 1 do mpi.send({ "init", init, initargs }, r, tags().ctrl) end
+    for r = 1, link.n do link:send({ "init", init, initargs }, r, tags().ctrl) end
   end
-  the_core = core
-  guard_exit()
+  live[core] = true
+  if not guarded then guard_exit() end
+  guarded = true
   return core
 end
 
@@ -81,7 +89,7 @@ function Core:_send(r, id)
   local t = self.tasks[id]
   local fid = t.fn_id
   local fn = not self.sent_fns[r][fid] and fn_bytes[fid] or nil
-  mpi.isend({ "task", id, t.mode, fid, fn, t.args }, r, tags().ctrl)
+  self.link:isend({ "task", id, t.mode, fid, fn, t.args }, r, tags().ctrl)
   self.sent_fns[r][fid] = true
   t.rank, self.out[r] = r, self.out[r] + 1
 end
@@ -174,10 +182,21 @@ function Core:submit(mode, worker, fn, ...)
   return id
 end
 
--- One answer from a rank, or nil: polls without waiting.
-local function poll(status)
-  if not mpi.iprobe(mpi.ANY_SOURCE, tags().result, status) then return nil end
-  return mpi.recv(status.source, tags().result), status.source
+-- One answer from a worker, or nil: polls without waiting. A spawned worker whose process is gone without
+-- a word (killed, crashed) answers here as one that died in its task: the oldest task it holds fails.
+function Core:_poll(status)
+  local m, r = self.link:poll(tags().result, status)
+  if m then return m, r end
+  local gone = self.link:dead()
+  for i = 1, gone and #gone or 0 do self.silent[#self.silent + 1] = gone[i] end
+  local w = table.remove(self.silent, 1)
+  if not w or self.dead[w] then return nil end
+  local oldest
+  for id, t in pairs(self.tasks) do
+    if t.rank == w and (not oldest or id < oldest) then oldest = id end
+  end
+  return { oldest or 0, "died", format("worker %d (pid %d) ended without an answer (killed or crashed) while "
+    .. "running this task", w, self.link.pids[w]) }, w
 end
 
 -- Takes one answer in: a task's (returned as id, status, values...), a "bye" or a death (counted here).
@@ -210,7 +229,7 @@ function Core:result(timeout)
   while true do
     local queued = table.remove(self.answers, 1)
     if queued then return unpack(queued) end
-    local m, r = poll(status)
+    local m, r = self:_poll(status)
     if m then
       local got = { self:_take(m, r) }
       if got[1] then return unpack(got) end
@@ -246,23 +265,33 @@ function Core:close()
   self:_feed()
 end
 
--- A rank cannot be stopped from outside: terminate forgets every task (the front fails their results),
--- drops the queued ones and stops each rank after the task it runs; a rank drops the next task it holds
--- when it sees the stop behind it (join waits for the running tasks and drops their answers).
+-- terminate forgets every task (the front fails their results) and drops the queued ones. Spawned workers
+-- on this host are killed at once (SIGKILL), as parlab.Pool's terminate kills its processes. A rank of an
+-- mpirun/srun job cannot be stopped from outside (killing it would end the job): it is told to stop and
+-- drops the next task it holds when it sees the stop behind it, so join waits for the tasks the ranks run
+-- and drops their answers.
 function Core:terminate()
   self.tasks = {}
   self.state = "terminated"
   for r = 1, self.n do self.per_rank[r] = {} end
   self.first, self.last = 1, 0
+  self:_kill()
   release_workers(self)
 end
 
--- Waits until every rank said "bye" (true) or timeout seconds passed (false).
+function Core:_kill()
+  for r in pairs(self.link:kill()) do
+    if not self.dead[r] then self.dead[r], self.alive = true, self.alive - 1 end
+  end
+end
+
+-- Waits until every worker said "bye" or died (true; the link is closed then) or timeout seconds passed
+-- (false).
 function Core:join(timeout)
   local deadline = timeout and clock() + timeout
   local status = {}
-  while self.byes + self:_dead_count() < mpi.size - 1 do
-    local m, r = poll(status)
+  while self.byes + self:_dead_count() < self.link.n do
+    local m, r = self:_poll(status)
     if m then
       local got = { self:_take(m, r) }
       if got[1] and got[1] ~= 0 then self.answers[#self.answers + 1] = got end
@@ -271,6 +300,7 @@ function Core:join(timeout)
       sleep(1e-4)
     end
   end
+  self.link:close()
   return true
 end
 
@@ -283,21 +313,18 @@ end
 function Core:info()
   local queued = self.last - self.first + 1
   for r = 1, self.n do queued = queued + #self.per_rank[r] end
-  return { size = self.n, queued = queued, deaths = self:_dead_count(), kind = "mpi", functions = next_fn }
+  return { size = self.n, queued = queued, deaths = self:_dead_count(), kind = "mpi", functions = next_fn,
+    workers = self.link.kind, pids = self.link.pids }
 end
 
 local OPTIONS = { scheduling = true, chunksize = true, initializer = true, initargs = true }
 
--- Checks what make_pool does not: that this run has worker ranks, n of them free, a known option.
-local function check_world(name, n, opts, level)
-  if mpi.size < 2 then
-    error(name .. ": no worker ranks: this run is a single rank; start it under a launcher "
-      .. "(mpirun -n 3 parlab script.lua: rank 0 runs the script, ranks 1 and 2 the tasks)", level + 1)
-  end
+-- Checks what make_pool does not: n of the world's ranks free (under a launcher), a known option.
+local function check_args(name, n, opts, level)
   if n ~= nil and (type(n) ~= "number" or n < 1 or n % 1 ~= 0) then
     error(format("%s: the number of workers must be a positive integer, got %s", name, tostring(n)), level + 1)
   end
-  if n and n > mpi.size - 1 then
+  if mpi.size > 1 and n and n > mpi.size - 1 then
     error(format("%s: %d workers asked, but this run has %d worker ranks (ranks 1..%d; rank 0 runs the script)",
       name, n, mpi.size - 1, mpi.size - 1), level + 1)
   end
@@ -309,17 +336,36 @@ local function check_world(name, n, opts, level)
       end
     end
   end
-  if the_core then
-    error(name .. ": one pool per run (the worker ranks ended with the first pool): reuse it", level + 1)
+  if mpi.size > 1 and world_core then
+    error(name .. ": one pool per run under a launcher (the worker ranks ended with the first pool): reuse it",
+      level + 1)
   end
 end
 
--- parlab.mpi.Pool([n [, opts]]): on rank 0 a pool over ranks 1..n (default: every other rank); on any
--- other rank it serves tasks until rank 0 shuts the pool down, then ends the process: it never returns.
+-- The pool's workers: the world's ranks 1..n under a launcher, else n spawned processes (default: one per
+-- CPU). Spawning happens after make_pool checked the options, so a bad call starts nothing.
+local function core_maker(name)
+  return function(n, init, initargs)
+    if mpi.size > 1 then
+      world_core = new_core(M.links.world(), n, init, initargs)
+      return world_core
+    end
+    return new_core(M.links.spawn(n, name), n, init, initargs)
+  end
+end
+
+local function default_n()
+  if mpi.size > 1 then return mpi.size - 1 end
+  return parlab.cpus()
+end
+
+-- parlab.mpi.Pool([n [, opts]]): under a launcher, on rank 0 a pool over ranks 1..n (default: every other
+-- rank), and on any other rank it serves tasks until rank 0 shuts the pool down, then ends the process: it
+-- never returns. In a run of one process, a pool over n spawned worker processes.
 function mpi.Pool(n, opts)
   if mpi.rank ~= 0 then M.serve() end
-  check_world("mpi.Pool", n, opts, 2)
-  local pool = internal.pool_front.make_pool("mpi.Pool", new_core, n or mpi.size - 1, opts, 2)
+  check_args("mpi.Pool", n, opts, 2)
+  local pool = internal.pool_front.make_pool("mpi.Pool", core_maker("mpi.Pool"), n or default_n(), opts, 2)
   return pool
 end
 
@@ -327,7 +373,7 @@ end
 -- MPIPoolExecutor); on ranks other than 0 it serves and never returns, as mpi.Pool.
 function mpi.PoolExecutor(n, opts)
   if mpi.rank ~= 0 then M.serve() end
-  check_world("mpi.PoolExecutor", n, opts, 2)
+  check_args("mpi.PoolExecutor", n, opts, 2)
   local ex = internal.executor_front.make_executor("mpi.PoolExecutor", mpi.Pool, n, opts)
   return ex
 end

@@ -1,8 +1,9 @@
--- The worker ranks' half of parlab.mpi.Pool (bindings/modules/mpi_pool.lua is rank 0's): a rank >= 1 that
--- calls mpi.Pool() lands in serve(), which runs the tasks rank 0 sends until rank 0 stops the pool, then
--- ends the process (exit status 0, MPI_Finalize at exit): serve never returns. Tasks run as in a local
--- pool's worker: apply (fn(args...) -> every result), map/starmap (fn over a chunk -> a list of first
--- results), errors with their traceback; functions are cached by id so each reaches a rank once.
+-- The workers' half of parlab.mpi.Pool (bindings/modules/mpi_pool.lua is the master's): a rank >= 1 that
+-- calls mpi.Pool(), or a process the master spawned (parlab -e "require('parlab.internal').mpi.serve()"),
+-- lands in serve(), which runs the tasks the master sends until it stops the pool, then ends the process
+-- (exit status 0, MPI_Finalize at exit): serve never returns. Tasks run as in a local pool's worker: apply
+-- (fn(args...) -> every result), map/starmap (fn over a chunk -> a list of first results), errors with
+-- their traceback; functions are cached by id so each reaches a rank once.
 local parlab, internal = ...
 local mpi, M = rawget(parlab, "mpi"), internal.mpi
 if not M then return end -- built without MPI
@@ -62,8 +63,22 @@ local function run_task(fn, mode, argbytes)
   return true, r[2]
 end
 
+-- The master: rank 0 of the world, or the parent of a spawned worker; `me` is this worker's number as the
+-- master counts (a spawned worker's world rank + 1).
+local master, me
+
+local function to_master()
+  local parent = M.links.parent()
+  if parent then return parent, mpi.rank + 1 end
+  return {
+    send = function(msg, tag) mpi.send(msg, 0, tag) end,
+    recv = function(tag) return mpi.recv(0, tag) end,
+    iprobe = function(tag) return mpi.iprobe(0, tag) end,
+  }, mpi.rank
+end
+
 local function answer(id, ok, out)
-  mpi.send({ id, ok and "ok" or "error", out }, 0, TAG_RESULT)
+  master.send({ id, ok and "ok" or "error", out }, TAG_RESULT)
 end
 
 -- The initializer's new globals go to this rank's _G (a decoded function keeps its writes to itself
@@ -74,8 +89,8 @@ local function run_init(fn, args)
   if mt then mt.__newindex = _G end
   local ok, err = xpcall(fn, traceback, unpack(args, 1, args.n or #args))
   if ok then return nil end
-  local why = format("the initializer failed on rank %d: %s", mpi.rank, tostring(err))
-  mpi.send({ 0, "broken", why }, 0, TAG_RESULT)
+  local why = format("the initializer failed on rank %d: %s", me, tostring(err))
+  master.send({ 0, "broken", why }, TAG_RESULT)
   return "the pool is broken: " .. why
 end
 
@@ -84,8 +99,8 @@ local function guard_exit(real_exit, current)
   return function(code, ...)
     local id = current()
     if id then
-      pcall(mpi.send, { id, "died", format("worker rank %d exited (os.exit(%s)) while running this task",
-        mpi.rank, tostring(code == nil and "" or code)) }, 0, TAG_RESULT)
+      pcall(master.send, { id, "died", format("worker rank %d exited (os.exit(%s)) while running this task",
+        me, tostring(code == nil and "" or code)) }, TAG_RESULT)
     end
     io.stdout:flush()
     return real_exit(code, ...)
@@ -96,12 +111,12 @@ end
 -- at each fetch, so a stop that rank 0's terminate sent is seen before the next task runs.
 -- Open MPI's iprobe moves what arrived into its queues and may answer false that time: ask twice.
 local function waiting()
-  return mpi.iprobe(0, TAG_CTRL) or mpi.iprobe(0, TAG_CTRL)
+  return master.iprobe(TAG_CTRL) or master.iprobe(TAG_CTRL)
 end
 
 local function fetch(inbox)
-  local m = table.remove(inbox, 1) or mpi.recv(0, TAG_CTRL)
-  while waiting() do inbox[#inbox + 1] = mpi.recv(0, TAG_CTRL) end
+  local m = table.remove(inbox, 1) or master.recv(TAG_CTRL)
+  while waiting() do inbox[#inbox + 1] = master.recv(TAG_CTRL) end
   return m
 end
 
@@ -113,6 +128,7 @@ local function stop_waits(inbox)
 end
 
 function M.serve()
+  master, me = to_master()
   local cache, inbox, running, broken = {}, {}, nil, nil -- broken: why the initializer failed
   local real_exit = os.exit
   os.exit = guard_exit(real_exit, function() return running end) -- luacheck: ignore 122
@@ -120,7 +136,7 @@ function M.serve()
     local m = fetch(inbox)
     local kind = m[1]
     if kind == "stop" then
-      mpi.send({ 0, "bye" }, 0, TAG_RESULT)
+      master.send({ 0, "bye" }, TAG_RESULT)
       io.stdout:flush()
       real_exit(0)
     elseif kind == "init" then

@@ -50,6 +50,18 @@ void mailbox_put(std::string bytes, int tag);
 bool mailbox_take(int tag, std::string& bytes, Status* status);
 bool mailbox_peek(int tag, Status* status);
 
+// MPI itself for a run that spawns: a launched world already has it; the built-in single rank starts it
+// now (Open MPI's singleton mode), its world unchanged. Idempotent.
+void ensure_mpi(const char* what);
+// In a process MPI_Comm_spawn started (at MPI_Init): the parent's key and this process's pid go over the
+// parent link; false when this process has no parent.
+bool join_parent();
+// At finalize: frees the links still open (the parent's included); returns how many led to spawned
+// processes (a pool that was never joined: its workers may still run a task).
+size_t close_links() noexcept;
+// The tag of the set-up exchange on a new link (before any pool message).
+constexpr int kSetupTag = 32000;
+
 struct Backoff {
   double start = clock_seconds();
   double sleep = 0;

@@ -117,6 +117,29 @@ void gather_buffer(const void* send, void* recv, size_t bytes, int root);
 // At root send holds size * bytes; each rank receives its `bytes`.
 void scatter_buffer(const void* send, void* recv, size_t bytes, int root);
 
+// Spawned workers (engine/mpi/spawn.cpp): MPI_Comm_spawn of n new processes running `command args`, joined
+// to this process by an intercommunicator, a "link" named by a small positive id. A run without a launcher
+// starts MPI for it (Open MPI's singleton mode); this process's world stays what it was. Every spawned
+// process learns the run's transport key from its parent and reports its pid and host name.
+struct Spawned {
+  int link = 0;
+  std::vector<long> pids;
+  std::vector<std::string> hosts;
+};
+// `what` names the Lua call in errors (a failed spawn says how to run under mpirun instead).
+Spawned spawn(const std::string& command, const std::vector<std::string>& args, int n, const char* what);
+// The link to the parent in a spawned process, 0 elsewhere (initialises the world).
+int parent_link();
+// Point to point over a link: ranks are the other side's (the parent is rank 0 seen from a spawned process).
+std::unique_ptr<Request> link_isend(int link, std::string bytes, int dest, int tag);
+std::string link_recv(int link, int source, int tag, Status* status);
+bool link_iprobe(int link, int source, int tag, Status* status);
+// Ends a link on this side (MPI_Comm_free: it waits for nobody, so it serves after a clean stop and after
+// a kill alike; MPI_Comm_disconnect would wait for a dead peer forever).
+void link_close(int link);
+// This host's name (where spawned processes report theirs).
+std::string host_name();
+
 // Finalizes MPI when it was initialised (waits for orphaned requests first). Registered to run at exit.
 void finalize() noexcept;
 

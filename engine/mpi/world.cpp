@@ -21,6 +21,9 @@ namespace {
 std::mutex init_mutex;
 std::atomic<bool> ready{false};
 std::atomic<bool> finalized{false};
+std::atomic<bool> mpi_up{false};  // MPI_Init ran: under a launcher, or for spawning (detail::ensure_mpi)
+pid_t spawner_pid = 0;            // the process that started MPI without a launcher, to spawn
+bool spawned = false;             // this process was started by MPI_Comm_spawn
 World the_world;
 pid_t init_pid = 0;  // a process forked after init (a pool worker) must not touch its parent's MPI
 
@@ -74,6 +77,7 @@ void abort_job(const char* msg, int code) noexcept;
 
 void at_exit(int status, void*) {
   if (forked_child()) return;  // the handler was inherited through fork: the rank is the parent
+  if (spawner_pid != 0 && getpid() != spawner_pid) return;
   if (status != 0) {
     abort_job(nullptr, status);
     return;
@@ -112,7 +116,10 @@ World start(ThreadLevel requested) {
   MPI_Get_library_version(version, &len);
   w.library.assign(version, strnlen(version, sizeof version));
   if (auto nl = w.library.find_first_of("\n,"); nl != std::string::npos) w.library.resize(nl);
-  share_transport_key(w.rank);
+  // A spawned process takes its parent's key (its world's rank 0 is another spawned process).
+  spawned = detail::join_parent();
+  if (!spawned) share_transport_key(w.rank);
+  mpi_up.store(true);
   init_pid = getpid();
   pthread_atfork(nullptr, nullptr, [] { forked.store(true, std::memory_order_relaxed); });
   setenv("PARLAB_MPI_RANK_PID", std::to_string(long(init_pid)).c_str(), 1);
@@ -194,7 +201,9 @@ double wtick() {
 
 namespace {
 void abort_job(const char* msg, int code) noexcept {
-  if (!initialized() || finalized.load() || !the_world.launched || the_world.size < 2 || forked_child())
+  // A spawned worker that fails ends alone: its parent notices (the pid is gone) and its siblings serve on.
+  if (!initialized() || finalized.load() || !the_world.launched || the_world.size < 2 || forked_child() ||
+      spawned)
     return;
   if (msg) std::fprintf(stderr, "%s\n", msg);
   std::fprintf(stderr, "parlab.mpi: rank %d of %d failed; aborting the job (MPI_Abort)\n", the_world.rank,
@@ -215,19 +224,49 @@ void abort(int code) {
 }
 
 void finalize() noexcept {
-  if (!initialized() || !the_world.launched || forked_child() || finalized.exchange(true)) return;
+  if (!mpi_up.load() || forked_child() || finalized.exchange(true)) return;
+  if (spawner_pid != 0 && getpid() != spawner_pid) return;
   std::fflush(stdout);
   try {
     detail::drain_orphans();
   } catch (const std::exception&) {
     // Finalizing anyway: an orphaned request that failed has nothing left to report to.
   }
+  // Workers of a pool that was never joined may still run a task: MPI_Finalize would wait for them. This
+  // process ends without it, and Open MPI ends them with it (its orted watches this process).
+  if (detail::close_links() > 0) return;
   MPI_Finalize();
 }
 
 namespace detail {
 
 bool local() { return !world().launched; }
+
+void ensure_mpi(const char* what) {
+  const World& w = world();
+  if (w.launched) return;
+  std::lock_guard<std::mutex> lock(init_mutex);
+  if (mpi_up.load()) {
+    if (getpid() != spawner_pid) refuse_child();
+    return;
+  }
+  if (finalized.load()) throw Error(std::string(what) + ": MPI was already finalized");
+  // The pool asks for n workers whatever the cores, as parlab.Pool does; Open MPI's singleton would refuse
+  // more processes than cores ("not enough slots"). Its orted, started now, reads these; settings of the
+  // user's own are kept.
+  setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0);
+  // A worker that dies (killed at terminate, crashed) is the pool's business: without these the orted
+  // aborts the workers' whole job, and a later spawn can hang behind that abort.
+  setenv("OMPI_MCA_orte_enable_recovery", "1", 0);
+  setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
+  int provided = 0;
+  check(MPI_Init_thread(nullptr, nullptr, to_mpi_level(w.requested), &provided), what);
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+  spawner_pid = getpid();
+  mpi_up.store(true);
+  on_exit(at_exit, nullptr);  // a clean exit finalizes; any other lets Open MPI end the spawned processes
+}
 
 void check(int rc, const char* what) {
   if (rc == MPI_SUCCESS) return;

@@ -90,9 +90,9 @@ T.test("shared objects cannot reach another rank, in collectives either", functi
   T.eq(mpi.bcast({ n = 1 }).n, 1)  -- a plain table still travels
 end)
 
-T.test("a pool of ranks needs worker ranks: alone it says how to start them", function()
-  T.raises("mpi.Pool: no worker ranks: this run is a single rank; start it under a launcher", mpi.Pool)
-  T.raises("mpi.PoolExecutor: no worker ranks", mpi.PoolExecutor, 2)
+T.test("alone, mpi.Pool spawns its workers (tests/mpi/spawn_pool.lua); bad arguments are refused first", function()
+  T.raises("mpi.Pool: the number of workers must be a positive integer, got 1.5", mpi.Pool, 1.5)
+  T.raises("mpi.PoolExecutor: unknown option nodes", mpi.PoolExecutor, 2, { nodes = 2 })
 end)
 
 T.done()

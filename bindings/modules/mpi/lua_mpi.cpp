@@ -273,6 +273,7 @@ void open_mpi(lua_State* L) {
   lua_newtable(L);
   set_functions(L, internal_functions);
   open_mpi_buffers(L);
+  open_mpi_spawn(L);
   set_internal(L, "mpi");
 }
 

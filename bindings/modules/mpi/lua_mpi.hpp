@@ -20,5 +20,6 @@ void set_status(lua_State* L, int idx, const mpi::Status& status);
 // ..., which bindings/modules/mpi.lua wraps as mpi.Send, ...) to internal.mpi.
 void open_mpi_requests(lua_State* L);
 void open_mpi_buffers(lua_State* L);
+void open_mpi_spawn(lua_State* L);
 
 }  // namespace parlab::lua
