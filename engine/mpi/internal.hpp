@@ -28,6 +28,9 @@ int to_count(size_t n, const char* what);
 // Throws unless 0 <= rank < size (or rank is kAnySource where allowed).
 void check_rank(int rank, const char* what, const char* role, bool allow_any);
 void check_tag(int tag, const char* what, bool allow_any);
+// In a run of one process that spawned workers: starts a child that stops Open MPI's daemon when the run
+// ends, if the daemon has not left by itself (daemon_guard.cpp). Once per run; nothing under a launcher.
+void guard_singleton_daemon() noexcept;
 
 // True when this run is the built-in single rank (no launcher): no MPI call may be made.
 bool local();

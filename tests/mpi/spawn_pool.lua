@@ -117,16 +117,37 @@ T.test("a worker killed from outside fails its task clearly; the other worker fi
 end)
 
 -- A separate parlab that makes a pool, prints its workers' pids, then ends the way `ending` says.
+-- It also prints Open MPI's daemon (orted, its child in a run of one process), which must not outlive it
+-- either: Open MPI 4.1's sometimes deadlocks when its process is SIGKILLed, and parlab's guard stops it.
 local function run_master(ending)
   local out = T.run_program("", ([[
 local pool = parlab.mpi.Pool(2)
 print("pids " .. table.concat(pool:info().pids, " "))
+local me, ps = io.open("/proc/self/stat"):read("*a"):match("^(%%d+)"), io.popen("ps -eo pid=,ppid=,comm=")
+for pid, ppid, comm in ps:read("*a"):gmatch("(%%d+)%%s+(%%d+)%%s+(%%S+)") do
+  if ppid == me and comm == "orted" then print("orted " .. pid) end
+end
+ps:close()
 io.stdout:flush()
 %s
 ]]):format(ending))
   local pids = {}
   for pid in (out:match("pids ([%d ]+)") or ""):gmatch("%d+") do pids[#pids + 1] = tonumber(pid) end
-  return out, pids
+  return out, pids, tonumber(out:match("orted (%d+)"))
+end
+
+-- The daemon and its session folder are gone now, or within 10 s (the guard gives the daemon 2 s to leave
+-- by itself, then stops it and removes what it left in ${TMPDIR:-/tmp}/ompi.HOST.UID/).
+local function daemon_gone(pid)
+  local function folder()
+    local ls = io.popen(('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.%d 2>/dev/null'):format(pid))
+    local out = ls:read("*a")
+    ls:close()
+    return out ~= ""
+  end
+  local deadline = parlab.clock() + 10
+  while (not T.pid_gone(pid) or folder()) and parlab.clock() < deadline do parlab.sleep(0.05) end
+  return T.pid_gone(pid) and not folder()
 end
 
 T.test("no worker outlives its master: left open, os.exit, an error, SIGKILL, during a task", function()
@@ -143,10 +164,12 @@ T.test("no worker outlives its master: left open, os.exit, an error, SIGKILL, du
   }
   for _, c in ipairs(cases) do
     local t0 = parlab.clock()
-    local out, pids = run_master(c[1])
+    local out, pids, daemon = run_master(c[1])
     T.eq(#pids, 2, "the master printed its workers: " .. out)
+    T.ok(daemon, "the master printed its orted: " .. out)
     T.ok(out:find(c[2], 1, true), c[1] .. ": " .. out)
     T.ok(all_gone(pids), c[1] .. ": no worker is left")
+    T.ok(daemon and daemon_gone(daemon), c[1] .. ": Open MPI's daemon and its session folder are not left")
     T.ok(parlab.clock() - t0 < 50, c[1] .. ": the run did not wait for the running task")
   end
 end)
