@@ -35,6 +35,15 @@ void guard_singleton_daemon() noexcept;
 // True when this run is the built-in single rank (no launcher): no MPI call may be made.
 bool local();
 
+// What MPI says of a matched or received message, as parlab's Status (bytes: its size in bytes).
+Status from_mpi(const MPI_Status& st);
+// The next message matching source and tag (kAnySource, kAnyTag allowed) on comm, the world's or a
+// spawned link's: probed and received with Improbe/Imrecv and the polling wait, so a long transfer also
+// releases the GIL and sees Ctrl-C. `what` names the call in errors.
+std::string recv_on(MPI_Comm comm, int source, int tag, Status* status, const char* what);
+// Whether a message matching source and tag waits on comm (status filled when one does); never waits.
+bool iprobe_on(MPI_Comm comm, int source, int tag, Status* status, const char* what);
+
 MPI_Datatype mpi_type(DType t);
 MPI_Op mpi_op(Op op);
 size_t type_size(DType t);

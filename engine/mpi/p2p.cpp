@@ -47,14 +47,21 @@ bool mailbox_peek(int tag, Status* status) {
   return false;
 }
 
-}  // namespace detail
-
-using namespace detail;
-
 namespace {
-
 int mpi_source(int source) { return source == kAnySource ? MPI_ANY_SOURCE : source; }
 int mpi_tag(int tag) { return tag == kAnyTag ? MPI_ANY_TAG : tag; }
+
+// MPI_Improbe until a matching message is there; the matched message is then received with Mrecv.
+MPI_Message probe_message(MPI_Comm comm, int source, int tag, MPI_Status* st, const char* what) {
+  MPI_Message msg = MPI_MESSAGE_NULL;
+  poll([&] {
+    int flag = 0;
+    check(MPI_Improbe(mpi_source(source), mpi_tag(tag), comm, &flag, &msg, st), what);
+    return flag != 0;
+  });
+  return msg;
+}
+}  // namespace
 
 Status from_mpi(const MPI_Status& st) {
   int count = 0;
@@ -62,21 +69,38 @@ Status from_mpi(const MPI_Status& st) {
   return {st.MPI_SOURCE, st.MPI_TAG, size_t(count)};
 }
 
+std::string recv_on(MPI_Comm comm, int source, int tag, Status* status, const char* what) {
+  reap_orphans();
+  MPI_Status st;
+  MPI_Message msg = probe_message(comm, source, tag, &st, what);
+  Status s = from_mpi(st);
+  auto buf = std::make_shared<std::string>(s.bytes, '\0');
+  MPI_Request r;
+  check(MPI_Imrecv(buf->data(), to_count(s.bytes, what), MPI_BYTE, &msg, &r), what);
+  wait(r, &st, buf);
+  if (status) *status = s;
+  return std::move(*buf);
+}
+
+bool iprobe_on(MPI_Comm comm, int source, int tag, Status* status, const char* what) {
+  reap_orphans();
+  int flag = 0;
+  MPI_Status st;
+  check(MPI_Iprobe(mpi_source(source), mpi_tag(tag), comm, &flag, &st), what);
+  if (flag && status) *status = from_mpi(st);
+  return flag != 0;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
 [[noreturn]] void nothing_to_receive(const char* what) {
   throw Error(std::string(what) +
               ": no matching message was sent: this run is a single rank (no MPI launcher), so it would "
               "wait forever; start it with mpirun -n K");
-}
-
-// MPI_Improbe until a matching message is there; the matched message is then received with Mrecv.
-MPI_Message probe_message(int source, int tag, MPI_Status* st, const char* what) {
-  MPI_Message msg = MPI_MESSAGE_NULL;
-  poll([&] {
-    int flag = 0;
-    check(MPI_Improbe(mpi_source(source), mpi_tag(tag), MPI_COMM_WORLD, &flag, &msg, st), what);
-    return flag != 0;
-  });
-  return msg;
 }
 
 void check_recv_args(int source, int tag, const char* what) {
@@ -105,17 +129,7 @@ std::string recv(int source, int tag, Status* status) {
     if (!mailbox_take(tag, bytes, status)) nothing_to_receive("mpi.recv");
     return bytes;
   }
-  reap_orphans();
-  MPI_Status st;
-  MPI_Message msg = probe_message(source, tag, &st, "mpi.recv");
-  Status s = from_mpi(st);
-  // Received with Imrecv and the polling wait, so a large transfer also releases the GIL.
-  auto buf = std::make_shared<std::string>(s.bytes, '\0');
-  MPI_Request r;
-  check(MPI_Imrecv(buf->data(), to_count(s.bytes, "mpi.recv"), MPI_BYTE, &msg, &r), "mpi.recv");
-  wait(r, &st, buf);
-  if (status) *status = s;
-  return std::move(*buf);
+  return recv_on(MPI_COMM_WORLD, source, tag, status, "mpi.recv");
 }
 
 void recv_into(void* data, size_t capacity, int source, int tag, Status* status) {
@@ -130,7 +144,7 @@ void recv_into(void* data, size_t capacity, int source, int tag, Status* status)
   MPI_Status st;
   MPI_Message msg = MPI_MESSAGE_NULL;
   if (!local()) {
-    msg = probe_message(source, tag, &st, "mpi.Recv");
+    msg = probe_message(MPI_COMM_WORLD, source, tag, &st, "mpi.Recv");
     s = from_mpi(st);
   }
   if (s.bytes > capacity) {
@@ -159,12 +173,7 @@ void recv_into(void* data, size_t capacity, int source, int tag, Status* status)
 bool iprobe(int source, int tag, Status* status) {
   check_recv_args(source, tag, "mpi.iprobe");
   if (local()) return mailbox_peek(tag, status);
-  reap_orphans();
-  int flag = 0;
-  MPI_Status st;
-  check(MPI_Iprobe(mpi_source(source), mpi_tag(tag), MPI_COMM_WORLD, &flag, &st), "mpi.iprobe");
-  if (flag && status) *status = from_mpi(st);
-  return flag != 0;
+  return iprobe_on(MPI_COMM_WORLD, source, tag, status, "mpi.iprobe");
 }
 
 }  // namespace parlab::mpi

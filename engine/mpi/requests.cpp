@@ -11,12 +11,6 @@ using namespace detail;
 
 namespace {
 
-Status from_mpi(const MPI_Status& st) {
-  int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
-  return {st.MPI_SOURCE, st.MPI_TAG, size_t(count)};
-}
-
 // A send: the bytes are owned (object path) or borrowed from an array kept alive by keepalive.
 class SendRequest : public Request {
  public:

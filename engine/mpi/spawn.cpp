@@ -39,12 +39,6 @@ int add_link(MPI_Comm comm) {
   return next_link++;
 }
 
-Status from_mpi(const MPI_Status& st) {
-  int count = 0;
-  MPI_Get_count(&st, MPI_BYTE, &count);
-  return {st.MPI_SOURCE, st.MPI_TAG, size_t(count)};
-}
-
 class LinkSend : public Request {
  public:
   LinkSend(MPI_Comm comm, std::string bytes, int dest, int tag)
@@ -183,36 +177,11 @@ std::unique_ptr<Request> link_isend(int link, std::string bytes, int dest, int t
 }
 
 std::string link_recv(int link, int source, int tag, Status* status) {
-  MPI_Comm comm = comm_of(link, "mpi link recv");
-  reap_orphans();
-  MPI_Message msg = MPI_MESSAGE_NULL;
-  MPI_Status st;
-  int src = source == kAnySource ? MPI_ANY_SOURCE : source;
-  int t = tag == kAnyTag ? MPI_ANY_TAG : tag;
-  poll([&] {
-    int flag = 0;
-    check(MPI_Improbe(src, t, comm, &flag, &msg, &st), "mpi link recv");
-    return flag != 0;
-  });
-  Status s = from_mpi(st);
-  auto buf = std::make_shared<std::string>(s.bytes, '\0');
-  MPI_Request r;
-  check(MPI_Imrecv(buf->data(), to_count(s.bytes, "mpi link recv"), MPI_BYTE, &msg, &r), "mpi link recv");
-  wait(r, &st, buf);
-  if (status) *status = s;
-  return std::move(*buf);
+  return recv_on(comm_of(link, "mpi link recv"), source, tag, status, "mpi link recv");
 }
 
 bool link_iprobe(int link, int source, int tag, Status* status) {
-  MPI_Comm comm = comm_of(link, "mpi link probe");
-  reap_orphans();
-  int flag = 0;
-  MPI_Status st;
-  check(MPI_Iprobe(source == kAnySource ? MPI_ANY_SOURCE : source, tag == kAnyTag ? MPI_ANY_TAG : tag, comm,
-                   &flag, &st),
-        "mpi link probe");
-  if (flag && status) *status = from_mpi(st);
-  return flag != 0;
+  return iprobe_on(comm_of(link, "mpi link probe"), source, tag, status, "mpi link probe");
 }
 
 void link_close(int link) {
