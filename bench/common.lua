@@ -25,6 +25,47 @@ function common.median(reps, fn)
   return t[math.floor(reps / 2) + 1], first
 end
 
+-- Best of 3 runs of fn(), in seconds per item (fn handles n items), after one warm-up run.
+function common.per_item(fn, n)
+  fn()
+  return common.best(3, fn) / n
+end
+
+-- A pool's cost per task with an empty task (bench/mpi_pool.lua, bench/mpi_spawn.lua): map over `items` at
+-- chunksize 100 and a quarter of them at chunksize 1 (seconds per item), apply_async with items/20 in
+-- flight, and apply round trips one at a time (seconds per task).
+function common.pool_overhead(pool, items)
+  local function noop(x) return x end
+  local row = {}
+  for _, c in ipairs { 1, 100 } do
+    local n = c == 1 and math.floor(items / 4) or items
+    local part = {}
+    for i = 1, n do part[i] = i end
+    row["map" .. c] = common.per_item(function() assert(pool:map(noop, part, c).n == n) end, n)
+  end
+  local k = math.floor(items / 20)
+  row.apply = common.per_item(function()
+    local rs = {}
+    for i = 1, k do rs[i] = pool:apply_async(noop, i) end
+    for i = 1, k do rs[i]:get() end
+  end, k)
+  row.roundtrip = common.per_item(function()
+    for i = 1, k / 10 do pool:apply(noop, i) end
+  end, k / 10)
+  return row
+end
+
+-- Prints rows of { name, pool_overhead's row } as a table in microseconds.
+function common.print_overhead(rows)
+  print(string.format("%-26s %14s %14s %16s %14s", "pool", "map c=1 us", "map c=100 us", "apply_async us",
+    "apply rt us"))
+  for _, r in ipairs(rows) do
+    local v = r[2]
+    print(string.format("%-26s %14.2f %14.3f %16.2f %14.2f", r[1], v.map1 * 1e6, v.map100 * 1e6, v.apply * 1e6,
+      v.roundtrip * 1e6))
+  end
+end
+
 -- The Python the benchmarks compare with: $BENCH_PYTHON, else Debian's (it has NumPy), else the PATH's.
 common.python = os.getenv("BENCH_PYTHON") or (io.open("/usr/bin/python3") and "/usr/bin/python3") or "python3"
 

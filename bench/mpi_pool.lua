@@ -26,59 +26,18 @@ end
 local rank_pool = mpi.Pool() -- ranks 1.. serve here and never return
 local workers = mpi.size - 1
 local items = quick and 2000 or 20000
-
-local function noop(x) return x end
-
--- Best of 3 of fn(), in seconds per item, after one warm-up run.
-local function per_item(fn, n)
-  fn()
-  local best = math.huge
-  for _ = 1, 3 do
-    local t0 = parlab.clock()
-    fn()
-    best = math.min(best, (parlab.clock() - t0) / n)
-  end
-  return best
-end
-
-local function measure(pool)
-  local list = {}
-  for i = 1, items do list[i] = i end
-  local row = {}
-  for _, c in ipairs { 1, 100 } do
-    local n = c == 1 and math.floor(items / 4) or items
-    local part = {}
-    for i = 1, n do part[i] = list[i] end
-    row["map" .. c] = per_item(function() assert(pool:map(noop, part, c).n == n) end, n)
-  end
-  local k = math.floor(items / 20)
-  row.apply = per_item(function()
-    local rs = {}
-    for i = 1, k do rs[i] = pool:apply_async(noop, i) end
-    for i = 1, k do rs[i]:get() end
-  end, k)
-  row.roundtrip = per_item(function()
-    for i = 1, k / 10 do pool:apply(noop, i) end
-  end, k / 10)
-  return row
-end
+local common = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua")
 
 local local_pool = parlab.Pool(workers)
-local rows = { { "parlab.Pool (processes)", measure(local_pool) } }
+local rows = { { "parlab.Pool (processes)", common.pool_overhead(local_pool, items) } }
 local_pool:close()
 local_pool:join()
-rows[2] = { "parlab.mpi.Pool (ranks)", measure(rank_pool) }
+rows[2] = { "parlab.mpi.Pool (ranks)", common.pool_overhead(rank_pool, items) }
 rank_pool:close()
 rank_pool:join()
 
 print(string.format("== per-task overhead, %d workers (mpirun -n %d: rank 0 + %d worker ranks), %d CPUs ==",
   workers, mpi.size, workers, parlab.cpus()))
-print(string.format("%-26s %14s %14s %16s %14s", "pool", "map c=1 us", "map c=100 us", "apply_async us",
-  "apply rt us"))
-for _, r in ipairs(rows) do
-  local v = r[2]
-  print(string.format("%-26s %14.2f %14.3f %16.2f %14.2f", r[1], v.map1 * 1e6, v.map100 * 1e6, v.apply * 1e6,
-    v.roundtrip * 1e6))
-end
+common.print_overhead(rows)
 print("us per item (map) or per task (apply_async: many in flight; apply: one at a time, a full round trip)")
 print("library: " .. mpi.library)
