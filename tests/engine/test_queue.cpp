@@ -11,23 +11,12 @@
 #include <thread>
 #include <vector>
 
-#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
-#include "engine/queues/queue.hpp"
-
-namespace shm = parlab::shm;
-using parlab::queue::Fifo;
-using parlab::queue::Message;
-using parlab::queue::Queue;
-using parlab::queue::Status;
+#include "tests/engine/test_queue_util.hpp"
 
 namespace {
 
 std::string text(const Message& m) { return std::string(m.data(), m.size()); }
-
-Status put_str(Queue& q, const std::string& s, bool block = true, double timeout = -1) {
-  return q.put(s.data(), s.size(), block, timeout);
-}
 
 // The /dev/shm objects this process has mapped or open. Only its own: other programs (an MPI test run
 // alongside by ctest -j) may create and remove entries there at any time.

@@ -10,15 +10,8 @@
 #include <set>
 #include <string>
 
-#include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
-#include "engine/queues/queue.hpp"
-
-namespace shm = parlab::shm;
-using parlab::queue::Fifo;
-using parlab::queue::Message;
-using parlab::queue::Queue;
-using parlab::queue::Status;
+#include "tests/engine/test_queue_util.hpp"
 
 namespace {
 
@@ -41,8 +34,6 @@ bool child_killed_at(Fifo::Stage stage, Body body) {
   waitpid(pid, &st, 0);
   return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
 }
-
-Status put_str(Queue& q, const std::string& s) { return q.put(s.data(), s.size()); }
 
 std::string get_str(Queue& q, double timeout) {
   Message m;
