@@ -205,21 +205,25 @@ int l_tostring(lua_State* L) {
   return 1;
 }
 
-// Transport: "offset:flavor"; the message holds a reference until the receiver takes its own.
+// Transport: "offset:flavor:serial"; the message holds a reference until the receiver takes its own, and
+// the serial makes a forged or stale handle an error instead of another object's queue.
 int l_handle(lua_State* L) {
   QueueBox* b = test_box<QueueBox>(L, 1);
   if (!b || !b->ref) fail("Queue handle: expected a queue, got %s", luaL_typename(L, 1));
-  std::string h = std::to_string(b->ref.offset()) + ":" + std::to_string(b->flavor);
+  std::string h = std::to_string(b->ref.offset()) + ":" + std::to_string(b->flavor) + ":" +
+                  std::to_string(b->ref->serial);
   lua_pushlstring(L, h.data(), h.size());
   b->ref->send_handle();  // the queue stays alive while the message travels
   return 1;
 }
 int l_attach(lua_State* L) {
-  unsigned long long offset = 0;
-  int flavor = -1;
-  if (std::sscanf(luaL_checkstring(L, 1), "%llu:%d", &offset, &flavor) != 2 || flavor < 0 || flavor > 2)
+  unsigned long long offset = 0, serial = 0;
+  int flavor = -1, used = 0;
+  const char* h = luaL_checkstring(L, 1);
+  if (std::sscanf(h, "%llu:%d:%llu%n", &offset, &flavor, &serial, &used) != 3 || h[used] || flavor < 0 ||
+      flavor > 2)
     fail("Queue: malformed handle");
-  auto ref = shm::Ref<Queue>::attach(offset);
+  auto ref = shm::Ref<Queue>::attach(offset, serial);
   ref->receive_handle();
   push_queue(L, std::move(ref), flavor);
   return 1;

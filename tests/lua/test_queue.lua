@@ -241,4 +241,20 @@ T.test("close while producers put: every put that succeeded is read once (no ite
   end
 end)
 
+
+T.test("a forged, stale or malformed queue handle is refused, never followed", function()
+  local q = require("parlab.internal").queue
+  local real = parlab.Queue()
+  local h = q.handle(real)  -- holds a reference while it travels, as a message would
+  local offset, flavor, serial = h:match("^(%d+):(%d+):(%d+)$")
+  T.ok(offset, "the handle carries the object's serial: " .. h)
+  local other = serial:sub(1, -2) .. (serial:sub(-1) == "7" and "3" or "7")  -- another object's serial
+  T.raises("freed", q.attach, ("%s:%s:%s"):format(offset, flavor, other))
+  T.raises("malformed handle", q.attach, offset .. ":" .. flavor)
+  T.raises("malformed handle", q.attach, h .. "x")
+  local back = q.attach(h)  -- the real handle still works, and takes the travelling reference
+  back:put("through the handle")
+  T.eq(real:get(), "through the handle")
+end)
+
 T.done()
