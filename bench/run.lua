@@ -1,9 +1,9 @@
 -- `make bench`: every side-by-side benchmark (parlab next to Python on this machine), one after another,
 -- each one's output also saved to bench/out/NAME.txt for docs/results.md.
---   parlab bench/run.lua [name ...]     (names: gil ipc kernels lectures mpi pool threads transport)
+--   parlab bench/run.lua [name ...]     (names: gil hogs ipc kernels lectures mpi pool threads transport)
 local here = arg[0]:gsub("[^/]*$", "")
 local exe = arg[-1] or "parlab"
-local names = { "transport", "threads", "gil", "pool", "ipc", "kernels", "lectures", "mpi" }
+local names = { "transport", "threads", "gil", "pool", "ipc", "hogs", "kernels", "lectures", "mpi" }
 if #arg > 0 then names = arg end
 os.execute(("mkdir -p %q"):format(here .. "out"))
 local n, info = parlab.cpus()
