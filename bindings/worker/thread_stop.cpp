@@ -6,6 +6,7 @@
 
 #include "bindings/core/jitprobe.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/sleepers.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -74,6 +75,7 @@ void stop_detach(StopPoint& p) {
 void request_stop(StopPoint& p) {
   install_once();
   p.requested.store(true, std::memory_order_release);
+  sleepers::wake_watching(&p.requested);  // a wait asleep on a futex word sees the flag now
   std::lock_guard<std::mutex> hold(p.mu);
   if (!p.L) return;  // not running Lua (yet, or any more): the flag is enough
   lua_sethook(p.L, terminate_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 100);

@@ -9,6 +9,7 @@
 
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/sleepers.hpp"
 
 namespace parlab::futex {
 namespace {
@@ -35,11 +36,16 @@ bool wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, double timeo
     if ((i & 63) == 63 && clock_seconds() > spin_until) break;
   }
   const double deadline = deadline_after(timeout);
+  sleepers::Registered on(word);  // Ctrl-C and a stop request wake it: no need to look every 20 ms
+  const double poll = on.registered() ? sleepers::kRegisteredPollSeconds : interrupt::kPollSeconds;
   while (word.load(std::memory_order_acquire) == expected) {
     interrupt::check();
-    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    double slice = next_slice(deadline, poll);
     if (slice == 0) return false;
-    if (sleep_once(word, expected, slice)) return true;
+    if (sleep_once(word, expected, slice)) {
+      if (word.load(std::memory_order_acquire) == expected) interrupt::check();  // woken by a waker of flags
+      return true;
+    }
   }
   return true;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Waiting on a 32-bit word in shared memory, across threads and processes: spin briefly (a spin round
-// trip costs ~0.5 us, a kernel sleep+wake ~20 us), then sleep on a shared futex in slices short enough
-// to notice Ctrl-C (engine/core/interrupt.hpp). Callers hold a gil::Release around waits that may sleep.
+// trip costs ~0.5 us, a kernel sleep+wake ~20 us), then sleep on a shared futex, registered so that Ctrl-C
+// and a stop request wake it (engine/core/sleepers.hpp). Callers hold a gil::Release around waits that may
+// sleep.
 // Across fork: every futex word (Lock, Semaphore, Event, Condition, Barrier, queue and pool channel
 // words, pipe holder lists) lives in the shared arena, so a word a parent's thread held at a fork is
 // released for the child too by that thread; such words need no reset (one would break the parent). The

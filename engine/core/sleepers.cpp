@@ -1,0 +1,95 @@
+#include "engine/core/sleepers.hpp"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine/core/interrupt.hpp"
+
+namespace parlab::sleepers {
+namespace {
+
+// One slot per sleeping wait; 4,096 covers the thread counts the stress tier reaches (5,000 threads fall
+// back to polling for the rest). 64 KiB of zeroed memory, touched only as far as slots are used.
+struct Slot {
+  std::atomic<std::atomic<std::uint32_t>*> word{nullptr};
+  std::atomic<const std::atomic<bool>*> stop{nullptr};
+};
+constexpr int kSlots = 4096;
+Slot slots[kSlots];
+std::atomic<int> used_below{0};  // every slot ever taken is below this: the wakers scan no further
+thread_local int hint = -1;      // the slot this thread took last: usually free again, so one CAS
+
+void wake_word(std::atomic<std::uint32_t>* w) noexcept {
+  // Not FUTEX_PRIVATE: the word may live in memory shared with other processes (their sleepers on it
+  // wake too, see nothing changed and sleep again).
+  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(w), FUTEX_WAKE, 0x7fffffff, nullptr, nullptr, 0);
+}
+
+int take(std::atomic<std::uint32_t>* word) noexcept {
+  if (hint >= 0) {
+    std::atomic<std::uint32_t>* none = nullptr;
+    if (slots[hint].word.compare_exchange_strong(none, word, std::memory_order_seq_cst)) return hint;
+  }
+  for (int i = 0; i < kSlots; ++i) {
+    std::atomic<std::uint32_t>* none = nullptr;
+    if (slots[i].word.load(std::memory_order_relaxed) == nullptr &&
+        slots[i].word.compare_exchange_strong(none, word, std::memory_order_seq_cst)) {
+      int below = used_below.load(std::memory_order_relaxed);
+      while (below <= i && !used_below.compare_exchange_weak(below, i + 1)) {
+      }
+      return hint = i;
+    }
+  }
+  return -1;
+}
+
+// In a fork child only the forking thread lives on: the other threads' registrations are dropped.
+void fresh_after_fork() noexcept {
+  int below = used_below.load(std::memory_order_relaxed);
+  for (int i = 0; i < below; ++i)
+    if (i != hint) slots[i].word.store(nullptr, std::memory_order_relaxed);
+}
+[[maybe_unused]] const bool atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, fresh_after_fork);
+  return true;
+}();
+
+}  // namespace
+
+Registered::Registered(std::atomic<std::uint32_t>& word) noexcept : slot_(take(&word)) {
+  if (slot_ < 0) return;
+  slots[slot_].stop.store(interrupt::watched_stop_flag(), std::memory_order_relaxed);
+  // Pairs with the fence in wake_all/wake_watching: either the waker sees this slot, or the wait's next
+  // look at the flags (after this) sees the flag the waker set before it scanned.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+Registered::~Registered() {
+  if (slot_ >= 0) slots[slot_].word.store(nullptr, std::memory_order_release);
+}
+
+void wake_all() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  int below = used_below.load(std::memory_order_acquire);
+  for (int i = 0; i < below; ++i)
+    if (auto* w = slots[i].word.load(std::memory_order_acquire)) wake_word(w);
+}
+
+void wake_watching(const std::atomic<bool>* stop_flag) noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  int below = used_below.load(std::memory_order_acquire);
+  for (int i = 0; i < below; ++i) {
+    auto* w = slots[i].word.load(std::memory_order_acquire);
+    if (w && slots[i].stop.load(std::memory_order_relaxed) == stop_flag) wake_word(w);
+  }
+}
+
+int count() noexcept {
+  int n = 0, below = used_below.load(std::memory_order_acquire);
+  for (int i = 0; i < below; ++i) n += slots[i].word.load(std::memory_order_relaxed) != nullptr;
+  return n;
+}
+
+}  // namespace parlab::sleepers
