@@ -17,8 +17,8 @@ local clock, format = parlab.clock, string.format
 -- ends by itself after HOG_SECONDS, so a bench killed with SIGKILL leaves nothing spinning for long.
 local HOG_SECONDS = quick and 120 or 600
 local function start_hogs(n)
-  local p = assert(io.popen(format("setsid sh -c 'for i in $(seq %d); do timeout --foreground %d sh -c \"while :; do :; " ..
-    "done\" & done; echo $$; wait' & ", n, HOG_SECONDS)))
+  local hog = format("timeout --foreground %d sh -c \"while :; do :; done\"", HOG_SECONDS)
+  local p = assert(io.popen(format("setsid sh -c 'for i in $(seq %d); do %s & done; echo $$; wait' & ", n, hog)))
   local pid = tonumber(p:read("*l"))
   p:close()
   assert(pid, "bench/hogs.lua: could not start the CPU hogs")
