@@ -3,6 +3,7 @@
 // back, a lost one is counted, and the queue's counts (size, unfinished tasks, arena use) stay right.
 // A writer killed while linking the next slot block, or a reader killed while moving the head to it, no
 // longer stops the queue (issue 14).
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -175,15 +176,20 @@ TEST_CASE("a reader killed while it moves the head to the next slot block: reade
 // killed, then A is killed after moving the tail into its successor, before linking it. B's lease comes
 // first, so a survivor that linked B's successor (never used) sent readers to a block nobody writes.
 namespace race {
-std::atomic<int>* flags;  // shared with the children: 0 A claimed, 1 B dead
+std::atomic<int>* flags;  // shared with the children: 0 A claimed, 1 B dead, 2 B is about to claim
 bool wait_flag(int i) {
   double t0 = parlab::clock_seconds();
-  while (flags[i].load() == 0)
+  while (flags[i].load() == 0) {
     if (parlab::clock_seconds() - t0 > 10) return false;
+    sched_yield();
+  }
   return true;
 }
 void writer_b(Fifo::Stage s) {
-  if (s == Fifo::Stage::writer_claiming_last && !wait_flag(0)) _exit(3);
+  if (s == Fifo::Stage::writer_claiming_last) {
+    flags[2].store(1);
+    if (!wait_flag(0)) _exit(3);
+  }
   if (s == Fifo::Stage::writer_lost_last) raise(SIGKILL);
 }
 void writer_a(Fifo::Stage s) {
@@ -218,6 +224,7 @@ TEST_CASE("two writers killed racing for a block's last slot: the winner's succe
     auto q = shm::Ref<Queue>::create();
     for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
     pid_t b = race::start_writer(*q, race::writer_b, "lost b");
+    REQUIRE(race::wait_flag(2));  // B first: its lease and its claim attempt come before A's
     pid_t a = race::start_writer(*q, race::writer_a, "lost a");
     REQUIRE(race::killed(b));
     race::flags[1].store(1);
