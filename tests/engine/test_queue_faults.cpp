@@ -221,7 +221,7 @@ TEST_CASE("two writers killed racing for a block's last slot: the winner's succe
   std::size_t before = shm::used_bytes();
   void* shared = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   REQUIRE(shared != MAP_FAILED);
-  race::flags = new (shared) std::atomic<int>[2] {};
+  race::flags = new (shared) std::atomic<int>[3] {};
   {
     auto q = shm::Ref<Queue>::create();
     for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
