@@ -78,7 +78,7 @@ void Queue::account(const Recovered& r) noexcept {
 bool Queue::take(Message& out) {
   Recovered r;
   bool got = fifo_.pop(out, &r);
-  if (r.dropped_puts) account(r);
+  if (r.redelivered || r.dropped_puts) account(r);  // pop recovers a dead mover at a block's end
   return got;
 }
 

@@ -119,6 +119,7 @@ void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t
     lease->at = block, lease->next_block = spare;
     lease->linking.store(last ? 1 : 0, std::memory_order_seq_cst);
     lease->slot.store(tail >> kShift, std::memory_order_seq_cst);  // before the claim: see resolve_unfilled
+    if (last && test_hook) test_hook(Stage::writer_claiming_last);
     if (tail_.index.compare_exchange_weak(tail, new_tail, std::memory_order_seq_cst,
                                           std::memory_order_acquire)) {
       if (last) {
@@ -145,6 +146,7 @@ void Fifo::claim_and_fill(Lease* lease, char* big, const char* data, std::size_t
       if (spare) Block::free(spare);
       return;
     }
+    if (last && test_hook) test_hook(Stage::writer_lost_last);
     block = tail_.block.load(std::memory_order_acquire);
   }
 }
@@ -181,12 +183,18 @@ bool Fifo::pop(Message& out, Recovered* r) {
   out.reset();
   Lease* lease = nullptr;
   Backoff backoff;
+  Patience patience;
   std::uint64_t head = head_.index.load(std::memory_order_acquire);
   Block* block = head_.block.load(std::memory_order_acquire);
   for (;;) {
     std::uint64_t offset = (head >> kShift) % kLap;
-    if (offset == kBlockCap) {  // another consumer is moving to the next block
+    if (offset == kBlockCap) {  // another consumer is moving to the next block (or died doing it)
       backoff.snooze();
+      if (patience.due()) {
+        if (lease) lease->slot.store(Lease::kNoSlot, std::memory_order_seq_cst);  // not the mover
+        Recovered got = recover(true);  // a dead mover's move is completed there (finish_dead_move)
+        if (r) r->redelivered += got.redelivered, r->dropped_puts += got.dropped_puts;
+      }
       head = head_.index.load(std::memory_order_acquire);
       block = head_.block.load(std::memory_order_acquire);
       continue;
@@ -210,10 +218,12 @@ bool Fifo::pop(Message& out, Recovered* r) {
     }
     lease->at = block;  // the claim is certain: a reader killed from here on has its slot released for it
     if (offset + 1 == kBlockCap) {
+      if (test_hook) test_hook(Stage::reader_moving_head);
       Block* next = next_of(block);
       std::uint64_t next_index = (new_head & ~kHasNext) + (1 << kShift);
       if (next->next.load(std::memory_order_relaxed)) next_index |= kHasNext;
       head_.block.store(next, std::memory_order_release);
+      if (test_hook) test_hook(Stage::reader_moved_block);
       head_.index.store(next_index, std::memory_order_release);
     }
     if (test_hook) test_hook(Stage::reader_claimed);

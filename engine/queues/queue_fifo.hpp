@@ -62,7 +62,21 @@ class Fifo {
   // hardest to survive, so a test can kill there on purpose instead of hoping a random kill lands there.
   // writer_linking: it claimed a block's last slot, before the three stores that link the next block;
   // writer_linked_tail: after the tail's two stores, before the old block's link to the new one.
-  enum class Stage { writer_claimed, reader_claimed, reader_took, writer_linking, writer_linked_tail };
+  // reader_moving_head: it claimed a block's last slot, before it looked for the next block and moved the
+  // head there;
+  // reader_moved_block: between those two stores; writer_claiming_last: before the claim of a block's last
+  // slot (its lease says linking); writer_lost_last: another writer claimed that slot first.
+  enum class Stage {
+    writer_claimed,
+    reader_claimed,
+    reader_took,
+    writer_linking,
+    writer_linked_tail,
+    reader_moving_head,
+    reader_moved_block,
+    writer_claiming_last,
+    writer_lost_last
+  };
   static void (*test_hook)(Stage);
 
  private:
@@ -93,6 +107,14 @@ class Fifo {
   void repair_link(Lease& dead);
   // Looks for such dead linkers: those of the block at the tail's gap (tail_gap, a tail index) or of `at`.
   void repair_dead_linkers(std::uint64_t tail_gap, const void* at);
+  // A reader that claimed a block's last slot died before the head moved to the next block (the head is
+  // at the block's gap and no live reader may be the mover): moves it for it, and records the old block
+  // in its lease, so its slot is released (and the old block freed) as any dead reader's is.
+  // False: another survivor is at it, or this lease was not the mover.
+  bool finish_dead_move(Lease& dead);
+  // Whether a successor block a dead linker made is the one the tail moved into (its claim won): the
+  // tail's block, or past it (linked on, or being linked by a lease of its own).
+  bool successor_in_use(const Block* next);
   Block* next_of(Block* block);  // the block's successor, waited for (and repaired after 50 ms)
   void report(const char* what, std::int32_t pid);
 
@@ -102,6 +124,7 @@ class Fifo {
   // the same pages instead of faulting fresh ones in (the arena gives big blocks' pages back on free).
   alignas(64) std::atomic<char*> spare_{nullptr};
   std::atomic<std::int64_t> last_recover_us_{0};
+  std::atomic<std::uint32_t> moving_{0};  // 1 while a survivor moves the head for a dead reader
   std::atomic<std::uint64_t> redelivered_{0}, maybe_lost_{0}, lost_puts_{0};
   Lease leases_[kLeases];
 };

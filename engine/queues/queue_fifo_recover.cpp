@@ -13,8 +13,10 @@
 //    tail, and the slot is marked read for it, so its 4 KiB slot block is freed as usual;
 //  - a writer killed in the three stores that link the next slot block (Lease::linking): the writers and
 //    readers waiting at the block's end make the link for it after 50 ms.
-// Not covered: a reader killed while it moves the head to the next block, two writers killed racing for
-// the same last slot, and a survivor killed while it recovers a lease.
+//  - a reader killed while it moves the head to the next slot block: the readers waiting at the block's
+//    end make the move for it after 50 ms (finish_dead_move), then release its slot as above.
+//    Two writers killed racing for the same last slot: only the winner's successor is linked.
+// Not covered: a survivor killed while it recovers a lease.
 #include <sched.h>
 
 #include <cstdio>
@@ -124,7 +126,13 @@ void Fifo::recover_lease(Lease& l, std::uint64_t head, Recovered& r) {
   // gets there resolves it (resolve_unfilled), since only it can tell whether the slot was claimed.
   if (st == Lease::kPutting && n != Lease::kNoSlot && (head <= n || live_reader_on(leases_, kLeases, n)))
     return;
+  // A reader that may have claimed a block's last slot while the head still waits at that block's gap: it
+  // may be the one moving the head (a live one with the same slot number may be it instead: leave it).
+  const bool mover = st == Lease::kTaking && n != Lease::kNoSlot && n % kLap == kBlockCap - 1 &&
+                     (head_.index.load(std::memory_order_seq_cst) >> kShift) == n + 1;
+  if (mover && live_reader_on(leases_, kLeases, n)) return;
   if (!l.state.compare_exchange_strong(st, Lease::kRecovering)) return;
+  if (mover && !finish_dead_move(l)) return l.state.store(st, std::memory_order_release);
   std::int32_t pid = l.pid.load(std::memory_order_acquire);
   if (st == Lease::kHolding) {
     redeliver(l.size > kInlineBytes ? l.block : nullptr, l.bytes, l.size, pid, r);
@@ -189,8 +197,12 @@ void Fifo::repair_link(Lease& dead) {
   auto* old = static_cast<Block*>(dead.at);
   auto* next = static_cast<Block*>(dead.next_block);
   const std::uint64_t gap = (n + 1) << kShift;  // the tail index right after the claim
-  const bool claimed = (tail_.index.load(std::memory_order_seq_cst) >> kShift) > n;
-  if (claimed && !old->next.load(std::memory_order_acquire)) {
+  const std::uint64_t tail = tail_.index.load(std::memory_order_seq_cst);
+  const bool claimed = (tail >> kShift) > n;
+  // Two writers may have raced for the last slot and both died with linking set: once the tail moved
+  // past the gap, only the winner's successor may be linked (the loser's was never seen by anyone).
+  const bool loser = claimed && tail != gap && !successor_in_use(next);
+  if (claimed && !loser && !old->next.load(std::memory_order_acquire)) {
     if (tail_.index.load(std::memory_order_seq_cst) == gap) {
       tail_.block.store(next, std::memory_order_release);
       std::uint64_t expected = gap;
@@ -203,6 +215,46 @@ void Fifo::repair_link(Lease& dead) {
     Block::free(next);  // another writer linked a successor of its own: this one was never used
   }
   dead.linking.store(0, std::memory_order_release);
+}
+
+bool Fifo::finish_dead_move(Lease& dead) {
+  std::uint32_t idle = 0;
+  if (!moving_.compare_exchange_strong(idle, 1, std::memory_order_acq_rel)) return false;
+  const std::uint64_t n = dead.slot.load(std::memory_order_seq_cst);
+  const std::uint64_t gap = head_.index.load(std::memory_order_seq_cst);
+  bool acted = false;
+  // Two dead readers with this slot number: only one claimed it. One that recorded the block (after its
+  // claim) is the one; if neither did, either is taken and the other is counted as maybe lost.
+  bool other_claimed = false;
+  for (Lease& l : leases_)
+    if (&l != &dead && l.state.load(std::memory_order_acquire) == Lease::kTaking &&
+        l.slot.load(std::memory_order_seq_cst) == n && l.at)
+      other_claimed = true;
+  if ((gap >> kShift) == n + 1 && (dead.at || !other_claimed)) {
+    // at is recorded right after the claim, before the head's block store: without it the head's block is
+    // still the old one. The old block lives until its last slot (the dead reader's, unread) is marked read.
+    auto* old = dead.at ? static_cast<Block*>(dead.at) : head_.block.load(std::memory_order_acquire);
+    Block* next = next_of(old);
+    std::uint64_t next_index = (gap & ~kHasNext) + (1 << kShift);
+    if (next->next.load(std::memory_order_acquire)) next_index |= kHasNext;
+    head_.block.store(next, std::memory_order_release);
+    head_.index.store(next_index, std::memory_order_release);
+    dead.at = old;  // its slot is released as any dead reader's: the old block is freed once, there
+    report("was killed while it moved the queue's head to the next block: the move was made for it",
+           dead.pid.load(std::memory_order_acquire));
+    acted = true;
+  }
+  moving_.store(0, std::memory_order_release);
+  return acted;
+}
+
+bool Fifo::successor_in_use(const Block* next) {
+  // In this order: a linker of next's own successor stores the tail's block, then next->next, and clears
+  // its linking last, so one of the three is seen.
+  if (tail_.block.load(std::memory_order_seq_cst) == next) return true;
+  for (Lease& l : leases_)
+    if (l.linking.load(std::memory_order_seq_cst) == 1 && l.at == next) return true;
+  return next->next.load(std::memory_order_seq_cst) != nullptr;
 }
 
 void Fifo::repair_dead_linkers(std::uint64_t tail_gap, const void* at) {
