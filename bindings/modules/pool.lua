@@ -10,6 +10,7 @@ local type, select, unpack, error, setmetatable, pcall = type, select, unpack, e
 local getmetatable, pairs, ipairs, tostring, next = getmetatable, pairs, ipairs, tostring, next
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local format = string.format
+local new_table = require "table.new"
 
 local results = internal.async_result  -- async_result.lua: loaded first (file name order)
 local AsyncResult, MapResult, finish = results.AsyncResult, results.MapResult, results.finish
@@ -75,32 +76,39 @@ function Pool:_submit(owner, arg, mode, worker, fn, ...)
   return id
 end
 
--- Splits n items into chunks {start, count, worker} as the scheduling option says.
-function Pool:_plan(n, chunksize)
-  local chunks, workers, sched = {}, self._n, self._scheduling
+-- Splits n items into chunks as the scheduling option says, calling emit(start, count, worker) for each
+-- in order (worker -1: any); returns how many. No list of chunks is built: at chunksize 1 a million-item
+-- map would allocate a million small tables (fresh memory on a first map) just to walk them once.
+function Pool:_plan(n, chunksize, emit)
+  local k, workers, sched = 0, self._n, self._scheduling
   if sched == "static" and not chunksize then
     for w = 0, workers - 1 do
       local a, b = floor(w * n / workers) + 1, floor((w + 1) * n / workers)
-      if b >= a then chunks[#chunks + 1] = { a, b - a + 1, w } end
+      if b >= a then
+        emit(a, b - a + 1, w)
+        k = k + 1
+      end
     end
   elseif sched == "static" then  -- OpenMP schedule(static, c): chunks dealt round-robin
-    local k = 0
     for a = 1, n, chunksize do
-      chunks[#chunks + 1] = { a, min(chunksize, n - a + 1), k % workers }
+      emit(a, min(chunksize, n - a + 1), k % workers)
       k = k + 1
     end
   elseif sched == "guided" then  -- chunks of remaining/workers, shrinking to chunksize
     local a, least = 1, chunksize or 1
     while a <= n do
       local c = min(n - a + 1, max(least, ceil((n - a + 1) / workers)))
-      chunks[#chunks + 1] = { a, c, -1 }
-      a = a + c
+      emit(a, c, -1)
+      a, k = a + c, k + 1
     end
   else  -- dynamic; Python's default chunksize: about 4 chunks per worker
     local c = chunksize or max(1, ceil(n / (workers * 4)))
-    for a = 1, n, c do chunks[#chunks + 1] = { a, min(c, n - a + 1), -1 } end
+    for a = 1, n, c do
+      emit(a, min(c, n - a + 1), -1)
+      k = k + 1
+    end
   end
-  return chunks
+  return k
 end
 
 -- Called from _map_async, itself called by the public method: the user's code is 4 levels up.
@@ -144,16 +152,17 @@ function Pool._map_async(self, what, mode, fn, list, opts, track)
   local chunksize, on_ok, on_err = map_options(full, opts)
   check_map_args(self, full, fn, list, chunksize)
   local n = list.n or #list
-  local r = setmetatable({ _pool = self, _what = full, _results = { n = n },
+  local results = new_table(n, 1)  -- sized once: no doubling (and rehashing) as the answers come in
+  results.n = n
+  local r = setmetatable({ _pool = self, _what = full, _results = results,
     _have = track == "have" and {} or nil, _arrived = track == "arrived" and {} or nil,
     _errs = {}, _counts = {}, _n = n, _left = 0, _on_ok = on_ok, _on_err = on_err }, MapResult)
-  local chunks = self:_plan(n, chunksize or self._chunksize)
-  r._left = #chunks
-  for i = 1, #chunks do
-    local c = chunks[i]
-    r._counts[c[1]] = c[2]
-    self:_submit(r, c[1], mode, c[3], fn, list, c[1], c[1] + c[2] - 1)
-  end
+  local counts = r._counts
+  -- No answer is delivered while tasks are submitted (only a pump delivers), so _left may be set after.
+  r._left = self:_plan(n, chunksize or self._chunksize, function(a, c, w)
+    counts[a] = c
+    self:_submit(r, a, mode, w, fn, list, a, a + c - 1)
+  end)
   if n == 0 then
     r._ready, r._ok, r._value = true, true, { n = 1, r._results }
     finish(r)
