@@ -133,6 +133,5 @@ function AsyncResult:get(timeout)
   return unpack(v, 1, v.n)
 end
 
-internal.guard_methods(AsyncResult, "AsyncResult")
 internal.async_result = { AsyncResult = AsyncResult, MapResult = MapResult, finish = finish, wait_for = wait_for,
   check_number = check_number, pack = pack }
