@@ -384,7 +384,6 @@ function parlab.with(obj, fn, ...)
 end
 
 internal.guard_methods(Pool, "Pool")
-internal.guard_methods(AsyncResult, "AsyncResult")  -- here: core.lua, which defines it, loads after async_result.lua
 -- Here, not in async_result.lua: that file opens before core.lua (file name order), which defines it.
 internal.guard_methods(AsyncResult, "AsyncResult")
 internal.pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }
