@@ -269,4 +269,20 @@ T.test("globals set by the initializer are seen by later tasks (threads and proc
   T.eq(rawget(_G, "POOL_FACTOR"), nil, "nothing flows back to the parent")
 end)
 
+T.test("a map of more chunks than are sent ahead (4096) keeps order and reports a task's error", function()
+  for _, make in ipairs { parlab.ThreadPool, parlab.Pool } do
+    local p = make(2)
+    local xs = range(10000)
+    local out = p:map(function(x) return x * 2 end, xs, 1)
+    T.eq(#out, 10000)
+    for i = 1, 10000 do T.eq(out[i], 2 * i) end
+    local ok, err = pcall(p.map, p, function(x) if x == 50 then error("fifty") end return x end, xs, 1)
+    T.eq(ok, false)
+    T.ok(tostring(err):find("fifty"), "the task's error comes back")
+    T.eq(#p:starmap(function(a, b) return a + b end, p:map(function(x) return { x, x } end, xs, 100), 1), 10000)
+    p:close()
+    p:join()
+  end
+end)
+
 T.done()
