@@ -2,7 +2,8 @@
 -- in the same run, and each parlab line carries Python's figure for the same line and the ratio.
 -- Run: parlab bench/pool.lua [ntasks]. Start figures are medians of REPS runs; "first" is the run's very
 -- first start (it also starts the fork server: a first call). Map figures are the best of 3 (steady state:
--- the pool is warm). The machine's load and page-fault cost head the output.
+-- the pool is warm), but pool_map_first: the pool's first map of ntasks items (a first call). The
+-- machine's load and page-fault cost head the output.
 local N = tonumber(arg and arg[1]) or 20000
 local REPS = 9
 local internal = require "parlab.internal"
@@ -82,6 +83,10 @@ for i = 1, N do items[i] = i end
 for _, m in ipairs { parlab.get_start_method(), "fork" } do
   local pool = parlab.Pool(2, { start_method = m })
   pool:map(identity, { 1, 2, 3, 4 }, 1)
+  -- The first map of N items on this pool (a first call: its result and task tables grow from nothing).
+  local t = parlab.clock()
+  pool:map(identity, items, 1)
+  figure(("pool_map_first method=%s chunksize=1"):format(m), (parlab.clock() - t) / N * 1e6, "us/task")
   for _, cs in ipairs { 1, 100 } do
     local s = best(3, function() pool:map(identity, items, cs) end)
     figure(("pool_map method=%s chunksize=%d"):format(m, cs), s / N * 1e6, "us/task")

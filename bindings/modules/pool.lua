@@ -1,143 +1,20 @@
 -- parlab.ThreadPool and parlab.Pool: multiprocessing.pool's interface over one engine (engine/exec/pool.hpp)
 -- with two backends (threads here, processes from the processes issue). Results are pulled by the thread
 -- that owns the pool whenever it waits (there is no result-handler thread: one Lua state per thread).
--- Chunking and scheduling (static, dynamic, guided: OpenMP's words) happen here, before tasks are sent.
+-- Chunking and scheduling (static, dynamic, guided: OpenMP's words) happen here, before tasks are sent;
+-- the results they fill in are async_result.lua's.
 local parlab, internal = ...
 local core_new = internal.pool_core
 local clock = parlab.clock
 local type, select, unpack, error, setmetatable, pcall = type, select, unpack, error, setmetatable, pcall
-local getmetatable, pairs, ipairs, tostring, next, xpcall = getmetatable, pairs, ipairs, tostring, next, xpcall
+local getmetatable, pairs, ipairs, tostring, next = getmetatable, pairs, ipairs, tostring, next
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local format = string.format
+local new_table = require "table.new"
 
-local function pack(...)
-  return { n = select("#", ...), ... }
-end
-
--- ---- results ----
-
--- One apply_async task: ready once its answer is pumped in.
-local AsyncResult = {}
-AsyncResult.__index = AsyncResult
-
--- Runs one callback for the pool's owner thread; an error in it is reported on stderr with its traceback
--- and counted in pool:info().callback_errors, never raised into the wait that happened to run it (which
--- would lose it, or break the pool as an exception does in Python's result-handler thread).
-local function run_callback(r, fn, ...)
-  local ok, err = xpcall(fn, debug.traceback, ...)
-  if not ok then
-    err = tostring(err):gsub("\n\t%[C%]: in function 'xpcall'.*", "")  -- the callback's frames only
-    local pool = r._pool
-    pool._callback_errors = (pool._callback_errors or 0) + 1
-    io.stderr:write(format("parlab: a callback of %s raised an error (the pool goes on):\n%s\n", r._what, err))
-  end
-end
-
--- Once a result is ready: its callback or error_callback (apply_async/map_async options), then the done
--- callbacks (Future:add_done_callback), all in the thread that pumped the answer in, in completion order.
-local function finish(r)
-  if r._finished then return end
-  r._finished = true
-  if r._ok and r._on_ok then
-    run_callback(r, r._on_ok, unpack(r._value, 1, r._value.n))
-  elseif not r._ok and r._on_err then
-    run_callback(r, r._on_err, r._err)
-  end
-  local cbs = r._callbacks
-  if cbs then
-    for i = 1, #cbs do run_callback(r, cbs[i], r) end
-  end
-end
-
-function AsyncResult:_deliver(_, status, ...)
-  if self._ready then return end
-  self._ready = true
-  if status == "ok" then
-    self._ok, self._value = true, pack(...)
-  else
-    self._ok, self._err = false, (...)
-  end
-  finish(self)
-end
-
--- The items of a map/starmap/imap, arriving chunk by chunk (ready once every chunk is in, or one failed).
-local MapResult = setmetatable({}, { __index = AsyncResult })
-MapResult.__index = MapResult
-
-function MapResult:_deliver(start, status, results)
-  local count = self._counts[start]
-  if status == "ok" then
-    local out, have, arrived = self._results, self._have, self._arrived
-    for k = 1, count do out[start + k - 1] = results[k] end
-    if have then  -- imap: which items are in
-      for k = 1, count do have[start + k - 1] = true end
-    end
-    if arrived then  -- imap_unordered: in which order they came
-      for k = 1, count do arrived[#arrived + 1] = start + k - 1 end
-    end
-  else
-    self._errs[start] = results
-    if self._have then self._have[start] = true end
-    if self._arrived then self._arrived[#self._arrived + 1] = start end
-    if not self._err then self._err = results end
-  end
-  self._left = self._left - 1
-  if self._left == 0 or self._err then
-    self._ready = true
-    self._ok = not self._err
-    self._value = { n = 1, self._results }
-    finish(self)
-  end
-end
-
--- Waits (pumping the pool) until obj._ready or `timeout` seconds; true when ready.
-local function wait_for(obj, timeout)
-  if obj._ready then return true end
-  local pool = obj._pool
-  if timeout and timeout <= 0 then
-    while pool:_pump(0) do
-      if obj._ready then return true end
-    end
-    return obj._ready == true
-  end
-  local deadline = timeout and clock() + timeout
-  while not obj._ready do
-    local left = deadline and deadline - clock()
-    if left and left <= 0 then return false end
-    pool:_pump(left)
-  end
-  return true
-end
-
-local function check_number(what, v)
-  if v ~= nil and type(v) ~= "number" then
-    error(format("%s: timeout must be a number of seconds, got %s", what, type(v)), 3)
-  end
-end
-
-function AsyncResult:wait(timeout)
-  check_number("AsyncResult.wait", timeout)
-  return wait_for(self, timeout)
-end
-
-function AsyncResult:ready()
-  return wait_for(self, 0)
-end
-
-function AsyncResult:successful()
-  if not wait_for(self, 0) then error("AsyncResult.successful: the result is not ready", 2) end
-  return self._ok
-end
-
-function AsyncResult:get(timeout)
-  check_number("AsyncResult.get", timeout)
-  if not wait_for(self, timeout) then error(format("AsyncResult.get: timed out after %g s", timeout), 2) end
-  if not self._ok then error(format("%s: a task raised an error:\n%s", self._what, tostring(self._err)), 2) end
-  local v = self._value
-  return unpack(v, 1, v.n)
-end
-
--- ---- the pool ----
+local results = internal.async_result  -- async_result.lua: loaded first (file name order)
+local AsyncResult, MapResult, finish = results.AsyncResult, results.MapResult, results.finish
+local wait_for, check_number, pack = results.wait_for, results.check_number, results.pack
 
 local Pool = {}
 Pool.__index = Pool
@@ -199,32 +76,39 @@ function Pool:_submit(owner, arg, mode, worker, fn, ...)
   return id
 end
 
--- Splits n items into chunks {start, count, worker} as the scheduling option says.
-function Pool:_plan(n, chunksize)
-  local chunks, workers, sched = {}, self._n, self._scheduling
+-- Splits n items into chunks as the scheduling option says, calling emit(start, count, worker) for each
+-- in order (worker -1: any); returns how many. No list of chunks is built: at chunksize 1 a million-item
+-- map would allocate a million small tables (fresh memory on a first map) just to walk them once.
+function Pool:_plan(n, chunksize, emit)
+  local k, workers, sched = 0, self._n, self._scheduling
   if sched == "static" and not chunksize then
     for w = 0, workers - 1 do
       local a, b = floor(w * n / workers) + 1, floor((w + 1) * n / workers)
-      if b >= a then chunks[#chunks + 1] = { a, b - a + 1, w } end
+      if b >= a then
+        emit(a, b - a + 1, w)
+        k = k + 1
+      end
     end
   elseif sched == "static" then  -- OpenMP schedule(static, c): chunks dealt round-robin
-    local k = 0
     for a = 1, n, chunksize do
-      chunks[#chunks + 1] = { a, min(chunksize, n - a + 1), k % workers }
+      emit(a, min(chunksize, n - a + 1), k % workers)
       k = k + 1
     end
   elseif sched == "guided" then  -- chunks of remaining/workers, shrinking to chunksize
     local a, least = 1, chunksize or 1
     while a <= n do
       local c = min(n - a + 1, max(least, ceil((n - a + 1) / workers)))
-      chunks[#chunks + 1] = { a, c, -1 }
-      a = a + c
+      emit(a, c, -1)
+      a, k = a + c, k + 1
     end
   else  -- dynamic; Python's default chunksize: about 4 chunks per worker
     local c = chunksize or max(1, ceil(n / (workers * 4)))
-    for a = 1, n, c do chunks[#chunks + 1] = { a, min(c, n - a + 1), -1 } end
+    for a = 1, n, c do
+      emit(a, min(c, n - a + 1), -1)
+      k = k + 1
+    end
   end
-  return chunks
+  return k
 end
 
 -- Called from _map_async, itself called by the public method: the user's code is 4 levels up.
@@ -262,22 +146,40 @@ local function map_options(what, opts)
   return opts.chunksize, on_ok, on_err
 end
 
-function Pool._map_async(self, what, mode, fn, list, opts, track)
+-- A blocking map (bounded) keeps at most this many chunks submitted and unanswered, pumping answers in
+-- while it submits: the channels' nodes (256 B of shared memory each, from slabs that are kept) then
+-- number about this many whatever the map's size, so a first map of a million tasks reuses the memory
+-- a first map of thousands warmed, instead of faulting in a node per task (~11 us per fresh page here).
+local SUBMIT_AHEAD = 4096
+
+function Pool._map_async(self, what, mode, fn, list, opts, track, bounded)
   if getmetatable(self) ~= Pool then error(format("%s: call it as pool:%s(fn, list)", what, what), 3) end
   local full = self._name .. "." .. what
   local chunksize, on_ok, on_err = map_options(full, opts)
   check_map_args(self, full, fn, list, chunksize)
   local n = list.n or #list
-  local r = setmetatable({ _pool = self, _what = full, _results = { n = n },
+  local results = new_table(n, 1)  -- sized once: no doubling (and rehashing) as the answers come in
+  results.n = n
+  local r = setmetatable({ _pool = self, _what = full, _results = results,
     _have = track == "have" and {} or nil, _arrived = track == "arrived" and {} or nil,
     _errs = {}, _counts = {}, _n = n, _left = 0, _on_ok = on_ok, _on_err = on_err }, MapResult)
-  local chunks = self:_plan(n, chunksize or self._chunksize)
-  r._left = #chunks
-  for i = 1, #chunks do
-    local c = chunks[i]
-    r._counts[c[1]] = c[2]
-    self:_submit(r, c[1], mode, c[3], fn, list, c[1], c[1] + c[2] - 1)
-  end
+  local counts, cs = r._counts, chunksize or self._chunksize
+  r._left = self:_plan(n, cs, function() end)  -- counted first: a bounded map delivers while it submits
+  local total, sent = r._left, 0
+  self:_plan(n, cs, function(a, c, w)
+    counts[a] = c
+    if bounded then  -- at most SUBMIT_AHEAD chunks out: the task and result channels stay warm and small
+      if sent - (total - r._left) >= SUBMIT_AHEAD then  -- full: take answers in until half are back
+        while sent - (total - r._left) > SUBMIT_AHEAD / 2 and not r._err do
+          if not self:_pump(0) then self:_pump() end
+        end
+      end
+      -- Broken, or terminated by a callback: every task out failed (r with them); send no more.
+      if self._state == "broken" or self._state == "terminated" then return end
+    end
+    self:_submit(r, a, mode, w, fn, list, a, a + c - 1)
+    sent = sent + 1
+  end)
   if n == 0 then
     r._ready, r._ok, r._value = true, true, { n = 1, r._results }
     finish(r)
@@ -296,11 +198,11 @@ function Pool:starmap_async(fn, list, opts)
 end
 
 function Pool:map(fn, list, chunksize)
-  return Pool._map_async(self, "map", "map", fn, list, chunksize):get()
+  return Pool._map_async(self, "map", "map", fn, list, chunksize, nil, true):get()
 end
 
 function Pool:starmap(fn, list, chunksize)
-  return Pool._map_async(self, "starmap", "starmap", fn, list, chunksize):get()
+  return Pool._map_async(self, "starmap", "starmap", fn, list, chunksize, nil, true):get()
 end
 
 -- for i, v in pool:imap(fn, list) do ... end: results in order, each as soon as it and those before it are in.
@@ -499,5 +401,6 @@ function parlab.with(obj, fn, ...)
 end
 
 internal.guard_methods(Pool, "Pool")
+-- Here, not in async_result.lua: that file opens before core.lua (file name order), which defines it.
 internal.guard_methods(AsyncResult, "AsyncResult")
 internal.pool_front = { Pool = Pool, AsyncResult = AsyncResult, wait_for = wait_for, make_pool = make_pool }

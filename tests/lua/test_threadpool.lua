@@ -76,7 +76,7 @@ T.test("defaults: n is parlab.cpus(), opts.chunksize applies to every map", func
   p:terminate()
   local q = parlab.ThreadPool(2, { chunksize = 4 })
   T.list(q:map(sq, range(9)), squares(9))
-  T.eq(#q:_plan(9, q._chunksize), 3)
+  T.eq(q:_plan(9, q._chunksize, function() end), 3)  -- chunks emitted
   q:close()
   q:join()
 end)
@@ -267,6 +267,22 @@ T.test("globals set by the initializer are seen by later tasks (threads and proc
     p:join()
   end
   T.eq(rawget(_G, "POOL_FACTOR"), nil, "nothing flows back to the parent")
+end)
+
+T.test("a map of more chunks than are sent ahead (4096) keeps order and reports a task's error", function()
+  for _, make in ipairs { parlab.ThreadPool, parlab.Pool } do
+    local p = make(2)
+    local xs = range(10000)
+    local out = p:map(function(x) return x * 2 end, xs, 1)
+    T.eq(#out, 10000)
+    for i = 1, 10000 do T.eq(out[i], 2 * i) end
+    local ok, err = pcall(p.map, p, function(x) if x == 50 then error("fifty") end return x end, xs, 1)
+    T.eq(ok, false)
+    T.ok(tostring(err):find("fifty"), "the task's error comes back")
+    T.eq(#p:starmap(function(a, b) return a + b end, p:map(function(x) return { x, x } end, xs, 100), 1), 10000)
+    p:close()
+    p:join()
+  end
 end)
 
 T.done()
