@@ -146,13 +146,7 @@ local function map_options(what, opts)
   return opts.chunksize, on_ok, on_err
 end
 
--- A blocking map (bounded) keeps at most this many chunks submitted and unanswered, pumping answers in
--- while it submits: the channels' nodes (256 B of shared memory each, from slabs that are kept) then
--- number about this many whatever the map's size, so a first map of a million tasks reuses the memory
--- a first map of thousands warmed, instead of faulting in a node per task (~11 us per fresh page here).
-local SUBMIT_AHEAD = 4096
-
-function Pool._map_async(self, what, mode, fn, list, opts, track, bounded)
+function Pool._map_async(self, what, mode, fn, list, opts, track)
   if getmetatable(self) ~= Pool then error(format("%s: call it as pool:%s(fn, list)", what, what), 3) end
   local full = self._name .. "." .. what
   local chunksize, on_ok, on_err = map_options(full, opts)
@@ -163,22 +157,11 @@ function Pool._map_async(self, what, mode, fn, list, opts, track, bounded)
   local r = setmetatable({ _pool = self, _what = full, _results = results,
     _have = track == "have" and {} or nil, _arrived = track == "arrived" and {} or nil,
     _errs = {}, _counts = {}, _n = n, _left = 0, _on_ok = on_ok, _on_err = on_err }, MapResult)
-  local counts, cs = r._counts, chunksize or self._chunksize
-  r._left = self:_plan(n, cs, function() end)  -- counted first: a bounded map delivers while it submits
-  local total, sent = r._left, 0
-  self:_plan(n, cs, function(a, c, w)
+  local counts = r._counts
+  -- No answer is delivered while tasks are submitted (only a pump delivers), so _left may be set after.
+  r._left = self:_plan(n, chunksize or self._chunksize, function(a, c, w)
     counts[a] = c
-    if bounded then  -- at most SUBMIT_AHEAD chunks out: the task and result channels stay warm and small
-      if sent - (total - r._left) >= SUBMIT_AHEAD then  -- full: take answers in until half are back
-        while sent - (total - r._left) > SUBMIT_AHEAD / 2 and not r._err do
-          if not self:_pump(0) then self:_pump() end
-        end
-      end
-      -- Broken, or terminated by a callback: every task out failed (r with them); send no more.
-      if self._state == "broken" or self._state == "terminated" then return end
-    end
     self:_submit(r, a, mode, w, fn, list, a, a + c - 1)
-    sent = sent + 1
   end)
   if n == 0 then
     r._ready, r._ok, r._value = true, true, { n = 1, r._results }
@@ -198,11 +181,11 @@ function Pool:starmap_async(fn, list, opts)
 end
 
 function Pool:map(fn, list, chunksize)
-  return Pool._map_async(self, "map", "map", fn, list, chunksize, nil, true):get()
+  return Pool._map_async(self, "map", "map", fn, list, chunksize):get()
 end
 
 function Pool:starmap(fn, list, chunksize)
-  return Pool._map_async(self, "starmap", "starmap", fn, list, chunksize, nil, true):get()
+  return Pool._map_async(self, "starmap", "starmap", fn, list, chunksize):get()
 end
 
 -- for i, v in pool:imap(fn, list) do ... end: results in order, each as soon as it and those before it are in.
