@@ -11,7 +11,7 @@ namespace parlab::cli {
 namespace {
 
 int open_protected(lua_State* L) {
-  parlab::lua::open_state_lazy(L);  // parlab opens when the script first reads it
+  parlab::lua::open_state_lazy(L);                          // parlab opens when the script first reads it
   parlab::lua::preload_chunks(L, parlab::lua::cli_chunks);  // require "parlab.repl" and its parts
   return 0;
 }

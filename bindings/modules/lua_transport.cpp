@@ -61,7 +61,7 @@ namespace {
 
 // The libraries build_names (bindings/modules/transport.lua) lists, less parlab, longest first where one
 // name starts another ("jit.util" before "jit"), so "jit.util.funcinfo" finds its library.
-const char* const kLibraries[] = {"string", "table",    "math",    "io",  "os",  "coroutine", "debug",
+const char* const kLibraries[] = {"string",  "table",    "math",    "io",  "os",  "coroutine", "debug",
                                   "package", "jit.util", "jit.opt", "jit", "bit", "ffi"};
 
 bool registry_has_table(lua_State* L, char* key) {
@@ -74,10 +74,20 @@ bool registry_has_table(lua_State* L, char* key) {
 
 // Pushes package.loaded[lib][field] (field empty: the library itself) when it is a value that travels
 // by name (a function, userdata or table), as build_names would have listed it; else pushes nothing.
+// jit.util and jit.opt are loaded by require only (parlab's transport.lua does): required here too.
 bool push_library_value(lua_State* L, const std::string& lib, const std::string& field) {
   int top = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
   if (lua_istable(L, -1)) lua_getfield(L, -1, lib.c_str());
+  if (lua_isnil(L, -1) && lib.compare(0, 4, "jit.") == 0) {
+    lua_pop(L, 1);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, lib.c_str());
+    if (lua_pcall(L, 1, 1, 0) != 0) {  // a LuaJIT without it: the name stays unresolved here
+      lua_settop(L, top);
+      return false;
+    }
+  }
   if (lua_istable(L, -1) && !field.empty()) {
     lua_pushlstring(L, field.data(), field.size());
     lua_rawget(L, -2);

@@ -56,6 +56,16 @@ T.test("values that travel by name or by kind reach a thread that has not opened
   T.eq(q:get(true, 10), (parlab.cpus()))
 end)
 
+T.test("standard values by name resolve in a thread without opening parlab", function()
+  local funcinfo = require("jit.util").funcinfo
+  local results = { in_thread(function(p, f, m, fi, g)
+    return package.loaded.parlab == nil, p == print, f == string.format, m == math,
+      fi == require("jit.util").funcinfo, g == _G
+  end, print, string.format, math, funcinfo, _G) }
+  T.eq(table.concat({ tostring(results[1]), tostring(results[2]), tostring(results[3]), tostring(results[4]),
+    tostring(results[5]), tostring(results[6]) }, " "), "true true true true true true")
+end)
+
 T.test("a pool worker opens parlab for a task that uses it", function()
   local pool = parlab.ThreadPool(1)
   T.eq(pool:apply(function() return package.loaded.parlab == nil end), true)
