@@ -9,13 +9,9 @@
 #include <string>
 #include <vector>
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "bindings/core/embedded.hpp"
 #include "bindings/core/errors.hpp"
 #include "bindings/core/lua_alloc.hpp"
-#include "engine/core/gil.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -290,8 +286,6 @@ void open_state(lua_State* L) {
 }
 
 void open_state_lazy(lua_State* L) {
-  // With the GIL on, the process's main thread joins it as parlab opens (lua_gil.cpp): at once, as before.
-  if (gil::enabled() && syscall(SYS_gettid) == getpid()) return open_state(L);
   preload_parlab(L);
   push_new_internal(L);
   lua_pop(L, 1);

@@ -81,8 +81,8 @@ void open_state(lua_State* L);
 // global parlab (through _G's metatable, which then goes away), require "parlab" or "parlab.internal",
 // or the first transport of a value that needs its tables (load_lazy_parlab). What the script sees is
 // the same, with pairs(parlab) whole; a state whose code never touches parlab pays only for the standard
-// libraries (luajit's start-up). Used by the CLI, parlab.Thread's states and pool workers. With the GIL
-// on, the process's main thread opens it at once (it joins the GIL as parlab opens).
+// libraries (luajit's start-up). Used by the CLI (except with the GIL on: the main thread joins the GIL
+// as parlab opens, so it opens at once), parlab.Thread's states and pool workers.
 void open_state_lazy(lua_State* L);
 // Opens parlab now in a lazy state where it is not open yet (true), else does nothing (false). Lua
 // errors propagate.
