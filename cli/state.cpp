@@ -6,12 +6,18 @@
 #include "bindings/core/embedded.hpp"
 #include "bindings/core/module.hpp"
 #include "cli/run.hpp"
+#include "engine/core/gil.hpp"
 
 namespace parlab::cli {
 namespace {
 
 int open_protected(lua_State* L) {
-  parlab::lua::open_state(L);
+  // parlab opens when the script first reads it; with the GIL on, at once, as the main thread joins the
+  // GIL when parlab opens (bindings/modules/lua_gil.cpp).
+  if (parlab::gil::enabled())
+    parlab::lua::open_state(L);
+  else
+    parlab::lua::open_state_lazy(L);
   parlab::lua::preload_chunks(L, parlab::lua::cli_chunks);  // require "parlab.repl" and its parts
   return 0;
 }

@@ -42,17 +42,28 @@ void open_embedded(lua_State* L, const EmbeddedChunk& chunk) {
 
 char kInternalKey;  // registry[&kInternalKey]: this state's internal table
 
+// Pushes this state's internal table, making it first if there is none yet (a lazy state makes it
+// before parlab opens, so set_module_field can name the thread).
+void push_new_internal(lua_State* L) {
+  lua_pushlightuserdata(L, &kInternalKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  if (lua_istable(L, -1)) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_pushlightuserdata(L, &kInternalKey);
+  lua_pushvalue(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 // Makes the internal table and publishes it as package.loaded["parlab.internal"].
 void open_internal(lua_State* L) {
-  lua_pushlightuserdata(L, &kInternalKey);
-  lua_newtable(L);
+  push_new_internal(L);
   lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
   if (lua_istable(L, -1)) {
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "parlab.internal");
   }
-  lua_pop(L, 1);
-  lua_rawset(L, LUA_REGISTRYINDEX);
+  lua_pop(L, 2);
 }
 
 }  // namespace
@@ -134,11 +145,27 @@ void set_type(lua_State* L, const char* name) {
   lua_setmetatable(L, -2);
 }
 
+namespace {
+
+// package.preload's loader for one chunk (upvalue 1): loads its bytecode only when required, so a state
+// that never requires it holds no prototypes for it.
+int load_chunk_on_require(lua_State* L) {
+  auto* chunk = static_cast<const EmbeddedChunk*>(lua_touserdata(L, lua_upvalueindex(1)));
+  int n = lua_gettop(L);
+  load_embedded(L, *chunk);
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+}  // namespace
+
 void preload_chunks(lua_State* L, const EmbeddedChunk* chunks) {
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");
   for (const EmbeddedChunk* c = chunks; c->name; ++c) {
-    load_embedded(L, *c);
+    lua_pushlightuserdata(L, const_cast<EmbeddedChunk*>(c));
+    lua_pushcclosure(L, load_chunk_on_require, 1);  // raw: require calls it; chunk errors are Lua errors
     lua_setfield(L, -2, (std::string("parlab.") + c->name).c_str());
   }
   lua_pop(L, 2);
@@ -203,17 +230,94 @@ lua_State* new_state() { return open_lua_state(); }  // lua_alloc.hpp: warm and 
 
 void close_state(lua_State* L) { close_lua_state(L); }
 
-void open_state(lua_State* L) {
+namespace {
+
+// Pushes require "parlab".
+void require_parlab(lua_State* L) {
+  lua_getglobal(L, "require");
+  lua_pushstring(L, "parlab");
+  lua_call(L, 1, 1);
+}
+
+// The global parlab of a lazy state: _G's metatable answers the first read of "parlab" by opening it
+// (require "parlab"), storing it as a plain global and removing itself, so every way of reaching the
+// table (the global, require, transport) finds it whole and pairs(parlab) lists everything. A Lua
+// function rather than a C one, so a compiled loop that reads a missing global is not aborted.
+constexpr char kLazyGlobal[] = R"(
+local G, mt = _G, {}
+local require, rawset, getmetatable, setmetatable = require, rawset, getmetatable, setmetatable
+function mt.__index(_, k)
+  if k ~= "parlab" then return nil end
+  if getmetatable(G) == mt then setmetatable(G, nil) end
+  local parlab = require "parlab"
+  rawset(G, "parlab", parlab)
+  return parlab
+end
+setmetatable(G, mt)
+)";
+
+void install_lazy_global(lua_State* L) {
+  if (luaL_loadbuffer(L, kLazyGlobal, sizeof(kLazyGlobal) - 1, "=parlab.lazy") != 0) lua_error(L);
+  lua_call(L, 0, 0);
+}
+
+// package.preload["parlab.internal"]: opens parlab first, so the table it gives is filled.
+int require_internal(lua_State* L) {
+  require_parlab(L);
+  push_internal(L);
+  return 1;
+}
+
+void preload_parlab(lua_State* L) {
   luaL_openlibs(L);
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");
   push_function(L, luaopen_parlab);  // guarded: an opener may throw (shm attach)
   lua_setfield(L, -2, "parlab");
   lua_pop(L, 2);
-  lua_getglobal(L, "require");
-  lua_pushstring(L, "parlab");
-  lua_call(L, 1, 1);
+}
+
+}  // namespace
+
+void open_state(lua_State* L) {
+  preload_parlab(L);
+  require_parlab(L);
   lua_setglobal(L, "parlab");
+}
+
+void open_state_lazy(lua_State* L) {
+  preload_parlab(L);
+  push_new_internal(L);
+  lua_pop(L, 1);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "preload");
+  lua_pushcfunction(L, require_internal);  // raw: require calls it, and require_parlab raises Lua errors
+  lua_setfield(L, -2, "parlab.internal");
+  lua_pop(L, 2);
+  install_lazy_global(L);
+}
+
+bool load_lazy_parlab(lua_State* L) {
+  int top = lua_gettop(L);
+  bool loaded = false, preloaded = false;
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "parlab");
+    loaded = !lua_isnil(L, -1);
+  }
+  lua_getglobal(L, "package");
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "preload");
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "parlab");
+      preloaded = !lua_isnil(L, -1);
+    }
+  }
+  lua_settop(L, top);
+  if (loaded || !preloaded) return false;
+  require_parlab(L);
+  lua_settop(L, top);
+  return true;
 }
 
 }  // namespace parlab::lua

@@ -67,15 +67,26 @@ extern "C" int luaopen_parlab(lua_State* L);
 
 namespace parlab::lua {
 struct EmbeddedChunk;
-// Makes each chunk wait for require "parlab.NAME" (package.preload): Lua used by one part only, like
-// the REPL's (cli/lua/), rather than run in every state.
+// Makes each chunk wait for require "parlab.NAME" (package.preload; its bytecode loads then, not
+// before): Lua used by one part only, like the REPL's (cli/lua/), rather than run in every state.
 void preload_chunks(lua_State* L, const EmbeddedChunk* chunks);
 }  // namespace parlab::lua
 
 // Sets up a fresh state the way every parlab state starts: standard libraries, the global parlab,
-// require "parlab". Threads, workers and the CLI all call this.
+// require "parlab". Processes and the fork server (which opens parlab once for all its children) call it.
 namespace parlab::lua {
 void open_state(lua_State* L);
+
+// The same state as open_state gives, except that parlab opens on first use: the first read of the
+// global parlab (through _G's metatable, which then goes away), require "parlab" or "parlab.internal",
+// or the first transport of a value that needs its tables (load_lazy_parlab). What the script sees is
+// the same, with pairs(parlab) whole; a state whose code never touches parlab pays only for the standard
+// libraries (luajit's start-up). Used by the CLI (except with the GIL on: the main thread joins the GIL
+// as parlab opens, so it opens at once), parlab.Thread's states and pool workers.
+void open_state_lazy(lua_State* L);
+// Opens parlab now in a lazy state where it is not open yet (true), else does nothing (false). Lua
+// errors propagate.
+bool load_lazy_parlab(lua_State* L);
 
 // A fresh, empty Lua state (nullptr when out of memory) on parlab's allocator (lua_alloc.hpp: LuaJIT's,
 // with warm mspaces and huge-page big blocks), except in ThreadSanitizer builds, where LuaJIT allocates

@@ -206,6 +206,7 @@ void Decoder::globals() {
 void Decoder::named() {
   if (!signed_) malformed("a library value by name in an unsigned message");
   std::string_view name = r_.bytes();
+  if (transport_detail::push_unopened_value(L_, name)) return;  // parlab stays unopened
   transport_detail::push_names(L_, &transport_detail::kValuesKey);
   lua_pushlstring(L_, name.data(), name.size());
   lua_rawget(L_, -2);

@@ -3,6 +3,8 @@
 // (lua_transport.cpp): where the per-state helper tables live and how to fetch them fast.
 #include <lua.hpp>
 
+#include <string_view>
+
 namespace parlab::lua::transport_detail {
 
 // Registry keys (light userdata, so a lookup is one rawget with no string hashing).
@@ -17,5 +19,9 @@ void push_helper_function(lua_State* L, const char* field);
 // Pushes the value->name map (key == &kNamesKey) or the name->value map (&kValuesKey), building both
 // on first use by calling helpers.build_names().
 void push_names(lua_State* L, char* key);
+// In a lazy state (open_state_lazy) where parlab is not open yet: pushes the standard value name (not
+// under "parlab") resolves to, as the name->value map would, and returns true, so a function that uses
+// only the standard libraries arrives without opening parlab. Else pushes nothing and returns false.
+bool push_unopened_value(lua_State* L, std::string_view name);
 
 }  // namespace parlab::lua::transport_detail

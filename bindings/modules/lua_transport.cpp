@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
@@ -23,6 +24,7 @@ void push_helpers(lua_State* L) {
   lua_rawget(L, LUA_REGISTRYINDEX);
   if (!lua_istable(L, -1)) {
     lua_pop(L, 1);
+    if (load_lazy_parlab(L)) return push_helpers(L);  // a lazy state (module.hpp) opens parlab now
     throw Error("transport: this Lua state was not opened by parlab (require \"parlab\" first)");
   }
 }
@@ -53,6 +55,68 @@ void push_names(lua_State* L, char* key) {
   lua_rawset(L, LUA_REGISTRYINDEX);
   lua_pushlightuserdata(L, key);
   lua_rawget(L, LUA_REGISTRYINDEX);
+}
+
+namespace {
+
+// The libraries build_names (bindings/modules/transport.lua) lists, less parlab, longest first where one
+// name starts another ("jit.util" before "jit"), so "jit.util.funcinfo" finds its library.
+const char* const kLibraries[] = {"string",  "table",    "math",    "io",  "os",  "coroutine", "debug",
+                                  "package", "jit.util", "jit.opt", "jit", "bit", "ffi"};
+
+bool registry_has_table(lua_State* L, char* key) {
+  lua_pushlightuserdata(L, key);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  bool has = lua_istable(L, -1);
+  lua_pop(L, 1);
+  return has;
+}
+
+// Pushes package.loaded[lib][field] (field empty: the library itself) when it is a value that travels
+// by name (a function, userdata or table), as build_names would have listed it; else pushes nothing.
+// jit.util and jit.opt are loaded by require only (parlab's transport.lua does): required here too.
+bool push_library_value(lua_State* L, const std::string& lib, const std::string& field) {
+  int top = lua_gettop(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
+  if (lua_istable(L, -1)) lua_getfield(L, -1, lib.c_str());
+  if (lua_isnil(L, -1) && lib.compare(0, 4, "jit.") == 0) {
+    lua_pop(L, 1);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, lib.c_str());
+    if (lua_pcall(L, 1, 1, 0) != 0) {  // a LuaJIT without it: the name stays unresolved here
+      lua_settop(L, top);
+      return false;
+    }
+  }
+  if (lua_istable(L, -1) && !field.empty()) {
+    lua_pushlstring(L, field.data(), field.size());
+    lua_rawget(L, -2);
+  }
+  int t = lua_type(L, -1);
+  bool ok = lua_gettop(L) > top + 1 && (t == LUA_TFUNCTION || t == LUA_TUSERDATA || t == LUA_TTABLE);
+  if (ok) lua_replace(L, top + 1);
+  lua_settop(L, ok ? top + 1 : top);
+  return ok;
+}
+
+}  // namespace
+
+bool push_unopened_value(lua_State* L, std::string_view name) {
+  if (name.substr(0, 6) == "parlab" || registry_has_table(L, &kHelpersKey)) return false;
+  std::string n(name);
+  if (n == "_G") return push_library_value(L, "_G", "");
+  if (n.find('.') == std::string::npos) {  // a C function of _G comes first, as in build_names
+    lua_getglobal(L, n.c_str());
+    if (lua_iscfunction(L, -1)) return true;
+    lua_pop(L, 1);
+  }
+  for (const char* lib : kLibraries) {
+    size_t len = std::strlen(lib);
+    if (n == lib) return push_library_value(L, n, "");
+    if (n.size() > len + 1 && n.compare(0, len, lib) == 0 && n[len] == '.')
+      return push_library_value(L, lib, n.substr(len + 1));
+  }
+  return false;
 }
 
 }  // namespace transport_detail

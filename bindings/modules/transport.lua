@@ -90,6 +90,7 @@ end
 -- as "parlab.internal" with its sub-tables, so a function that holds an internal (a module's function with
 -- internal as its upvalue, a pool's front) resolves in the receiver too. Built on first use in each
 -- state, once every parlab module has opened.
+-- (kLibraries in lua_transport.cpp resolves the same names, less parlab, in a state that has not opened it.)
 local libraries = { "string", "table", "math", "io", "os", "coroutine", "debug", "package", "bit", "jit",
                     "jit.util", "jit.opt", "ffi", "parlab" }
 function helpers.build_names()

@@ -191,7 +191,7 @@ void set_module_field(lua_State* L, const char* field, const std::string& value)
 namespace {
 
 int open_body(lua_State* L) {
-  open_state(L);
+  open_state_lazy(L);  // parlab opens with the first task that needs it
   return 0;
 }
 
@@ -236,7 +236,7 @@ void serve(lua_State* L, pool::WorkerEndpoint& ep) {
 int fresh_body(lua_State* L) {
   auto& run = *static_cast<TaskRun*>(lua_touserdata(L, 1));
   lua_settop(L, 0);
-  open_state(L);
+  open_state_lazy(L);  // a function that never touches parlab does not pay for opening it
   // After open_state: opening the jit library switches the JIT back on, undoing the GIL's choice.
   gil_enter_state(L, run.name);
   if (run.name) set_module_field(L, "thread_name", run.name);  // for parlab.current_thread()

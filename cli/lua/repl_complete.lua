@@ -71,6 +71,7 @@ end
 
 -- complete(word) -> sorted list of whole-word candidates for word.
 function M.complete(word)
+  local _ = _G.parlab  -- a lazy state opens parlab now, so its name and fields are offered
   local out = {}
   local path, sep, partial = word:match("^(.*)([%.:])([%w_]*)$")
   if not path then
