@@ -73,3 +73,13 @@ T.test("a pool worker opens parlab for a task that uses it", function()
   pool:close()
   pool:join()
 end)
+
+T.test("a thread that replaces _G's metatable before using parlab still reaches it through require", function()
+  T.eq(in_thread(function()
+    setmetatable(_G, { __index = function(_, k) error("variable '" .. k .. "' is not declared", 2) end })
+    local p = require "parlab"
+    return type(p.Queue) .. " " .. tostring(rawget(_G, "parlab") == nil)
+  end), "function true")
+end)
+
+T.done()
