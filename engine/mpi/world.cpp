@@ -265,9 +265,6 @@ void ensure_mpi(const char* what) {
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
   spawner_pid = getpid();
   mpi_up.store(true);
-  // Singleton MPI_Init started Open MPI's daemon and its session folders: guard them now, not after a
-  // spawn that may fail or never come, so no exit path leaves them behind (daemon_guard.cpp).
-  guard_singleton_daemon();
   on_exit(at_exit, nullptr);  // a clean exit finalizes; any other lets Open MPI end the spawned processes
 }
 
