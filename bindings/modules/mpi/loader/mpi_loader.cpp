@@ -17,6 +17,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -38,8 +39,11 @@ std::string self_dir() {
   Dl_info info{};
   char real[PATH_MAX];
   const char* path = "/proc/self/exe";
-  if (dladdr(reinterpret_cast<void*>(&self_dir), &info) != 0 && info.dli_fname && info.dli_fname[0] == '/')
-    path = info.dli_fname;  // a library; the executable's entry may be a bare argv[0]
+  // A library's name as it was loaded (relative to the current directory when its path was, as
+  // LUA_CPATH="lua/?.so" gives); the executable's may be a bare argv[0], found through /proc instead.
+  if (dladdr(reinterpret_cast<void*>(&self_dir), &info) != 0 && info.dli_fname &&
+      std::strchr(info.dli_fname, '/'))
+    path = info.dli_fname;
   if (!realpath(path, real)) return "";
   std::string s = real;
   size_t slash = s.rfind('/');
