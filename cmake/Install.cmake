@@ -2,6 +2,7 @@
 #   P/bin/parlab                       the command line (finds P/share/parlab/scripts from its own path)
 #   P/lib/libparlab.so*                the C++ embedding library; P/include/parlab/*.hpp its headers
 #   P/lib/lua/5.1/parlab.so            the Lua C module (finds P/bin/parlab from its own path)
+#   P/lib/parlab/parlab_mpi.so         parlab.mpi's C half, the only object linked with libmpi (when built)
 #   P/lib/pkgconfig/parlab.pc          pkg-config (paths relative to the .pc file's folder)
 #   P/lib/cmake/parlab/                find_package(parlab): the imported target parlab::parlab
 #   P/share/parlab/scripts, docs       the experiments (parlab lab) and the documentation
@@ -19,6 +20,9 @@ set(PARLAB_ROCK_BINDIR "" CACHE PATH "LuaRocks build: where the executable goes 
 if(PARLAB_ROCK_LIBDIR)
   install(TARGETS parlab_lua_module LIBRARY DESTINATION ${PARLAB_ROCK_LIBDIR})
   install(TARGETS parlab RUNTIME DESTINATION ${PARLAB_ROCK_BINDIR})
+  if(TARGET parlab_mpi)  # beside the module: TREE/lib/lua/5.1/parlab_mpi.so
+    install(TARGETS parlab_mpi LIBRARY DESTINATION ${PARLAB_ROCK_LIBDIR})
+  endif()
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/scripts/ DESTINATION share/parlab/scripts USE_SOURCE_PERMISSIONS)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION share/parlab/docs)
   return()
@@ -28,6 +32,10 @@ install(TARGETS parlab RUNTIME DESTINATION bin)
 install(TARGETS parlab_shared EXPORT parlabTargets LIBRARY DESTINATION ${PARLAB_LIBDIR}
         INCLUDES DESTINATION include)
 install(TARGETS parlab_lua_module LIBRARY DESTINATION ${PARLAB_LIBDIR}/lua/5.1)
+# The MPI plugin, which all three load on the first touch of parlab.mpi (bindings/modules/mpi/loader/).
+if(TARGET parlab_mpi)
+  install(TARGETS parlab_mpi LIBRARY DESTINATION ${PARLAB_LIBDIR}/parlab)
+endif()
 # Debian's luajit searches lib/<multiarch>/lua/5.1 (not lib/lua/5.1) under /usr: a relative link there
 # lets the package's module load with no LUA_CPATH. The module resolves links before it looks for
 # ../../../bin/parlab, so the link changes nothing else.

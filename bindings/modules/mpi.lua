@@ -32,10 +32,14 @@ local function initializer(name)
 end
 mpi.init, mpi.Init_thread = initializer("mpi.init"), initializer("mpi.Init_thread")
 
+-- The C half (send, recv, barrier, ...) comes from the MPI plugin, parlab_mpi.so, on the first touch
+-- (bindings/modules/mpi/loader/): until then a missing field loads it, so a run that never uses MPI
+-- never loads libmpi. M.load raises, naming what to install, when the plugin or libmpi is missing.
 setmetatable(mpi, {
   __index = function(_, k)
     if world_fields[k] then return load_world(M.world())[k] end
-    return nil
+    if M.load then M.load() end
+    return rawget(mpi, k)
   end,
 })
 

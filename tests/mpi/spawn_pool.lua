@@ -125,7 +125,17 @@ local pool = parlab.mpi.Pool(2)
 print("pids " .. table.concat(pool:info().pids, " "))
 local me, ps = io.open("/proc/self/stat"):read("*a"):match("^(%%d+)"), io.popen("ps -eo pid=,ppid=,comm=")
 for pid, ppid, comm in ps:read("*a"):gmatch("(%%d+)%%s+(%%d+)%%s+(%%S+)") do
-  if ppid == me and comm == "orted" then print("orted " .. pid) end
+  if ppid == me and comm == "orted" then
+    print("orted " .. pid)
+    -- Its job-family folder (jf.N: N is the job id in contact.txt shifted right by 16), which it leaves
+    -- empty when it is stopped instead of finalized.
+    local ls = io.popen('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.' .. pid .. ' 2>/dev/null')
+    for dir in ls:lines() do
+      local job = tonumber((io.open(dir .. "/contact.txt"):read("*l") or ""):match("^(%%d+)"))
+      if job then print("jf " .. dir:gsub("/pid%%.%%d+$", "") .. "/jf." .. math.floor(job / 65536)) end
+    end
+    ls:close()
+  end
 end
 ps:close()
 io.stdout:flush()
@@ -133,14 +143,14 @@ io.stdout:flush()
 ]]):format(ending))
   local pids = {}
   for pid in (out:match("pids ([%d ]+)") or ""):gmatch("%d+") do pids[#pids + 1] = tonumber(pid) end
-  return out, pids, tonumber(out:match("orted (%d+)"))
+  return out, pids, tonumber(out:match("orted (%d+)")), out:match("jf (%S+)")
 end
 
 -- The daemon and its session folder are gone now, or within 10 s (the guard gives the daemon 2 s to leave
 -- by itself, then stops it and removes what it left in ${TMPDIR:-/tmp}/ompi.HOST.UID/).
-local function daemon_gone(pid)
+local function daemon_gone(pid, jf)
   local function folder()
-    local ls = io.popen(('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.%d 2>/dev/null'):format(pid))
+    local ls = io.popen(('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.%d %s 2>/dev/null'):format(pid, jf or ""))
     local out = ls:read("*a")
     ls:close()
     return out ~= ""
@@ -164,12 +174,13 @@ T.test("no worker outlives its master: left open, os.exit, an error, SIGKILL, du
   }
   for _, c in ipairs(cases) do
     local t0 = parlab.clock()
-    local out, pids, daemon = run_master(c[1])
+    local out, pids, daemon, jf = run_master(c[1])
     T.eq(#pids, 2, "the master printed its workers: " .. out)
     T.ok(daemon, "the master printed its orted: " .. out)
     T.ok(out:find(c[2], 1, true), c[1] .. ": " .. out)
     T.ok(all_gone(pids), c[1] .. ": no worker is left")
-    T.ok(daemon and daemon_gone(daemon), c[1] .. ": Open MPI's daemon and its session folder are not left")
+    T.ok(jf, "the master printed its job-family folder: " .. out)
+    T.ok(daemon and daemon_gone(daemon, jf), c[1] .. ": Open MPI's daemon and its session folders are not left")
     T.ok(parlab.clock() - t0 < 50, c[1] .. ": the run did not wait for the running task")
   end
 end)

@@ -261,23 +261,19 @@ const Function functions[] = {{"initialized", l_initialized},
 // internal.mpi, for bindings/modules/mpi*.lua (with the buffer calls of lua_mpi_buffers.cpp).
 const Function internal_functions[] = {{"world", l_world}, {"init", l_init}, {nullptr, nullptr}};
 
-void open_mpi(lua_State* L) {
-  lua_newtable(L);
-  set_functions(L, functions);
-  open_mpi_requests(L);
-  lua_pushinteger(L, mpi::kAnySource);
-  lua_setfield(L, -2, "ANY_SOURCE");
-  lua_pushinteger(L, mpi::kAnyTag);
-  lua_setfield(L, -2, "ANY_TAG");
-  lua_setfield(L, -2, "mpi");
-  lua_newtable(L);
-  set_functions(L, internal_functions);
-  open_mpi_buffers(L);
-  open_mpi_spawn(L);
-  set_internal(L, "mpi");
-}
-
 }  // namespace
 }  // namespace parlab::lua
 
-PARLAB_MODULE(mpi, parlab::lua::open_mpi);
+// The plugin's entry point, which bindings/modules/mpi/loader/ calls once per Lua state on the first touch
+// of parlab.mpi: fills parlab.mpi (at index -2; the loader put the constants there) and internal.mpi (at
+// -1) with the C functions; the stack is unchanged.
+extern "C" __attribute__((visibility("default"))) void parlab_mpi_open(lua_State* L) {
+  using namespace parlab::lua;
+  lua_pushvalue(L, -2);
+  set_functions(L, functions);
+  open_mpi_requests(L);
+  lua_pop(L, 1);
+  set_functions(L, internal_functions);
+  open_mpi_buffers(L);
+  open_mpi_spawn(L);
+}
