@@ -113,4 +113,46 @@ function common.machine_note()
   return s
 end
 
+-- Echo processes for round-trip benchmarks (bench/ipc.lua, bench/hogs.lua), as bench/ipc.py's make_pipe and
+-- make_queue: each returns send(msg), recv() and stop() (sends the empty message that ends the echo, joins).
+local function echo_bytes(conn)
+  while true do
+    local m = conn:recv_bytes()
+    if #m == 0 then break end
+    conn:send_bytes(m)
+  end
+end
+
+local function echo_queue(inq, outq)
+  while true do
+    local m = inq:get()
+    if m == "" then break end
+    outq:put(m)
+  end
+end
+
+function common.pipe_echo()
+  local a, b = parlab.Pipe()
+  local p = parlab.Process(echo_bytes, b)
+  p:start()
+  b:close()
+  return function(m) a:send_bytes(m) end, function() return a:recv_bytes() end,
+    function() a:send_bytes("") p:join() end
+end
+
+function common.queue_echo()
+  local to, from = parlab.Queue(), parlab.Queue()
+  local p = parlab.Process(echo_queue, to, from)
+  p:start()
+  return function(m) to:put(m) end, function() return from:get() end, function() to:put("") p:join() end
+end
+
+-- Round trips of msg through an echo, after up to 100 unmeasured ones: seconds per round trip.
+function common.round_trips(send, recv, msg, rounds)
+  for _ = 1, math.min(100, rounds) do send(msg) recv() end
+  local t0 = parlab.clock()
+  for _ = 1, rounds do send(msg) recv() end
+  return (parlab.clock() - t0) / rounds
+end
+
 return common

@@ -27,27 +27,7 @@ end
 local function stop_hogs(pid) os.execute(format("kill -- -%d 2>/dev/null", pid)) end
 
 local function identity(x) return x end
-local function echo_pipe(conn)
-  while true do
-    local m = conn:recv_bytes()
-    if #m == 0 then break end
-    conn:send_bytes(m)
-  end
-end
-local function echo_queue(inq, outq)
-  while true do
-    local m = inq:get()
-    if m == "" then break end
-    outq:put(m)
-  end
-end
-
-local function round_trip(send, recv)
-  for _ = 1, math.min(100, ROUNDS) do send("x") recv() end
-  local t0 = clock()
-  for _ = 1, ROUNDS do send("x") recv() end
-  return (clock() - t0) / ROUNDS
-end
+local function round_trip(send, recv) return common.round_trips(send, recv, "x", ROUNDS) end
 
 local function parlab_figures()
   local r = {}
@@ -60,19 +40,12 @@ local function parlab_figures()
   r.pool_map = (clock() - t0) / TASKS * 1e6
   pool:close()
   pool:join()
-  local a, b = parlab.Pipe()
-  local p = parlab.Process(echo_pipe, b)
-  p:start()
-  b:close()
-  r.pipe_rtt = round_trip(function(m) a:send_bytes(m) end, function() return a:recv_bytes() end) * 1e6
-  a:send_bytes("")
-  p:join()
-  local to, from = parlab.Queue(), parlab.Queue()
-  p = parlab.Process(echo_queue, to, from)
-  p:start()
-  r.queue_rtt = round_trip(function(m) to:put(m) end, function() return from:get() end) * 1e6
-  to:put("")
-  p:join()
+  local send, recv, stop = common.pipe_echo()
+  r.pipe_rtt = round_trip(send, recv) * 1e6
+  stop()
+  send, recv, stop = common.queue_echo()
+  r.queue_rtt = round_trip(send, recv) * 1e6
+  stop()
   return r
 end
 

@@ -7,6 +7,8 @@ import multiprocessing as mp
 import sys
 import time
 
+from ipc import make_pipe, make_queue, round_trips  # the same echo processes as bench/ipc.py
+
 TASKS = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 
@@ -15,29 +17,12 @@ def identity(x):
     return x
 
 
-def echo_pipe(conn):
-    while True:
-        m = conn.recv_bytes()
-        if not m:
-            break
-        conn.send_bytes(m)
-
-
-def echo_queue(inq, outq):
-    while True:
-        m = inq.get()
-        if m == b"":
-            break
-        outq.put(m)
-
-
-def round_trip(send, recv):
-    for _ in range(min(100, ROUNDS)):
-        send(b"x"); recv()
-    t0 = time.perf_counter()
-    for _ in range(ROUNDS):
-        send(b"x"); recv()
-    return (time.perf_counter() - t0) / ROUNDS
+def round_trip(make):
+    send, recv, stop, p = make()
+    rtt = round_trips(send, recv, b"x", ROUNDS)
+    stop()
+    p.join()
+    return rtt
 
 
 def main():
@@ -46,18 +31,8 @@ def main():
         t0 = time.perf_counter()
         pool.map(identity, range(TASKS), chunksize=1)
         print(json.dumps({"exp": "pool_map", "us": (time.perf_counter() - t0) / TASKS * 1e6}))
-    a, b = mp.Pipe()
-    p = mp.Process(target=echo_pipe, args=(b,))
-    p.start()
-    print(json.dumps({"exp": "pipe_rtt", "us": round_trip(a.send_bytes, a.recv_bytes) * 1e6}))
-    a.send_bytes(b"")
-    p.join()
-    to, frm = mp.Queue(), mp.Queue()
-    p = mp.Process(target=echo_queue, args=(to, frm))
-    p.start()
-    print(json.dumps({"exp": "queue_rtt", "us": round_trip(to.put, frm.get) * 1e6}))
-    to.put(b"")
-    p.join()
+    print(json.dumps({"exp": "pipe_rtt", "us": round_trip(make_pipe) * 1e6}))
+    print(json.dumps({"exp": "queue_rtt", "us": round_trip(make_queue) * 1e6}))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ for i = 1, #arg do
 end
 if opts.quick then opts.items, opts.rounds = 100000, 2000 end
 local clock = parlab.clock
+local common = dofile(arg[0]:gsub("[^/]*$", "") .. "common.lua")
 
 local function cpu()
   local u, s = internal.cputimes()
@@ -46,67 +47,25 @@ local function bench_queue(n)
   return n / (t2 - t0), n / (t2 - t1), (c2 - c1) / n, producer_cpu / n
 end
 
-local function echo_bytes(conn)
-  while true do
-    local m = conn:recv_bytes()
-    if #m == 0 then break end
-    conn:send_bytes(m)
-  end
-end
-
-local function echo_queue(inq, outq)
-  while true do
-    local m = inq:get()
-    if m == "" then break end
-    outq:put(m)
-  end
-end
-
--- Round trips of msg through the echo: seconds per round trip.
-local function round_trips(send, recv, msg, rounds)
-  for _ = 1, math.min(100, rounds) do send(msg) recv() end
-  local t0 = clock()
-  for _ = 1, rounds do send(msg) recv() end
-  return (clock() - t0) / rounds
-end
-
 local sizes = { 1, 1024, 65536, 1048576, 16777216, 67108864 }
 local function rounds_for(size) return math.max(3, math.min(opts.quick and 200 or 2000, math.floor(2 ^ 27 / size))) end
 
 -- The 1-byte round trip, then bandwidth per message size (an echo round trip moves 2 x size bytes).
 local function latency_and_bandwidth(send, recv)
-  local rtt = round_trips(send, recv, "x", opts.rounds)
+  local rtt = common.round_trips(send, recv, "x", opts.rounds)
   local bw = {}
   for _, size in ipairs(sizes) do
     local msg = string.rep("x", size)
     local r = rounds_for(size)
-    bw[size] = 2 * size * r / (round_trips(send, recv, msg, r) * r) / 1e9
+    bw[size] = 2 * size * r / (common.round_trips(send, recv, msg, r) * r) / 1e9
   end
   return rtt, bw
 end
 
-local function bench_pipe()
-  local a, b = parlab.Pipe()
-  local p = parlab.Process(echo_bytes, b)
-  p:start()
-  b:close()
-  local send = function(m) a:send_bytes(m) end
-  local recv = function() return a:recv_bytes() end
+-- A channel's figures through an echo process (common.pipe_echo, common.queue_echo), which it then stops.
+local function channel(send, recv, stop)
   local rtt, bw = latency_and_bandwidth(send, recv)
-  a:send_bytes("")
-  p:join()
-  return rtt, bw
-end
-
-local function bench_queue_bandwidth()
-  local to, from = parlab.Queue(), parlab.Queue()
-  local p = parlab.Process(echo_queue, to, from)
-  p:start()
-  local send = function(m) to:put(m) end
-  local recv = function() return from:get() end
-  local rtt, bw = latency_and_bandwidth(send, recv)
-  to:put("")
-  p:join()
+  stop()
   return rtt, bw
 end
 
@@ -132,9 +91,9 @@ print(("queue: %d items between two processes: %.0f items/s (from start), %.0f i
   :format(opts.items, rate_all, rate_steady))
 print(("queue: CPU per item: get %.3f us, put %.3f us -> %.0f items/s with a free core for each side")
   :format(get_cpu * 1e6, put_cpu * 1e6, 1 / math.max(get_cpu, put_cpu)))
-local rtt, pipe_bw = bench_pipe()
+local rtt, pipe_bw = channel(common.pipe_echo())
 print(("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)"):format(rtt * 1e6))
-local qrtt, queue_bw = bench_queue_bandwidth()
+local qrtt, queue_bw = channel(common.queue_echo())
 print(("queue pair: 1-item round trip %.2f us (put/get)"):format(qrtt * 1e6))
 print(("%12s %14s %14s %14s"):format("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
 for _, size in ipairs(sizes) do

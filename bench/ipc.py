@@ -103,17 +103,22 @@ def bench_memcpy(size):
         md[:] = ms
     return size * r / (time.perf_counter() - t0) / 1e9
 
-print("bench/ipc.py  %s  %d CPUs  Python %s  start method: %s" % (
-    time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.cpu_count(), sys.version.split()[0],
-    mp.get_start_method()))
-a, s, get_cpu, put_cpu = bench_queue(ITEMS)
-print("queue: %d items between two processes: %.0f items/s (from start), %.0f items/s (from the first item)" % (ITEMS, a, s))
-print("queue: CPU per item: get %.3f us, put %.3f us -> %.0f items/s with a free core for each side" % (
-    get_cpu * 1e6, put_cpu * 1e6, 1 / max(get_cpu, put_cpu)))
-rtt, pipe_bw = bench_channel(make_pipe)
-print("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)" % (rtt * 1e6))
-qrtt, queue_bw = bench_channel(make_queue)
-print("queue pair: 1-item round trip %.2f us (put/get)" % (qrtt * 1e6))
-print("%12s %14s %14s %14s" % ("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
-for size in SIZES:
-    print("%12d %14.3f %14.3f %14.3f" % (size, pipe_bw[size], queue_bw[size], bench_memcpy(size)))
+def main():
+    print("bench/ipc.py  %s  %d CPUs  Python %s  start method: %s" % (
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.cpu_count(), sys.version.split()[0],
+        mp.get_start_method()))
+    a, s, get_cpu, put_cpu = bench_queue(ITEMS)
+    print("queue: %d items between two processes: %.0f items/s (from start), %.0f items/s (from the first item)" % (ITEMS, a, s))
+    print("queue: CPU per item: get %.3f us, put %.3f us -> %.0f items/s with a free core for each side" % (
+        get_cpu * 1e6, put_cpu * 1e6, 1 / max(get_cpu, put_cpu)))
+    rtt, pipe_bw = bench_channel(make_pipe)
+    print("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)" % (rtt * 1e6))
+    qrtt, queue_bw = bench_channel(make_queue)
+    print("queue pair: 1-item round trip %.2f us (put/get)" % (qrtt * 1e6))
+    print("%12s %14s %14s %14s" % ("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
+    for size in SIZES:
+        print("%12d %14.3f %14.3f %14.3f" % (size, pipe_bw[size], queue_bw[size], bench_memcpy(size)))
+
+
+if __name__ == "__main__":  # bench/hogs.py imports the echo processes
+    main()
