@@ -66,6 +66,11 @@ class Fifo {
   // head there;
   // reader_moved_block: between those two stores; writer_claiming_last: before the claim of a block's last
   // slot (its lease says linking); writer_lost_last: another writer claimed that slot first.
+  // The survivor's moments: recover_claimed: it recorded itself in a dead process's lease, before acting;
+  // recover_put_back: it released the dead reader's slot, before putting the item back at the tail;
+  // recover_moving / recover_moved_block: moving the head for a dead reader, before / between the head's
+  // two stores; recover_linking / recover_linked: linking the next block for a dead writer, before / after
+  // the link itself (before the tail moves).
   enum class Stage {
     writer_claimed,
     reader_claimed,
@@ -75,7 +80,13 @@ class Fifo {
     reader_moving_head,
     reader_moved_block,
     writer_claiming_last,
-    writer_lost_last
+    writer_lost_last,
+    recover_claimed,
+    recover_put_back,
+    recover_moving,
+    recover_moved_block,
+    recover_linking,
+    recover_linked
   };
   static void (*test_hook)(Stage);
 
@@ -93,17 +104,24 @@ class Fifo {
   void claim_and_fill(Lease* lease, char* big, const char* data, std::size_t size);
   // A reader waiting on slot number `n`: when its writer died, marks it a hole; true if it did.
   bool resolve_unfilled(std::uint64_t n, Slot& slot);
+  // Fills slot `n` with the item of a dead survivor's redelivery (kRedelivering) that had claimed it.
+  void fill_from(Lease& dead, Slot& slot);
   void recover_lease(Lease& l, std::uint64_t head, Recovered& r);
   void take_from(Slot& slot, Message& out, Lease* lease);
   void wait_filled(Slot& slot, std::uint64_t n);
   // Marks slot `offset` of block read; the block's last reader frees it (crossbeam's rule).
   static void finish_slot(Block* block, std::uint64_t offset) noexcept;
-  // The slot a dead reader claimed and never marked read: its item goes back to the tail (unless the
-  // reader had recorded it, see recover_lease) and the slot is marked read. False: its writer is still at it.
-  bool release_claimed_slot(Lease& l, bool redeliver, Recovered& r);
-  void redeliver(char* big, const char* bytes, std::uint64_t size, std::int32_t pid, Recovered& r);
+  // A dead reader's claimed slot (Lease::at): its item is copied into the lease (now holding), or a hole is
+  // released. False: the slot's writer is still at it.
+  bool take_for(Lease& l);
+  // A dead reader's item (holding) goes back to the tail: its slot is released, then the lease itself
+  // becomes the put's (kRedelivering), so that a survivor killed in the put leaves the item to the next.
+  void put_back(Lease& l, Recovered& r);
+  // A dead writer's put that never arrives: its unlinked successor and its large block are freed.
+  void drop_put(Lease& l, Recovered& r);
   // Links the block after a writer that died between claiming a block's last slot and storing the link
-  // (Lease::linking), or frees the successor it had made when another writer linked one.
+  // (Lease::linking), or frees the successor it had made when another writer linked one. The caller holds
+  // the lease's recovery (claim_recovery).
   void repair_link(Lease& dead);
   // Looks for such dead linkers: those of the block at the tail's gap (tail_gap, a tail index) or of `at`.
   void repair_dead_linkers(std::uint64_t tail_gap, const void* at);
@@ -124,7 +142,7 @@ class Fifo {
   // the same pages instead of faulting fresh ones in (the arena gives big blocks' pages back on free).
   alignas(64) std::atomic<char*> spare_{nullptr};
   std::atomic<std::int64_t> last_recover_us_{0};
-  std::atomic<std::uint32_t> moving_{0};  // 1 while a survivor moves the head for a dead reader
+  std::atomic<std::uint64_t> moving_{0};  // the survivor moving the head for a dead reader (packed_id)
   std::atomic<std::uint64_t> redelivered_{0}, maybe_lost_{0}, lost_puts_{0};
   Lease leases_[kLeases];
 };

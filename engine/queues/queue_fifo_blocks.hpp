@@ -1,6 +1,6 @@
 #pragma once
 // The Fifo's insides, shared by its push/pop (queue_fifo.cpp) and its recovery after a process died
-// mid-operation (queue_fifo_recover.cpp). Not part of the engine's interface.
+// mid-operation (queue_fifo_recover.cpp, queue_fifo_repair.cpp). Not part of the engine's interface.
 #include <sched.h>
 
 #include <atomic>
@@ -69,6 +69,28 @@ class Patience {
   unsigned rounds_ = 0;
   double since_ = -1;
 };
+
+// Liveness of a lease and the survivors' hold on one (queue_fifo_recover.cpp).
+bool holder_alive(const Lease& l);  // its holder runs (or it is free)
+bool lease_live(const Lease& l);    // its holder, or a survivor acting on it, runs
+// Records this process as the one acting on dead lease l (Lease::recoverer), taking over from a recoverer
+// that died in turn; released when it goes out of scope. held is false when a live process has it, or
+// the lease was given back (and maybe taken by a live holder) meanwhile.
+class RecoveryHold {
+ public:
+  explicit RecoveryHold(Lease& l);
+  ~RecoveryHold() { release(); }
+  void release();
+  RecoveryHold(const RecoveryHold&) = delete;
+  RecoveryHold& operator=(const RecoveryHold&) = delete;
+  bool held = false;
+
+ private:
+  Lease& lease_;
+};
+// The same hold on a word that names one process (Fifo::moving_): true when this process now has it.
+bool take_over(std::atomic<std::uint64_t>& word);
+void give_up(std::atomic<std::uint64_t>& word);
 
 }  // namespace fifo
 
