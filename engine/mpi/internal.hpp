@@ -44,6 +44,7 @@ class SingletonSession {
 
  private:
   int saved_stderr_ = -1;
+  int watch_ = -1;  // the write end of the guard's watch pipe
   bool changed_env_ = false, had_base_ = false;
   std::string old_base_;
   std::vector<std::string> before_;  // the OMPI_* and PMIX_* variables set before MPI_Init

@@ -16,6 +16,7 @@
 // without finalizing ("PMIX ERROR: BAD-PARAM in file .../pmix_event_notification.c at line N"):
 // parlab.mpi.Pool kills workers at terminate and reports a worker killed from outside itself, so the line
 // only alarms. Between fork and exec only async-signal-safe calls: the parent may have threads running.
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -34,22 +35,26 @@ namespace {
 constexpr const char kBaseVar[] = "OMPI_MCA_orte_tmpdir_base";
 
 // The guard: $1 is the run's folder; fd 0 the watch pipe, fd 3 the daemon's stderr, fd 4 the run's stderr.
+// The watch pipe's first line is the daemon's pid, written once MPI_Init returned (none if it never did);
+// the daemons whose pid.N folder is in the run's folder at the end are stopped too.
 constexpr const char kGuardScript[] = R"sh(trap '' INT TERM HUP
 dir=$1
 grep -v -E --line-buffered 'PMIX ERROR: BAD-PARAM in file [^ ]*pmix_event_notification\.c at line [0-9]+$' <&3 >&4 &
 filter=$!
 exec 3<&- 4>&-
+IFS= read -r daemon || daemon=
 cat >/dev/null
 alive() { [ -r /proc/$1/stat ] && ! grep -q '^[0-9]* ([^)]*) [ZX]' /proc/$1/stat; }
-for p in "$dir"/ompi.*/pid.*; do
-  d=${p##*/pid.}
-  case $d in ''|*[!0-9]*) continue ;; esac
-  [ "$(cat /proc/$d/comm 2>/dev/null)" = orted ] || continue
-  n=0; while alive $d && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
-  alive $d && kill -TERM $d
-  n=0; while alive $d && [ $n -lt 10 ]; do sleep 0.1; n=$((n + 1)); done
-  alive $d && kill -KILL $d
-done
+stop() {
+  case $1 in ''|*[!0-9]*) return ;; esac
+  [ "$(cat /proc/$1/comm 2>/dev/null)" = orted ] || return
+  n=0; while alive $1 && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+  alive $1 && kill -TERM $1
+  n=0; while alive $1 && [ $n -lt 10 ]; do sleep 0.1; n=$((n + 1)); done
+  alive $1 && kill -KILL $1
+}
+stop "$daemon"
+for p in "$dir"/ompi.*/pid.*; do stop "${p##*/pid.}"; done
 case $dir in */parlab-mpi.??????) rm -rf -- "$dir" ;; esac
 n=0; while alive $filter && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
 alive $filter || wait $filter
@@ -81,8 +86,9 @@ std::string make_run_folder() {
   return path;
 }
 
-// Starts the guard for `dir`; returns the write end of the daemon's stderr pipe, or -1 (no guard).
-int start_guard(const std::string& dir) {
+// Starts the guard for `dir`; returns the write end of the daemon's stderr pipe, or -1 (no guard), and
+// sets `watch` to the write end of the guard's watch pipe.
+int start_guard(const std::string& dir, int& watch_end) {
   int watch[2], err[2];
   if (pipe2(watch, O_CLOEXEC) != 0) return -1;
   if (pipe2(err, O_CLOEXEC) != 0) {
@@ -100,7 +106,32 @@ int start_guard(const std::string& dir) {
     return -1;
   }
   // watch[1] stays open for the rest of the run: its closing, at the run's end, is the guard's signal.
+  watch_end = watch[1];
   return err[1];
+}
+
+// The pid of this process's child named orted (the daemon MPI_Init started), or 0.
+pid_t find_daemon() {
+  DIR* proc = opendir("/proc");
+  if (!proc) return 0;
+  const long me = long(getpid());
+  pid_t found = 0;
+  while (dirent* e = readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (pid <= 0 || *end != '\0') continue;
+    std::string path = std::string("/proc/") + e->d_name + "/stat";
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) continue;
+    char comm[64] = {0};
+    char state = 0;
+    long ppid = 0;
+    int got = std::fscanf(f, "%*d (%63[^)]) %c %ld", comm, &state, &ppid);
+    std::fclose(f);
+    if (got == 3 && ppid == me && std::strcmp(comm, "orted") == 0) found = pid_t(pid);
+  }
+  closedir(proc);
+  return found;
 }
 
 // The names of the environment's OMPI_* and PMIX_* variables.
@@ -117,7 +148,7 @@ std::vector<std::string> mpi_variables() {
 SingletonSession::SingletonSession() noexcept : before_(mpi_variables()) {
   std::string dir = make_run_folder();
   if (dir.empty()) return;  // Open MPI uses its default place, and cleans up as well as it can
-  int daemon_err = start_guard(dir);
+  int daemon_err = start_guard(dir, watch_);
   if (daemon_err < 0) {
     rmdir(dir.c_str());
     return;
@@ -137,6 +168,12 @@ SingletonSession::~SingletonSession() {
     std::fflush(stderr);
     dup2(saved_stderr_, 2);
     close(saved_stderr_);
+  }
+  if (watch_ >= 0) {  // the guard's first line; the pipe stays open (see start_guard)
+    std::string line = std::to_string(long(find_daemon())) + "\n";
+    if (write(watch_, line.data(), line.size()) < 0) {
+      // The guard is gone: it can no longer stop the daemon; Open MPI's own clean-up remains.
+    }
   }
   // The daemon read its settings at its start; processes this script starts later keep the user's.
   if (changed_env_) had_base_ ? setenv(kBaseVar, old_base_.c_str(), 1) : unsetenv(kBaseVar);
