@@ -36,7 +36,9 @@ constexpr const char kBaseVar[] = "OMPI_MCA_orte_tmpdir_base";
 
 // The guard: $1 is the run's folder; fd 0 the watch pipe, fd 3 the daemon's stderr, fd 4 the run's stderr.
 // The watch pipe's first line is the daemon's pid, written once MPI_Init returned (none if it never did);
-// the daemons whose pid.N folder is in the run's folder at the end are stopped too.
+// the daemons whose pid.N folder is in the run's folder at the end are stopped too. A daemon still starting
+// when the run was killed (inside MPI_Init) may create the folder again after its removal (Open MPI makes
+// every missing level of its path): the folder must stay gone for 1 s, else it is removed again (up to 10 s).
 constexpr const char kGuardScript[] = R"sh(trap '' INT TERM HUP
 dir=$1
 grep -v -E --line-buffered 'PMIX ERROR: BAD-PARAM in file [^ ]*pmix_event_notification\.c at line [0-9]+$' <&3 >&4 &
@@ -54,8 +56,18 @@ stop() {
   alive $1 && kill -KILL $1
 }
 stop "$daemon"
-for p in "$dir"/ompi.*/pid.*; do stop "${p##*/pid.}"; done
-case $dir in */parlab-mpi.??????) rm -rf -- "$dir" ;; esac
+case $dir in */parlab-mpi.??????) ;; *) exit 0 ;; esac
+gone=0 n=0
+while [ $gone -lt 10 ] && [ $n -lt 100 ]; do
+  if [ -e "$dir" ]; then
+    gone=0
+    for p in "$dir"/ompi.*/pid.*; do stop "${p##*/pid.}"; done
+    rm -rf -- "$dir"
+  else
+    gone=$((gone + 1))
+  fi
+  sleep 0.1; n=$((n + 1))
+done
 n=0; while alive $filter && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
 alive $filter || wait $filter
 exit 0
@@ -72,6 +84,9 @@ exit 0
   dup2(out, 4);
   dup2(null, 2);
   for (int fd = 5; fd < 4096; ++fd) close(fd);
+  // A session of its own: a signal to the script's process group (Ctrl-C at a terminal, a harness that
+  // kills the group, kill(0, ...) from inside the run) must not end the guard before it cleaned up.
+  setsid();
   execl("/bin/sh", "sh", "-c", kGuardScript, "parlab-mpi-guard", dir, static_cast<char*>(nullptr));
   _exit(127);
 }
