@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/core/clock.hpp"
 #include "engine/core/gil.hpp"
@@ -28,9 +29,26 @@ int to_count(size_t n, const char* what);
 // Throws unless 0 <= rank < size (or rank is kAnySource where allowed).
 void check_rank(int rank, const char* what, const char* role, bool allow_any);
 void check_tag(int tag, const char* what, bool allow_any);
-// In a run of one process that spawned workers: starts a child that stops Open MPI's daemon when the run
-// ends, if the daemon has not left by itself (daemon_guard.cpp). Once per run; nothing under a launcher.
-void guard_singleton_daemon() noexcept;
+// Held across MPI_Init in a run of one process (ensure_mpi; session_guard.cpp): Open MPI's session files go
+// to a new folder of this run's own, which a guard removes when the run ends, however it ends, after
+// stopping Open MPI's daemon if it has not left by itself; the daemon's stderr passes through the guard's
+// filter. The destructor restores stderr and the environment (without the PMIx identity MPI_Init put there,
+// which a program this run starts would take as its own). Without the folder or the guard (mkdtemp or
+// fork failed) Open MPI runs as it would without parlab.
+class SingletonSession {
+ public:
+  SingletonSession() noexcept;
+  ~SingletonSession();
+  SingletonSession(const SingletonSession&) = delete;
+  SingletonSession& operator=(const SingletonSession&) = delete;
+
+ private:
+  int saved_stderr_ = -1;
+  int watch_ = -1;  // the write end of the guard's watch pipe
+  bool changed_env_ = false, had_base_ = false;
+  std::string old_base_;
+  std::vector<std::string> before_;  // the OMPI_* and PMIX_* variables set before MPI_Init
+};
 
 // True when this run is the built-in single rank (no launcher): no MPI call may be made.
 bool local();

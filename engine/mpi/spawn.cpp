@@ -127,7 +127,6 @@ Spawned spawn(const std::string& command, const std::vector<std::string>& args, 
                 "; start the run under a launcher instead (mpirun -n " + std::to_string(n + 1) +
                 " parlab script.lua: rank 0 runs the script, the other ranks the tasks)");
   }
-  guard_singleton_daemon();
   Spawned out;
   {
     gil::Release unlocked;

@@ -1,6 +1,7 @@
 // The world: lazy start-up (MPI_Init_thread under a launcher, the built-in single rank otherwise), the
 // thread level, clocks, abort and finalize at exit.
 #include <pthread.h>  // pthread_atfork
+#include <signal.h>   // sigaction
 #include <stdlib.h>   // on_exit (glibc)
 #include <unistd.h>   // getpid
 
@@ -259,8 +260,23 @@ void ensure_mpi(const char* what) {
   // aborts the workers' whole job, and a later spawn can hang behind that abort.
   setenv("OMPI_MCA_orte_enable_recovery", "1", 0);
   setenv("OMPI_MCA_orte_abort_on_non_zero_status", "0", 0);
-  int provided = 0;
-  check(MPI_Init_thread(nullptr, nullptr, to_mpi_level(w.requested), &provided), what);
+  // Open MPI's tcp transport writes without MSG_NOSIGNAL: a task sent to a worker that was killed would end
+  // this process by SIGPIPE instead of failing that task (the pool notices the death). A handler that does
+  // nothing, rather than SIG_IGN, so that programs this process starts get the default back at exec. A
+  // disposition the user chose is kept.
+  struct sigaction pipe_action {};
+  if (sigaction(SIGPIPE, nullptr, &pipe_action) == 0 && pipe_action.sa_handler == SIG_DFL) {
+    pipe_action.sa_handler = [](int) {};
+    pipe_action.sa_flags = SA_RESTART;
+    sigemptyset(&pipe_action.sa_mask);
+    sigaction(SIGPIPE, &pipe_action, nullptr);
+  }
+  int provided = 0, rc;
+  {
+    SingletonSession session;
+    rc = MPI_Init_thread(nullptr, nullptr, to_mpi_level(w.requested), &provided);
+  }
+  check(rc, what);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
   spawner_pid = getpid();

@@ -116,26 +116,17 @@ T.test("a worker killed from outside fails its task clearly; the other worker fi
   T.ok(all_gone(pids), "no worker left")
 end)
 
--- A separate parlab that makes a pool, prints its workers' pids, then ends the way `ending` says.
--- It also prints Open MPI's daemon (orted, its child in a run of one process), which must not outlive it
--- either: Open MPI 4.1's sometimes deadlocks when its process is SIGKILLed, and parlab's guard stops it.
-local function run_master(ending)
-  local out = T.run_program("", ([[
+-- A separate parlab that makes a pool, prints its workers' pids, then ends the way `ending` says. It also
+-- prints Open MPI's daemon (orted, its child in a run of one process), which must not outlive it either:
+-- Open MPI 4.1's sometimes deadlocks when its process is SIGKILLed, and parlab's guard stops it. The master
+-- runs with TMPDIR set to a new empty folder of this test's, where every session file of its run goes.
+local function run_master(ending, tmpdir)
+  local out = T.run_program("TMPDIR=" .. tmpdir, ([[
 local pool = parlab.mpi.Pool(2)
 print("pids " .. table.concat(pool:info().pids, " "))
 local me, ps = io.open("/proc/self/stat"):read("*a"):match("^(%%d+)"), io.popen("ps -eo pid=,ppid=,comm=")
 for pid, ppid, comm in ps:read("*a"):gmatch("(%%d+)%%s+(%%d+)%%s+(%%S+)") do
-  if ppid == me and comm == "orted" then
-    print("orted " .. pid)
-    -- Its job-family folder (jf.N: N is the job id in contact.txt shifted right by 16), which it leaves
-    -- empty when it is stopped instead of finalized.
-    local ls = io.popen('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.' .. pid .. ' 2>/dev/null')
-    for dir in ls:lines() do
-      local job = tonumber((io.open(dir .. "/contact.txt"):read("*l") or ""):match("^(%%d+)"))
-      if job then print("jf " .. dir:gsub("/pid%%.%%d+$", "") .. "/jf." .. math.floor(job / 65536)) end
-    end
-    ls:close()
-  end
+  if ppid == me and comm == "orted" then print("orted " .. pid) end
 end
 ps:close()
 io.stdout:flush()
@@ -143,44 +134,56 @@ io.stdout:flush()
 ]]):format(ending))
   local pids = {}
   for pid in (out:match("pids ([%d ]+)") or ""):gmatch("%d+") do pids[#pids + 1] = tonumber(pid) end
-  return out, pids, tonumber(out:match("orted (%d+)")), out:match("jf (%S+)")
+  return out, pids, tonumber(out:match("orted (%d+)"))
 end
 
--- The daemon and its session folder are gone now, or within 10 s (the guard gives the daemon 2 s to leave
--- by itself, then stops it and removes what it left in ${TMPDIR:-/tmp}/ompi.HOST.UID/).
-local function daemon_gone(pid, jf)
-  local function folder()
-    local ls = io.popen(('ls -d "${TMPDIR:-/tmp}"/ompi.*/pid.%d %s 2>/dev/null'):format(pid, jf or ""))
-    local out = ls:read("*a")
-    ls:close()
-    return out ~= ""
-  end
+local function listing(dir)
+  local ls = io.popen(('ls -A "%s" 2>/dev/null'):format(dir))
+  local out = ls:read("*a")
+  ls:close()
+  return out
+end
+
+-- The daemon is gone, and the run's TMPDIR is empty again (no ompi.HOST.UID, no parlab-mpi.*), now or
+-- within 10 s: the guard gives the daemon 2 s to leave by itself, then stops it and removes the run's
+-- session folder. Returns the verdict and what was left.
+local function nothing_left(daemon, tmpdir)
   local deadline = parlab.clock() + 10
-  while (not T.pid_gone(pid) or folder()) and parlab.clock() < deadline do parlab.sleep(0.05) end
-  return T.pid_gone(pid) and not folder()
+  while (not T.pid_gone(daemon) or listing(tmpdir) ~= "") and parlab.clock() < deadline do parlab.sleep(0.05) end
+  return T.pid_gone(daemon) and listing(tmpdir) == "", listing(tmpdir)
 end
 
-T.test("no worker outlives its master: left open, os.exit, an error, SIGKILL, during a task", function()
+T.test("no worker, daemon or session file outlives the master: closed, left open, os.exit, an error, SIGKILL, "
+  .. "terminate, a worker killed", function()
   if mpi.launched then -- a program started from a rank holds its launcher's environment: it could not spawn
     print("skipped under mpirun: the master programs run from the plain-parlab test")
     return
   end
   local busy = "pool:apply_async(function() parlab.sleep(60) end) parlab.sleep(0.3) "
   local cases = {
+    { "print(pool:apply(function() return 'served' end)) pool:close() pool:join(30)", "served\nstatus 0" },
     { "print(pool:apply(function() return 'served' end))", "served\nstatus 0" },
     { "pool:apply(print, 'x') os.exit(0)", "status 0" },
     { busy .. "error('master boom')", "master boom" },
     { busy .. "os.execute('kill -9 ' .. io.open('/proc/self/stat'):read('*a'):match('^(%d+)'))", "status 137" },
+    { busy .. "pool:terminate() print('terminated')", "terminated\nstatus 0" },
+    -- The task goes to the dead worker's socket before the pool can notice the death: the task fails,
+    -- the run is not ended by SIGPIPE.
+    { "os.execute('kill -9 ' .. pool:info().pids[1]) parlab.sleep(0.3) "
+      .. "print(pcall(pool.map, pool, function(x) return x end, { 1, 2, 3, 4 }))", "ended without an answer" },
   }
   for _, c in ipairs(cases) do
     local t0 = parlab.clock()
-    local out, pids, daemon, jf = run_master(c[1])
+    local tmpdir = io.popen("mktemp -d"):read("*l")
+    local out, pids, daemon = run_master(c[1], tmpdir)
     T.eq(#pids, 2, "the master printed its workers: " .. out)
     T.ok(daemon, "the master printed its orted: " .. out)
     T.ok(out:find(c[2], 1, true), c[1] .. ": " .. out)
+    T.ok(not out:find("PMIX ERROR", 1, true), c[1] .. ": no PMIX ERROR line: " .. out)
     T.ok(all_gone(pids), c[1] .. ": no worker is left")
-    T.ok(jf, "the master printed its job-family folder: " .. out)
-    T.ok(daemon and daemon_gone(daemon, jf), c[1] .. ": Open MPI's daemon and its session folders are not left")
+    local clean, left = nothing_left(daemon or 0, tmpdir)
+    T.ok(clean, c[1] .. ": Open MPI's daemon and the run's session files are gone; left in TMPDIR: " .. left)
+    os.execute(('rm -rf "%s"'):format(tmpdir))
     T.ok(parlab.clock() - t0 < 50, c[1] .. ": the run did not wait for the running task")
   end
 end)

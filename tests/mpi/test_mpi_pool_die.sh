@@ -5,9 +5,16 @@
 parlab=$1 mpirun=$2
 dir=$(dirname "$0")
 status=0
-TMPDIR=$(mktemp -d) && export TMPDIR # Open MPI may leave its session directory behind after an abort
+# A TMPDIR of this test's own, where each run's session files go: after each mode it must be empty again (up
+# to 10 s for mpirun's clean-up), whatever other runs leave in /tmp.
+TMPDIR=$(mktemp -d) && export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
 fail() { echo "FAIL: mode $mode: $1"; status=1; }
+left_behind() {
+  n=0
+  while [ -n "$(ls -A "$TMPDIR")" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+  (cd "$TMPDIR" && find . -mindepth 1)
+}
 for mode in exit0 noclose osexit initfail exit3 kill error; do
   start=$(date +%s)
   out=$(timeout -k 5 60 "$mpirun" --oversubscribe -n 3 "$parlab" "$dir/pool_die.lua" "$mode" 2>&1)
@@ -17,6 +24,9 @@ for mode in exit0 noclose osexit initfail exit3 kill error; do
   echo "mode=$mode rc=$rc seconds=$took"
   # mpirun's own status for a rank killed by SIGKILL is 137 too: the elapsed time tells a hang.
   [ "$took" -ge 55 ] && fail "the job hung (timeout)"
+  left=$(left_behind)
+  [ -z "$left" ] || fail "left in TMPDIR: $left"
+  rm -rf "${TMPDIR:?}"/* "$TMPDIR"/.[!.]* 2>/dev/null
   case $mode in
   exit0)
     [ "$rc" -eq 0 ] || fail "expected exit 0, got $rc"
