@@ -13,6 +13,7 @@
 #include <mutex>
 #include <new>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 
@@ -128,7 +129,7 @@ bool only_this_thread(State& s) {
 }
 
 // After fork only the forking thread exists: keep the GIL if it held it, forget every waiter.
-void after_fork_child() {
+PARLAB_AFTER_FORK void after_fork_child() {
   if (!g_state) return;
   State& s = *g_state;
   if (only_this_thread(s)) {

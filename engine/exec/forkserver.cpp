@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
@@ -53,7 +54,7 @@ bool always_fork = false;
 
 // Writes only what is not fresh already (glibc's lock word read, not try_lock): the server's children
 // inherit all of it fresh, and each page a child writes costs a copy-on-write fault.
-void fresh_after_fork() noexcept {
+PARLAB_AFTER_FORK void fresh_after_fork() noexcept {
   // Its holder, if any, is a thread or a stack frame that stays in the parent.
   if (client_mu.native_handle()->__data.__lock != 0) new (&client_mu) std::mutex;
   forget_in_child();

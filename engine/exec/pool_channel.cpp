@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/liveness.hpp"
 
@@ -33,10 +34,11 @@ constexpr std::uint32_t kSlab = 64;
 // it again on first use. The handler is registered at start-up, not by the first lock: a pool worker's
 // first lock registered it in every worker (libc's handler list written: copy-on-write faults).
 std::atomic<std::uint32_t> cached_pid{0};
+PARLAB_AFTER_FORK void forget_pid() {
+  if (cached_pid.load(std::memory_order_relaxed) != 0) cached_pid.store(0, std::memory_order_relaxed);
+}
 [[maybe_unused]] const bool atfork_installed = [] {
-  pthread_atfork(nullptr, nullptr, [] {
-    if (cached_pid.load(std::memory_order_relaxed) != 0) cached_pid.store(0, std::memory_order_relaxed);
-  });
+  pthread_atfork(nullptr, nullptr, forget_pid);
   return true;
 }();
 std::uint32_t my_pid() {

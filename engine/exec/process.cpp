@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "engine/arena/shm.hpp"
+#include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
@@ -61,10 +62,11 @@ Registry& the_registry() {
 // so none with a mutex that another thread of the parent held at the fork; the first child it starts makes
 // one. A child that starts none (most) neither allocates nor writes here: each page written after a fork
 // is a copy-on-write fault.
+PARLAB_AFTER_FORK void drop_registry() {
+  if (registry.load(std::memory_order_relaxed)) registry.store(nullptr, std::memory_order_relaxed);
+}
 [[maybe_unused]] const bool atfork_installed = [] {
-  pthread_atfork(nullptr, nullptr, [] {
-    if (registry.load(std::memory_order_relaxed)) registry.store(nullptr, std::memory_order_relaxed);
-  });
+  pthread_atfork(nullptr, nullptr, drop_registry);
   return true;
 }();
 
