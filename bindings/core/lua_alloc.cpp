@@ -15,6 +15,8 @@
 #include <cstring>
 #include <lua.hpp>
 
+#include "engine/core/after_fork.hpp"
+
 namespace parlab::lua {
 namespace {
 
@@ -120,6 +122,7 @@ void destroy_space(void* msp) {
 // Emptied mspaces of closed states, for the next new ones; shared by the threads of this process. The
 // lock is a flag that a forked child clears (a fork may catch another thread holding it).
 std::atomic<bool> spaces_busy{false};
+PARLAB_AFTER_FORK void free_spaces_lock() { spaces_busy.store(false); }
 class Spaces {
  public:
   void* take() {
@@ -139,7 +142,7 @@ class Spaces {
  private:
   static constexpr int kSpaces = 4;
   void lock() {
-    static const int registered = pthread_atfork(nullptr, nullptr, [] { spaces_busy.store(false); });
+    static const int registered = pthread_atfork(nullptr, nullptr, free_spaces_lock);
     (void)registered;
     while (spaces_busy.exchange(true, std::memory_order_acquire)) sched_yield();
   }

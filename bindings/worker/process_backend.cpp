@@ -31,6 +31,27 @@ int l_child_exit(lua_State* L) {
   process::exit_child(code);
 }
 
+// Whether os.exit (the table at -1's field "exit") is already l_child_exit, as push_function makes it.
+bool has_child_exit(lua_State* L) {
+  const int top = lua_gettop(L);
+  lua_getfield(L, -1, "exit");
+  bool ours = lua_iscfunction(L, -1) && lua_getupvalue(L, -1, 1) != nullptr &&
+              lua_touserdata(L, -1) == reinterpret_cast<void*>(l_child_exit);
+  lua_settop(L, top);
+  return ours;
+}
+
+// Sets os.exit to l_child_exit where it is not yet: the fork server sets it in its prepared state, so that
+// its children write nothing for it (each page a child writes is a copy-on-write fault).
+void set_child_exit(lua_State* L) {
+  lua_getglobal(L, "os");
+  if (lua_istable(L, -1) && !has_child_exit(L)) {
+    push_function(L, l_child_exit);
+    lua_setfield(L, -2, "exit");
+  }
+  lua_pop(L, 1);
+}
+
 }  // namespace
 
 void name_child(lua_State* L, const std::string& name, const wire::Parent& parent) {
@@ -42,12 +63,7 @@ void name_child(lua_State* L, const std::string& name, const wire::Parent& paren
 
 // os.exit ends only the child (the contract is in process.hpp).
 int run_target(lua_State* L, int nargs, const char* name, const wire::Parent& parent) {
-  lua_getglobal(L, "os");
-  if (lua_istable(L, -1)) {
-    push_function(L, l_child_exit);
-    lua_setfield(L, -2, "exit");
-  }
-  lua_pop(L, 1);
+  set_child_exit(L);
   // The module table (package.loaded.parlab), not the global: a fork child of a Lua host that did
   // `local parlab = require "parlab"` runs in the host's state, which has no global parlab.
   name_child(L, name, parent);
@@ -76,6 +92,15 @@ int open_body(lua_State* L) {
 int prepare_body(lua_State* L) {
   open_state(L);
   transport_detail::push_names(L, &transport_detail::kNamesKey);
+  // What each child sets, with the values most children set: set_module_field leaves an equal value as it
+  // is, so those children write nothing for it (the parent is this server's parent, its client).
+  set_child_exit(L);
+  set_module_field(L, "parent_name", process::own_name());
+  set_module_field(L, "parent_pid", std::to_string(getppid()));
+  // encode_values's thread_local buffer registers its destructor on first use, through three symbols the
+  // libraries bind lazily (__cxa_thread_atexit_impl, calloc, _dl_find_dso_for_object): done once here, so
+  // pool workers inherit it instead of each looking them up (~25 page faults a worker).
+  encode_values(L, 1, 0, "warm-up");
   return 0;
 }
 
@@ -146,11 +171,7 @@ int run_process_job(const wire::ProcessJob& parsed, lua_State* prepared) {
 }
 
 void worker_state_hook(lua_State* L) {
-  if (!L) return;
-  lua_getglobal(L, "os");  // os.exit in a task ends this worker only (the pool reports and replaces it)
-  push_function(L, l_child_exit);
-  lua_setfield(L, -2, "exit");
-  lua_pop(L, 1);
+  if (L) set_child_exit(L);  // os.exit in a task ends this worker only (the pool reports and replaces it)
 }
 
 // What every spawn or forkserver child (and a fork pool worker) runs: a Process target or a pool worker.

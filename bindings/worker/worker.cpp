@@ -183,7 +183,12 @@ void set_module_field(lua_State* L, const char* field, const std::string& value)
   push_internal(L);
   if (lua_istable(L, -1)) {
     lua_pushlstring(L, value.data(), value.size());
-    lua_setfield(L, -2, field);
+    lua_getfield(L, -2, field);
+    // An equal value stays: a fork child that finds it set writes no page for it (copy-on-write).
+    if (!lua_rawequal(L, -1, -2)) {
+      lua_pop(L, 1);
+      lua_setfield(L, -2, field);
+    }
   }
   lua_settop(L, top);
 }

@@ -7,9 +7,10 @@
 // words, pipe holder lists) lives in the shared arena, so a word a parent's thread held at a fork is
 // released for the child too by that thread; such words need no reset (one would break the parent). The
 // process-local locks that can be held across a fork get fresh state in the child instead, by
-// pthread_atfork: the GIL (gil.cpp), the fork server client (forkserver.cpp), the child registry
-// (process.cpp), the OpenMP runner (omp.cpp), pipe ends (lua_pipe.cpp), mpi init and gpu choice; the
-// parent's threads count as stopped in a fork child (thread.hpp), so nothing waits on their record locks.
+// pthread_atfork handlers (marked PARLAB_AFTER_FORK, engine/core/after_fork.hpp): the GIL (gil.cpp), the
+// fork server client (forkserver.cpp), the child registry (process.cpp), the OpenMP runner (omp.cpp), pipe
+// ends (lua_pipe.cpp), mpi init and gpu choice; the parent's threads count as stopped in a fork child
+// (thread.hpp), so nothing waits on their record locks.
 #include <atomic>
 #include <cstdint>
 

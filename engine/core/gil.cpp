@@ -13,6 +13,7 @@
 #include <mutex>
 #include <new>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 
@@ -46,8 +47,9 @@ bool env_enabled() {
   return v && *v && std::strcmp(v, "0") != 0;
 }
 
+State* g_state = nullptr;  // set once, by the first state(): null in a process that never used the GIL
 State& state() {
-  static State* s = new State;  // never destroyed: threads may still touch it at exit
+  static State* s = g_state = new State;  // never destroyed: threads may still touch it at exit
   return *s;
 }
 std::atomic<bool> g_enabled{env_enabled()};
@@ -115,9 +117,26 @@ void drop_locked(State& s) {
   s.released.notify_one();
 }
 
+// Whether the state holds nothing of a thread the fork left behind: no waiter, no thread registered or
+// recorded but this one, no count to clear, its mutex free (glibc's lock word: a read, unlike try_lock).
+// Reads only, so a child that keeps the state as it is (every fork-server child) writes none of its pages:
+// each page written after a fork costs a copy-on-write fault, and the rebuild below wrote a dozen.
+bool only_this_thread(State& s) {
+  return s.mu.native_handle()->__data.__lock == 0 && s.waiters == 0 &&
+         s.registered == (t_registered ? 1 : 0) && s.records.size() == (t_record ? 1u : 0u) &&
+         (!s.locked || (t_holds && s.holder == t_record)) && s.switch_number == 0 && s.switches == 0 &&
+         s.forced == 0 && s.requests == 0;
+}
+
 // After fork only the forking thread exists: keep the GIL if it held it, forget every waiter.
-void after_fork_child() {
-  State& s = state();
+PARLAB_AFTER_FORK void after_fork_child() {
+  if (!g_state) return;
+  State& s = *g_state;
+  if (only_this_thread(s)) {
+    if (t_record) t_record->s.tid = this_tid();
+    if (g_drop_request.load(std::memory_order_relaxed)) g_drop_request.store(false);
+    return;
+  }
   ThreadRecord mine;
   const bool had = t_record != nullptr;
   if (had) mine = *t_record;

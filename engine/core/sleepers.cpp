@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/interrupt.hpp"
 
 namespace parlab::sleepers {
@@ -46,7 +47,7 @@ int take(std::atomic<std::uint32_t>* word) noexcept {
 }
 
 // In a fork child only the forking thread lives on: the other threads' registrations are dropped.
-void fresh_after_fork() noexcept {
+PARLAB_AFTER_FORK void fresh_after_fork() noexcept {
   int below = used_below.load(std::memory_order_relaxed);
   for (int i = 0; i < below; ++i)
     if (i != hint) slots[i].word.store(nullptr, std::memory_order_relaxed);

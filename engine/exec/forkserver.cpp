@@ -16,11 +16,13 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
@@ -50,11 +52,12 @@ int ctl_fd = -1;  // our end of the control socket
 pid_t server = -1;
 bool always_fork = false;
 
-void fresh_after_fork() noexcept {
-  new (&client_mu) std::mutex;  // its holder, if any, is a thread or a stack frame that stays in the parent
-  if (ctl_fd >= 0) close(ctl_fd);
-  ctl_fd = -1;
-  server = -1;
+// Writes only what is not fresh already (glibc's lock word read, not try_lock): the server's children
+// inherit all of it fresh, and each page a child writes costs a copy-on-write fault.
+PARLAB_AFTER_FORK void fresh_after_fork() noexcept {
+  // Its holder, if any, is a thread or a stack frame that stays in the parent.
+  if (client_mu.native_handle()->__data.__lock != 0) new (&client_mu) std::mutex;
+  forget_in_child();
 }
 
 [[maybe_unused]] const bool atfork_installed = [] {
@@ -174,7 +177,9 @@ void start_locked() {
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
   process::setup_child(server_self, req.ignore_sigint != 0);
-  std::string job(static_cast<const char*>(shm::address_of(req.job, req.len)), req.len);
+  // Read in place: the client frees the job's block only once this child has ended, and a copy would be
+  // the child's first malloc (the allocator's pages written: copy-on-write faults).
+  std::string_view job(static_cast<const char*>(shm::address_of(req.job, req.len)), req.len);
   process::JobRunner r = process::job_runner();
   process::exit_child(r ? r(job, prepared) : 1);
 }
@@ -288,9 +293,8 @@ void serve(int ctl) {
 }
 
 void forget_in_child() noexcept {
-  if (ctl_fd >= 0) close(ctl_fd);
-  ctl_fd = -1;
-  server = -1;
+  if (ctl_fd >= 0) close(ctl_fd), ctl_fd = -1;
+  if (server != -1) server = -1;
 }
 
 void stop() noexcept {

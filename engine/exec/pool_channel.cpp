@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/liveness.hpp"
 
@@ -29,16 +30,22 @@ constexpr std::uint32_t kNodeBytes = 256;
 constexpr std::uint32_t kSmall = kNodeBytes - sizeof(Node);
 constexpr std::uint32_t kSlab = 64;
 
-// getpid() is a system call; the mutex needs it on every lock. Refreshed in a forked child.
+// getpid() is a system call; the mutex needs it on every lock. Forgotten in a forked child (0), which reads
+// it again on first use. The handler is registered at start-up, not by the first lock: a pool worker's
+// first lock registered it in every worker (libc's handler list written: copy-on-write faults).
 std::atomic<std::uint32_t> cached_pid{0};
-void refresh_pid() { cached_pid.store(std::uint32_t(getpid()), std::memory_order_relaxed); }
+PARLAB_AFTER_FORK void forget_pid() {
+  if (cached_pid.load(std::memory_order_relaxed) != 0) cached_pid.store(0, std::memory_order_relaxed);
+}
+[[maybe_unused]] const bool atfork_installed = [] {
+  pthread_atfork(nullptr, nullptr, forget_pid);
+  return true;
+}();
 std::uint32_t my_pid() {
   std::uint32_t p = cached_pid.load(std::memory_order_relaxed);
   if (p == 0) {
-    static const int registered = pthread_atfork(nullptr, nullptr, refresh_pid);
-    (void)registered;
-    refresh_pid();
-    p = cached_pid.load(std::memory_order_relaxed);
+    p = std::uint32_t(getpid());
+    cached_pid.store(p, std::memory_order_relaxed);
   }
   return p;
 }

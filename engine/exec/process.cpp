@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "engine/arena/shm.hpp"
+#include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
@@ -45,20 +46,35 @@ struct Registry {
   std::mutex mu;
   std::vector<std::shared_ptr<Child>> children;
 };
-Registry* registry = new Registry;
+std::atomic<Registry*> registry{nullptr};  // made by the first child this process starts
 std::once_flag atexit_once;
 
-// Any fork (a 'fork' Process, the fork server's children, a raw fork from Lua) gets an empty registry with
-// an unlocked mutex: another thread of the parent may hold registry->mu at the fork.
+Registry& the_registry() {
+  Registry* r = registry.load(std::memory_order_acquire);
+  if (r) return *r;
+  auto* fresh = new Registry;
+  if (registry.compare_exchange_strong(r, fresh, std::memory_order_acq_rel)) return *fresh;
+  delete fresh;  // another thread made it first
+  return *r;
+}
+
+// Any fork (a 'fork' Process, the fork server's children, a raw fork from Lua) starts with no registry,
+// so none with a mutex that another thread of the parent held at the fork; the first child it starts makes
+// one. A child that starts none (most) neither allocates nor writes here: each page written after a fork
+// is a copy-on-write fault.
+PARLAB_AFTER_FORK void drop_registry() {
+  if (registry.load(std::memory_order_relaxed)) registry.store(nullptr, std::memory_order_relaxed);
+}
 [[maybe_unused]] const bool atfork_installed = [] {
-  pthread_atfork(nullptr, nullptr, [] { registry = new Registry; });
+  pthread_atfork(nullptr, nullptr, drop_registry);
   return true;
 }();
 
 void register_child(const std::shared_ptr<Child>& c) {
   std::call_once(atexit_once, [] { std::atexit(finish_children); });
-  std::lock_guard<std::mutex> lock(registry->mu);
-  auto& v = registry->children;
+  Registry& reg = the_registry();
+  std::lock_guard<std::mutex> lock(reg.mu);
+  auto& v = reg.children;
   // A child whose owner dropped it without join (only the registry holds it) is polled here, so that it
   // is reaped and its descriptors closed; else each such child kept its status socket until exit.
   auto done = [](const std::shared_ptr<Child>& x) { return x->ended() || (x.use_count() == 1 && x->poll()); };
@@ -212,7 +228,7 @@ void Child::signal(int sig) noexcept {
 }
 
 void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
-  in_child = true;
+  if (!in_child) in_child = true;  // a fork server's children inherit it set: no page written for it
   forkserver::forget_in_child();
   if (die_with_parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -309,9 +325,9 @@ std::shared_ptr<Child> start(std::string_view job, const Options& opts) {
 
 void finish_children() noexcept {
   std::vector<std::shared_ptr<Child>> list;
-  {
-    std::lock_guard<std::mutex> lock(registry->mu);
-    list.swap(registry->children);
+  if (Registry* reg = registry.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(reg->mu);
+    list.swap(reg->children);
   }
   for (auto& c : list)
     if (c->daemon()) c->signal(SIGTERM);
@@ -334,9 +350,11 @@ void finish_children() noexcept {
 
 // Counts without polling: a Child is driven by its owner's thread only (two waitpid calls would race).
 int live_children() noexcept {
-  std::lock_guard<std::mutex> lock(registry->mu);
+  Registry* reg = registry.load(std::memory_order_acquire);
+  if (!reg) return 0;
+  std::lock_guard<std::mutex> lock(reg->mu);
   int n = 0;
-  for (auto& c : registry->children)
+  for (auto& c : reg->children)
     if (!c->ended()) ++n;
   return n;
 }

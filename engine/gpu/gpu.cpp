@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/error.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/gpu/backend.hpp"
@@ -24,14 +25,15 @@ bool chosen = false;
 // `lock` is held while a back end is chosen (a CUDA or OpenCL start: up to seconds), so another thread may
 // fork meanwhile: the child gets a fresh lock. A choice in progress there is dropped (its half-built
 // objects are leaked, not destroyed) and made again on the child's first use.
+PARLAB_AFTER_FORK void fresh_after_fork() {
+  new (&lock) std::mutex;
+  if (!chosen) {
+    new (&current) std::shared_ptr<Backend>;
+    new (&current_status) Status;
+  }
+}
 [[maybe_unused]] const bool atfork_installed = [] {
-  pthread_atfork(nullptr, nullptr, [] {
-    new (&lock) std::mutex;
-    if (!chosen) {
-      new (&current) std::shared_ptr<Backend>;
-      new (&current_status) Status;
-    }
-  });
+  pthread_atfork(nullptr, nullptr, fresh_after_fork);
   return true;
 }();
 

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
 #include "engine/kernels/blas_lib.hpp"
@@ -120,7 +121,7 @@ struct Runner {
 std::atomic<Runner*> runner{nullptr};
 std::mutex runner_start;
 
-void after_fork_in_child() {
+PARLAB_AFTER_FORK void after_fork_in_child() {
   fork_generation.fetch_add(1);
   runner.store(nullptr);  // the parent's helper thread is not in this process (its memory is left)
   new (&runner_start) std::mutex();
