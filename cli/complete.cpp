@@ -1,17 +1,18 @@
 // The words to complete come from Lua (cli/lua/repl.lua), so they see the live globals.
 #include "cli/complete.hpp"
 
-#include <editline/readline.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "cli/libedit.hpp"
+
 namespace parlab::cli {
 namespace {
 
 lua_State* const* current_state = nullptr;
+const libedit::Api* api = nullptr;
 std::vector<std::string> candidates;
 
 // Lua side: fills candidates from complete(word); errors just mean no candidates.
@@ -41,7 +42,7 @@ char* next_candidate(const char*, int state) {
 }
 
 char** attempt_completion(const char* text, int, int) {
-  rl_attempted_completion_over = 1;  // never fall back to file names
+  *api->attempted_completion_over = 1;  // never fall back to file names
   candidates.clear();
   lua_State* L = current_state ? *current_state : nullptr;
   if (!L) return nullptr;
@@ -49,7 +50,7 @@ char** attempt_completion(const char* text, int, int) {
   if (lua_cpcall(L, collect, const_cast<char*>(text)) != 0) candidates.clear();
   lua_settop(L, top);
   if (candidates.empty()) return nullptr;
-  return rl_completion_matches(text, next_candidate);
+  return api->completion_matches(text, next_candidate);
 }
 
 // A word is a dotted name: '.' and ':' stay inside it so "string.fo" and "s:up" complete.
@@ -57,12 +58,13 @@ char word_breaks[] = " \t\n\"\\'`@$><=;|&{(,)}[]+-*/%^~#";
 
 }  // namespace
 
-void install_completion(lua_State* const* state) {
+void install_completion(lua_State* const* state, const libedit::Api& edit) {
   current_state = state;
-  rl_attempted_completion_function = attempt_completion;
-  rl_basic_word_break_characters = word_breaks;
-  rl_completer_word_break_characters = word_breaks;
-  rl_completion_append_character = '\0';
+  api = &edit;
+  *edit.attempted_completion_function = attempt_completion;
+  *edit.basic_word_break_characters = word_breaks;
+  *edit.completer_word_break_characters = word_breaks;
+  *edit.completion_append_character = '\0';
 }
 
 }  // namespace parlab::cli

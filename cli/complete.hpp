@@ -4,6 +4,10 @@
 
 namespace parlab::cli {
 
-void install_completion(lua_State* const* state);
+namespace libedit {
+struct Api;
+}
+
+void install_completion(lua_State* const* state, const libedit::Api& edit);
 
 }  // namespace parlab::cli

@@ -1,7 +1,6 @@
-// libedit's readline interface (BSD licence); history in ~/.parlab_history.
+// libedit's readline interface (BSD licence), loaded on first use; history in ~/.parlab_history.
 #include "cli/lineedit.hpp"
 
-#include <editline/readline.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <cstdlib>
 
 #include "cli/complete.hpp"
+#include "cli/libedit.hpp"
 #include "cli/sigint.hpp"
 
 namespace parlab::cli {
@@ -110,19 +110,25 @@ LineResult read_plain(const char* prompt, std::string& line) {
 LineEditor::LineEditor(lua_State* const* state)
     : terminal_(isatty(STDIN_FILENO) != 0), history_path_(history_file()) {
   if (!terminal_) return;
-  rl_catch_signals = 0;  // our SIGINT handler stays in place
-  rl_getc_function = read_key;
+  std::string why;
+  edit_ = libedit::load(why);
+  if (!edit_) {
+    std::fprintf(stderr, "parlab: line editing is off (%s)\n", why.c_str());
+    return;
+  }
+  *edit_->catch_signals = 0;  // our SIGINT handler stays in place
+  *edit_->getc_function = read_key;
   open_input();
   use_utf8_locale();
-  rl_initialize();
-  using_history();
-  stifle_history(kHistoryLength);
-  if (!history_path_.empty()) read_history(history_path_.c_str());
-  install_completion(state);
+  edit_->initialize();
+  edit_->using_history();
+  edit_->stifle_history(kHistoryLength);
+  if (!history_path_.empty()) edit_->read_history(history_path_.c_str());
+  install_completion(state, *edit_);
 }
 
 LineResult LineEditor::read(const char* prompt, std::string& line) {
-  if (!terminal_) return read_plain(prompt, line);
+  if (!edit_) return read_plain(prompt, line);
   // A Ctrl-C that came just as the last statement ended is spent; end the line its "^C" echo began.
   if (sigint::take_prompt_interrupt()) std::fputs("\n", stdout);
   sigset_t sigint_set, old;
@@ -131,7 +137,7 @@ LineResult LineEditor::read(const char* prompt, std::string& line) {
   pthread_sigmask(SIG_BLOCK, &sigint_set, &old);
   wait_mask = old;
   sigdelset(&wait_mask, SIGINT);
-  char* text = readline(prompt);
+  char* text = edit_->readline(prompt);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   bool cancelled = sigint::take_prompt_interrupt();
   bool got = text != nullptr;
@@ -142,9 +148,9 @@ LineResult LineEditor::read(const char* prompt, std::string& line) {
 }
 
 void LineEditor::remember(const std::string& entry) {
-  if (!terminal_ || entry.empty()) return;
-  add_history(entry.c_str());
-  if (!history_path_.empty()) write_history(history_path_.c_str());
+  if (!edit_ || entry.empty()) return;
+  edit_->add_history(entry.c_str());
+  if (!history_path_.empty()) edit_->write_history(history_path_.c_str());
 }
 
 }  // namespace parlab::cli

@@ -1,11 +1,15 @@
 #pragma once
 // Reading one line for the REPL: libedit with history and completion on a terminal, plain stdio
-// otherwise (piped input with -i).
+// otherwise (piped input with -i, or a terminal where libedit cannot be loaded).
 #include <lua.hpp>
 
 #include <string>
 
 namespace parlab::cli {
+
+namespace libedit {
+struct Api;
+}
 
 enum class LineResult { kLine, kEnd, kCancelled };
 
@@ -21,6 +25,7 @@ class LineEditor {
  private:
   bool terminal_;
   std::string history_path_;
+  const libedit::Api* edit_ = nullptr;  // null: plain stdio
 };
 
 }  // namespace parlab::cli

@@ -19,14 +19,16 @@ target_link_libraries(parlab::luajit INTERFACE ${LUAJIT_STATIC} dl m)
 
 find_program(LUAJIT_EXE luajit)
 
-# libedit (BSD licence) rather than GNU readline (GPL) for the REPL's line editing.
+# libedit (BSD licence) rather than GNU readline (GPL) for the REPL's line editing. Only its headers
+# are used at build time: the REPL dlopens it on first use (cli/libedit.cpp), so a script's start does
+# not map it; the library is still required, since an installed parlab needs it at run time.
 find_path(LIBEDIT_INCLUDE editline/readline.h)
 find_library(LIBEDIT_LIB edit)
 parlab_require(LIBEDIT_INCLUDE "libedit headers" libedit-dev)
 parlab_require(LIBEDIT_LIB "libedit" libedit-dev)
 add_library(parlab::libedit INTERFACE IMPORTED)
 target_include_directories(parlab::libedit INTERFACE ${LIBEDIT_INCLUDE})
-target_link_libraries(parlab::libedit INTERFACE ${LIBEDIT_LIB})
+target_link_libraries(parlab::libedit INTERFACE dl)
 
 find_path(BOOST_IPC_INCLUDE boost/interprocess/managed_external_buffer.hpp)
 parlab_require(BOOST_IPC_INCLUDE "Boost.Interprocess" libboost-dev)

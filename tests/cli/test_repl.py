@@ -15,9 +15,9 @@ PROMPT = r"^> "  # always used with (?m), so it matches at a line start
 class Repl(Term):
     """parlab's REPL with a fresh HOME; cmd() types a line and returns what it printed."""
 
-    def __init__(self, args=()):
+    def __init__(self, args=(), **env):
         self.home = mkdtemp("parlab-repl-")
-        super().__init__([PARLAB] + list(args), env=clean_env(HOME=self.home))
+        super().__init__([PARLAB] + list(args), env=clean_env(HOME=self.home, **env))
         self.expect("(?m)" + PROMPT)
 
     def cmd(self, line, timeout=5.0):
@@ -145,6 +145,16 @@ def history_is_saved_and_recalled():
         saved = f.read()
     expect_in("hist_value\\040=\\04017", saved, "first line in the history file")
     expect_in("=hist_value\\040+\\0401", saved, "'=' line kept as typed")
+
+
+@suite.test
+def without_libedit_the_prompt_still_reads_lines():
+    # libedit is loaded on the REPL's first line, not linked: a machine without it keeps a plain prompt.
+    with Repl(PARLAB_LIBEDIT="libparlab-no-such-editor.so.9") as r:
+        expect_in("line editing is off (libparlab-no-such-editor.so.9", r.text(), "the reason, once")
+        expect_eq(r.cmd("=6 * 7"), "42\n", "a line still runs")
+        r.send("\x04")
+        expect_eq(r.wait(), 0, "Ctrl-D status")
 
 
 @suite.test
