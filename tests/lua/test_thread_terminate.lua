@@ -35,6 +35,8 @@ for _, case in ipairs {
   { "an interpreted loop", interpreted },
   { "a blocking Queue.get", blocked, parlab.Queue() },
   { "a loop inside pcall", catching },
+  { "a parlab.sleep", function() parlab.sleep(60) end },
+  { "a blocking Connection.recv", function(c) return c:recv() end, select(2, parlab.Pipe()) },
 } do
   T.test("Thread:terminate() stops " .. case[1] .. " and join says so", function()
     local t = parlab.Thread { target = case[2], args = { case[3] }, name = "victim" }
