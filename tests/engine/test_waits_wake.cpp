@@ -207,12 +207,12 @@ TEST_CASE("a pool's result wait wakes only to watch its workers, and Ctrl-C ends
   Outcome out;
   run_wait([&] { p.next_result(m, 30); }, out, ctrl_c);
   CHECK(out.how.load() == 1);
-  CHECK(out.sleeps.load() <= 6);  // a look at the workers every 0.25 s: 2
+  CHECK(out.sleeps.load() <= 12);  // a look at the workers every 0.1 s: 5
   std::atomic<bool> stop{false};
   Outcome st;
   run_wait([&] { p.next_result(m, 30); }, st, [&] { stop = true, sleepers::wake_watching(&stop); }, &stop);
   CHECK(st.how.load() == 2);
-  CHECK(st.sleeps.load() <= 6);
+  CHECK(st.sleeps.load() <= 12);
   p.terminate();
   CHECK(p.join(10));
 }
