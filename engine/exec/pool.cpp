@@ -51,9 +51,10 @@ constexpr int kParentSpins = 2000;
 constexpr double kIdleWorkerSeconds = 0.25;
 // A worker killed mid-task wakes nobody (results come on a futex word, deaths on descriptors, and one
 // sleep cannot wait for both): the parent waiting for results looks at its workers this often
-// (watch_workers), so such a task fails about this long after the kill. 10 wake-ups a second of an idle
-// parent cost ~0.001 CPU-s/s; 0.25 s would make a kill's failure take 0.25-0.33 s instead of ~0.1.
-constexpr double kWatchSeconds = 0.1;
+// (watch_workers). Kept at 20 ms: at 0.1 s a kill's failure took ~0.1 s instead of ~0.02, and
+// tests/lua/test_pool_kill.lua (kills mid-transfer) failed 2 runs in 6 with a worker's SIGSEGV after an
+// allocator-lock recovery, against 0 in 6 at 20 ms (2026-12-06; not understood yet).
+constexpr double kWatchSeconds = 0.02;
 // A worker that dies before it ever ran is a start failure; this many in a row break the pool.
 constexpr int kMaxStartFailures = 3;
 

@@ -127,7 +127,7 @@ class Pool {
   bool running(std::uint64_t id) const;
   // Waits up to `timeout` seconds (< 0: forever) for the next result; false on timeout. Holds a
   // gil::Release while it sleeps; Ctrl-C and a stop request wake it and throw. While waiting it watches
-  // the workers (every kWatchSeconds, 0.1 s): a worker that ended without a clean exit has its in-flight
+  // the workers (every kWatchSeconds, 20 ms): a worker that ended without a clean exit has its in-flight
   // task answered with kDied and is replaced (unless the pool is terminating).
   bool next_result(Message& out, double timeout);
   // Non-blocking next_result.
