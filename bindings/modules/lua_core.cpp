@@ -5,8 +5,8 @@
 #include "engine/arena/budget.hpp"
 #include "engine/arena/shm.hpp"
 #include "engine/core/clock.hpp"
+#include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
-#include "engine/core/interrupt.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -16,16 +16,12 @@ int l_clock(lua_State* L) {
   return 1;
 }
 
-// Sleeps in short slices so Ctrl-C gets through, with the GIL released like time.sleep.
+// Ctrl-C and a stop request end it at once; the GIL is released like time.sleep.
 int l_sleep(lua_State* L) {
   double seconds = luaL_checknumber(L, 1);
   if (seconds < 0) luaL_argerror(L, 1, "sleep length must be non-negative");
   gil::Release unlocked;
-  double end = clock_seconds() + seconds;
-  for (double left = seconds; left > 0; left = end - clock_seconds()) {
-    interrupt::check();
-    sleep_seconds(left < interrupt::kPollSeconds ? left : interrupt::kPollSeconds);
-  }
+  futex::sleep_interruptible(seconds);
   return 0;
 }
 

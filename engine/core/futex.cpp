@@ -58,6 +58,17 @@ bool sleep_once(std::atomic<std::uint32_t>& word, std::uint32_t expected, double
   return errno == EAGAIN;  // the word had already changed
 }
 
+void sleep_interruptible(double seconds) {
+  std::atomic<std::uint32_t> word{0};
+  const double deadline = deadline_after(seconds);
+  sleepers::Registered on(word);
+  const double poll = on.registered() ? sleepers::kRegisteredPollSeconds : interrupt::kPollSeconds;
+  for (double slice; (slice = next_slice(deadline, poll)) > 0;) {
+    interrupt::check();
+    sleep_once(word, 0, slice);
+  }
+}
+
 void wake(std::atomic<std::uint32_t>& word, int n) noexcept {
   sys_futex(&word, FUTEX_WAKE, n < 0 ? 0x7fffffff : std::uint32_t(n), nullptr);
 }

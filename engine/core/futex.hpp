@@ -28,6 +28,11 @@ void wake(std::atomic<std::uint32_t>& word, int n = -1) noexcept;
 // once for seconds <= 0) or a signal.
 bool sleep_once(std::atomic<std::uint32_t>& word, std::uint32_t expected, double seconds) noexcept;
 
+// Sleeps `seconds` (parlab.sleep; <= 0 returns at once). Ctrl-C and a stop request end it at once
+// (Interrupted, Terminated): it sleeps on a registered word of its own that nothing else changes, so it
+// wakes every sleepers::kRegisteredPollSeconds rather than every interrupt::kPollSeconds to look.
+void sleep_interruptible(double seconds);
+
 // A CPU hint that this is a spin-wait loop (x86 PAUSE, Arm YIELD); nothing elsewhere.
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)

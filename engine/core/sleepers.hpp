@@ -27,7 +27,30 @@ class Registered {
   int slot_ = -1;
 };
 
-// Wakes every registered sleeper (async-signal-safe: loads and futex system calls only).
+// A wait in poll() on descriptors (a child's exit, a socket) rather than on a futex word: registers an
+// eventfd for the calling thread, which the wakers below write to, so that poll() on fd() beside the
+// wait's own descriptor returns at once on Ctrl-C or a stop request. An eventfd stays readable until it is
+// read, so unlike a futex no wake-up is lost between the wait's look at the flags and its poll(): such a
+// wait needs no periodic look at all. Each slot keeps its eventfd for the life of the process, so a waker
+// that read a slot's descriptor just before the wait ended writes into that eventfd (a spurious wake-up of
+// the slot's next wait, which drains it), never into a reused descriptor number. fd() < 0 when no slot or
+// no descriptor was free: the wait must then poll every interrupt::kPollSeconds.
+class RegisteredFd {
+ public:
+  RegisteredFd() noexcept;
+  ~RegisteredFd();
+  int fd() const noexcept { return fd_; }
+  // Reads the eventfd empty; call when poll() reported it readable.
+  void drain() const noexcept;
+  RegisteredFd(const RegisteredFd&) = delete;
+  RegisteredFd& operator=(const RegisteredFd&) = delete;
+
+ private:
+  int slot_ = -1;
+  int fd_ = -1;
+};
+
+// Wakes every registered sleeper (async-signal-safe: loads, futex and write system calls only).
 void wake_all() noexcept;
 // Wakes the registered sleepers whose thread watches `stop_flag` (after the flag was set).
 void wake_watching(const std::atomic<bool>* stop_flag) noexcept;

@@ -24,8 +24,8 @@
 
 #include "engine/core/after_fork.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/fd_wait.hpp"
 #include "engine/core/gil.hpp"
-#include "engine/core/interrupt.hpp"
 #include "engine/core/os_error.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
@@ -100,19 +100,23 @@ ssize_t recv_with_fd(int sock, Request& req, int* fd) {
 }
 
 // The server answers within a fork's time, but a loaded machine or its first start (it opens a Lua
-// state before serving) can make that tens of milliseconds: wait in slices that notice Ctrl-C.
+// state before serving) can make that tens of milliseconds: Ctrl-C or a stop request ends the wait at once
+// (engine/core/fd_wait.hpp). The child may be forked by then: its pid is still read (the answer is at most
+// a fork away; a server that hangs gets kAbandonMs) and the child killed, so that none runs unowned.
 bool receive_pid(int fd, pid_t& pid) {
+  constexpr int kAbandonMs = 1000;
   gil::Release unlocked;
-  for (;;) {
+  try {
+    wait_readable(fd, -1);
+  } catch (...) {
     pollfd p{fd, POLLIN, 0};
-    int r = ::poll(&p, 1, int(interrupt::kPollSeconds * 1000));
-    if (r > 0) return recv(fd, &pid, sizeof pid, MSG_WAITALL) == ssize_t(sizeof pid);
-    if (r < 0 && errno != EINTR) return false;
-    if (interrupt::pending()) {
-      close(fd);
-      interrupt::check();
-    }
+    if (::poll(&p, 1, kAbandonMs) > 0 && recv(fd, &pid, sizeof pid, MSG_WAITALL) == ssize_t(sizeof pid) &&
+        pid > 0)
+      kill(pid, SIGKILL);  // the server reaps it
+    close(fd);
+    throw;
   }
+  return recv(fd, &pid, sizeof pid, MSG_WAITALL) == ssize_t(sizeof pid);
 }
 
 void reap_server() {

@@ -45,6 +45,16 @@ namespace {
 // the submitter on a small machine.
 constexpr int kWorkerSpins = 200;
 constexpr int kParentSpins = 2000;
+// An idle worker's sleep: a task and terminate() wake it (push and wake_all), so this only bounds a
+// wake-up lost by a bug; it costs an idle worker 4 wake-ups a second. (Not sleep_or_stop: a worker does
+// not look at the Ctrl-C flag, which would make it return at once while the flag stays set.)
+constexpr double kIdleWorkerSeconds = 0.25;
+// A worker killed mid-task wakes nobody (results come on a futex word, deaths on descriptors, and one
+// sleep cannot wait for both): the parent waiting for results looks at its workers this often
+// (watch_workers). Kept at 20 ms: at 0.1 s a kill's failure took ~0.1 s instead of ~0.02, and
+// tests/lua/test_pool_kill.lua (kills mid-transfer) failed 2 runs in 6 with a worker's SIGSEGV after an
+// allocator-lock recovery, against 0 in 6 at 20 ms (2026-12-06; not understood yet).
+constexpr double kWatchSeconds = 0.02;
 // A worker that dies before it ever ran is a start failure; this many in a row break the pool.
 constexpr int kMaxStartFailures = 3;
 
@@ -98,7 +108,7 @@ bool WorkerEndpoint::next(Task& task) {
     }
     // A worker waits for work without the GIL, like CPython's pool threads blocked on their queue.
     gil::Release unlocked;
-    s.tasks.sleep(seen, 0.1);
+    s.tasks.sleep(seen, kIdleWorkerSeconds);
   }
 }
 
@@ -213,10 +223,10 @@ bool Pool::next_result(Message& out, double timeout) {
       continue;
     }
     interrupt::check();
-    double slice = next_slice(deadline, interrupt::kPollSeconds);
+    double slice = next_slice(deadline, kWatchSeconds);
     if (slice == 0) return false;
     gil::Release unlocked;
-    results.sleep(seen, slice);
+    results.sleep_or_stop(seen, slice);
   }
 }
 

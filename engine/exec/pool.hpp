@@ -58,8 +58,8 @@ class Launcher {
   // returning from the worker loop.
   virtual bool ended(int slot, std::string& how) = 0;
   // Blocks up to `timeout` seconds (< 0: forever) for the worker to end; true when it has (and is
-  // released), with `how` filled as by ended(). Must wake every interrupt::kPollSeconds to call
-  // interrupt::check() and hold a gil::Release while it sleeps.
+  // released), with `how` filled as by ended(). Must end at once on Ctrl-C and a stop request (throwing
+  // as interrupt::check() does) and hold a gil::Release while it sleeps.
   virtual bool wait(int slot, double timeout, std::string& how) = 0;
   // Asks the worker to stop now, abandoning its task: a process gets SIGTERM, a thread's Lua state an
   // error at its next hook. Must not block; wait() follows.
@@ -126,9 +126,9 @@ class Pool {
   // True while a worker holds the task (taken from the queue, its answer not yet handed back).
   bool running(std::uint64_t id) const;
   // Waits up to `timeout` seconds (< 0: forever) for the next result; false on timeout. Holds a
-  // gil::Release while it sleeps and checks Ctrl-C every slice. While waiting it watches the workers: a
-  // worker that ended without a clean exit has its in-flight task answered with kDied and is replaced
-  // (unless the pool is terminating).
+  // gil::Release while it sleeps; Ctrl-C and a stop request wake it and throw. While waiting it watches
+  // the workers (every kWatchSeconds, 20 ms): a worker that ended without a clean exit has its in-flight
+  // task answered with kDied and is replaced (unless the pool is terminating).
   bool next_result(Message& out, double timeout);
   // Non-blocking next_result.
   bool try_result(Message& out);

@@ -7,7 +7,9 @@
 
 #include "engine/core/after_fork.hpp"
 #include "engine/core/futex.hpp"
+#include "engine/core/interrupt.hpp"
 #include "engine/core/liveness.hpp"
+#include "engine/core/sleepers.hpp"
 
 namespace parlab::pool {
 
@@ -224,6 +226,16 @@ void Channel::release(Node* node) noexcept {
 
 void Channel::sleep(std::uint32_t seen, double slice) noexcept {
   futex::Sleeping counted(sleepers_);
+  futex::sleep_once(seq_, seen, slice);
+}
+
+void Channel::sleep_or_stop(std::uint32_t seen, double slice) noexcept {
+  futex::Sleeping counted(sleepers_);
+  sleepers::Registered on(seq_);  // Ctrl-C and a stop request wake it
+  if (!on.registered() && slice > interrupt::kPollSeconds) slice = interrupt::kPollSeconds;
+  // A flag set before the registration found no slot to wake: return for the caller's check.
+  const std::atomic<bool>* stop = interrupt::watched_stop_flag();
+  if (interrupt::pending() || (stop && stop->load(std::memory_order_relaxed))) return;
   futex::sleep_once(seq_, seen, slice);
 }
 

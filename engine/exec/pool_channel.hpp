@@ -49,6 +49,10 @@ class Channel {
   // happened since (or after `slice` seconds, or spuriously). No Ctrl-C check: callers loop on it.
   std::uint32_t seq() const noexcept { return seq_.load(std::memory_order_seq_cst); }
   void sleep(std::uint32_t seen, double slice) noexcept;
+  // As sleep, but Ctrl-C and the thread's stop request end it at once (engine/core/sleepers.hpp); it
+  // throws nothing: the caller checks the flags (interrupt::check) before each call, which returns at
+  // once while one is set. A slice over interrupt::kPollSeconds is cut to it when no slot was free.
+  void sleep_or_stop(std::uint32_t seen, double slice) noexcept;
   // Wakes every sleeper (terminate).
   void wake_all() noexcept;
 

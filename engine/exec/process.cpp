@@ -1,7 +1,6 @@
 #include "engine/exec/process.hpp"
 
 #include <dirent.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -25,6 +24,7 @@
 #include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/fd_wait.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/library_threads.hpp"
@@ -204,16 +204,14 @@ bool Child::wait(double timeout) {
   gil::Release unlocked;
   const double deadline = deadline_after(timeout);
   for (;;) {
-    interrupt::check();
-    double slice = next_slice(deadline, interrupt::kPollSeconds);
-    if (slice == 0) return poll();
-    if (wait_fd_ >= 0) {
-      pollfd p{wait_fd_, POLLIN, 0};
-      ::poll(&p, 1, std::max(1, int(slice * 1000)));
-    } else {
-      sleep_seconds(slice);
+    if (wait_fd_ >= 0) {  // sleeps until the child ends, Ctrl-C or a stop request (engine/core/fd_wait)
+      wait_readable(wait_fd_, seconds_left(deadline));
+    } else {  // a kernel without pidfds: look every kPollSeconds
+      interrupt::check();
+      sleep_seconds(next_slice(deadline, interrupt::kPollSeconds));
     }
     if (poll()) return true;
+    if (seconds_left(deadline) == 0) return false;
   }
 }
 

@@ -51,7 +51,7 @@ class Child {
   bool daemon() const noexcept { return daemon_; }
   // Non-blocking; true once the child has ended and was reaped (exitcode() is then valid).
   bool poll();
-  // Waits up to timeout seconds (< 0: forever), waking every interrupt::kPollSeconds for Ctrl-C.
+  // Waits up to timeout seconds (< 0: forever); Ctrl-C and a stop request end it at once (they throw).
   bool wait(double timeout);
   // Python's exitcode: the exit status, or -N when signal N ended the child.
   int exitcode() const noexcept { return exitcode_; }

@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include "engine/core/clock.hpp"
-#include "engine/core/interrupt.hpp"
 #include "engine/exec/wire.hpp"
 
 namespace parlab::process {
@@ -49,10 +48,15 @@ bool PoolLauncher::wait(int slot, double timeout, std::string& how) {
   auto& c = children_.at(slot);
   if (!c) return true;
   const double deadline = deadline_after(timeout);
+  // Sleeps until the child ends (Child::wait), waking only when a SIGTERMed worker's grace runs out.
   for (;;) {
-    if (c->wait(next_slice(deadline, interrupt::kPollSeconds * 5))) break;
+    double grace = killed_at_[slot] < 0 ? -1 : killed_at_[slot] + kKillGraceSeconds;
+    if (c->wait(grace < 0 ? seconds_left(deadline) : next_slice(deadline, seconds_left(grace)))) break;
     if (seconds_left(deadline) == 0) return false;
-    if (killed_at_[slot] >= 0 && clock_seconds() - killed_at_[slot] > kKillGraceSeconds) c->signal(SIGKILL);
+    if (grace >= 0 && seconds_left(grace) == 0) {
+      c->signal(SIGKILL);
+      killed_at_[slot] = -1;  // nothing more to send: wait for the end
+    }
   }
   how = c->how();
   return true;

@@ -60,6 +60,8 @@ PipeStatus Pipe::wait_readable(int end, double deadline) {
     }
     double now = clock_seconds();
     if (deadline >= 0 && now >= deadline) return PipeStatus::timeout;
+    // A peer killed without closing wakes nobody: the one periodic look an idle recv keeps (Ctrl-C and
+    // a stop request wake it at once, see sleep_on).
     double slice = now + kPeerCheckSeconds;
     if (deadline >= 0 && deadline < slice) slice = deadline;
     auto ready = [&] { return !in.empty() || peer.open_count() == 0; };

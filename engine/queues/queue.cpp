@@ -82,7 +82,9 @@ bool Queue::take(Message& out) {
   return got;
 }
 
-// A blocked get wakes every kRecoverSeconds to look for items that readers killed mid-get had taken.
+// A blocked get wakes every kRecoverSeconds to look for items that readers killed mid-get had taken: a
+// killed reader wakes nobody, so this is the one periodic look an idle get keeps (Ctrl-C and a stop
+// request wake it at once, see sleep_on; the recovery scan itself runs once per kRecoverSeconds per queue).
 Status Queue::get(Message& out, bool block, double timeout) {
   constexpr double kRecoverSeconds = 0.1;
   const double deadline = block ? deadline_after(timeout) : -1;

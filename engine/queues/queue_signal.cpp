@@ -1,11 +1,7 @@
 #include "engine/queues/queue_signal.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "engine/core/interrupt.hpp"
+#include "engine/core/sleepers.hpp"
 
 namespace parlab::queue {
 
@@ -15,12 +11,12 @@ double& poll_budget() noexcept {
 }
 
 void sleep_on(Signal& s, std::uint32_t seen, double timeout) {
+  // Registered before the look at the flags: Ctrl-C and a stop request wake it (engine/core/sleepers).
+  sleepers::Registered on(s.seq);
   interrupt::check();
-  double slice = interrupt::kPollSeconds;
+  double slice = on.registered() ? sleepers::kRegisteredPollSeconds : interrupt::kPollSeconds;
   if (timeout >= 0 && timeout < slice) slice = timeout;
-  timespec ts{time_t(slice), long((slice - double(time_t(slice))) * 1e9)};
-  // Not FUTEX_PRIVATE: the word may be shared with other processes.
-  syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&s.seq), FUTEX_WAIT, seen, &ts, nullptr, 0);
+  futex::sleep_once(s.seq, seen, slice);
   interrupt::check();
 }
 

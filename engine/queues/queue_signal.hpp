@@ -37,7 +37,9 @@ constexpr double kMinPollSeconds = 1e-6;
 double& poll_budget() noexcept;  // this thread's current poll length
 
 // Sleeps on s.seq while it equals `seen`, at most `timeout` seconds (< 0: no limit) and at most
-// interrupt::kPollSeconds at a time; throws interrupt::Interrupted on Ctrl-C. No spinning.
+// sleepers::kRegisteredPollSeconds (interrupt::kPollSeconds when no sleepers slot was free); throws
+// interrupt::Interrupted on Ctrl-C, Terminated on the thread's stop request, both of which wake it at once.
+// No spinning.
 void sleep_on(Signal& s, std::uint32_t seen, double timeout);
 
 // Waits until ready() is true or the absolute deadline (clock_seconds(); < 0: none) passes.

@@ -1,5 +1,6 @@
--- Ctrl-C reaches a join, a pool map and a busy pool task, and the program ends at once (nothing waits for
--- the interrupted threads). SIGINT is sent by a small Python driver: a shell's background job ignores it.
+-- Ctrl-C reaches a join, a pool map, a busy pool task, a Queue get, a Connection recv and parlab.sleep,
+-- and the program ends at once (nothing waits for the interrupted threads). SIGINT is sent by a small
+-- Python driver: a shell's background job ignores it.
 local T = require "check"
 local exe = arg[-1]
 
@@ -41,6 +42,9 @@ local cases = {
           p:map(function() parlab.sleep(20) end, { 1, 2 })]],
   busy = [[local p = parlab.ThreadPool(1) print("go") io.stdout:flush()
            p:map(function() jit.off() while true do end end, { 1 })]],
+  get = [[local q = parlab.Queue() print("go") io.stdout:flush() q:get()]],
+  recv = [[local _, b = parlab.Pipe() print("go") io.stdout:flush() b:recv()]],
+  sleep = [[print("go") io.stdout:flush() parlab.sleep(60)]],
 }
 for name, code in pairs(cases) do
   T.test("Ctrl-C during " .. name .. " ends the program promptly", function()

@@ -29,12 +29,15 @@ local function catching() -- a pcall does not keep the task alive
 end
 
 local BOUND = 5
+local held_end, recv_end = parlab.Pipe()  -- both kept: a collected end would close, and recv would see EOF
 
 for _, case in ipairs {
   { "a JIT-compiled loop", spin },
   { "an interpreted loop", interpreted },
   { "a blocking Queue.get", blocked, parlab.Queue() },
   { "a loop inside pcall", catching },
+  { "a parlab.sleep", function() parlab.sleep(60) end },
+  { "a blocking Connection.recv", function(c) return c:recv() end, recv_end },
 } do
   T.test("Thread:terminate() stops " .. case[1] .. " and join says so", function()
     local t = parlab.Thread { target = case[2], args = { case[3] }, name = "victim" }
@@ -93,4 +96,5 @@ T.test("50 threads terminated in compiled loops leave no thread behind", functio
   T.eq(task_count(), before)
 end)
 
+held_end:close()
 T.done()
