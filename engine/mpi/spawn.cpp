@@ -3,6 +3,7 @@
 // world's point to point (polling waits, the GIL released, Ctrl-C checked). At set-up each spawned process
 // receives the run's transport key from its parent and answers with its pid and host name, which the
 // parent needs to notice a worker that died and to kill workers at terminate.
+#include <signal.h>
 #include <unistd.h>  // gethostname, getpid
 
 #include <cstdlib>
@@ -101,9 +102,28 @@ std::string host_name() {
   return name;
 }
 
+namespace {
+
+// Open MPI's tcp transport writes without MSG_NOSIGNAL: a task sent to a worker that was killed would end
+// the spawning process by SIGPIPE instead of failing that task (the pool notices the death). A handler that
+// does nothing, rather than SIG_IGN, so that programs this process starts get the default back at exec. A
+// disposition the user chose is kept. Only the spawner: a worker keeps the default, so that one left
+// talking to a killed sibling (in its finalize) ends instead of waiting on it for ever.
+void survive_sigpipe() {
+  struct sigaction action {};
+  if (sigaction(SIGPIPE, nullptr, &action) != 0 || action.sa_handler != SIG_DFL) return;
+  action.sa_handler = [](int) {};
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGPIPE, &action, nullptr);
+}
+
+}  // namespace
+
 Spawned spawn(const std::string& command, const std::vector<std::string>& args, int n, const char* what) {
   check_transports(n, what);
   ensure_mpi(what);
+  survive_sigpipe();
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
