@@ -1,6 +1,5 @@
 // engine/core/sleepers: waits on futex words are woken by Ctrl-C and by their thread's stop request instead
 // of waking every 20 ms to look; the count of kernel sleeps (voluntary context switches) shows which.
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,42 +11,15 @@
 #include "engine/core/futex.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/sleepers.hpp"
+#include "tests/engine/test_wait_util.hpp"
 
 using namespace parlab;
+using namespace wait_util;
 
 namespace {
 
-long voluntary_switches() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return u.ru_nvcsw;
-}
-
-// Waits (bounded) until n waits are registered.
-bool registered(int n) {
-  for (double end = clock_seconds() + 10; clock_seconds() < end; sleep_seconds(0.002))
-    if (sleepers::count() == n) return true;
-  return false;
-}
-
-struct Outcome {
-  std::atomic<int> how{0};  // 1 interrupted, 2 terminated, 3 returned
-  std::atomic<long> sleeps{-1};
-};
-
 void wait_on(std::atomic<std::uint32_t>& word, Outcome& out, const std::atomic<bool>* stop = nullptr) {
-  interrupt::watch_stop_flag(stop);
-  long before = voluntary_switches();
-  try {
-    futex::wait(word, 0, 30);
-    out.how = 3;
-  } catch (const interrupt::Interrupted&) {
-    out.how = 1;
-  } catch (const interrupt::Terminated&) {
-    out.how = 2;
-  }
-  out.sleeps = voluntary_switches() - before;
-  interrupt::watch_stop_flag(nullptr);
+  observe([&] { futex::wait(word, 0, 30); }, out, stop);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 // wake every 20 ms meanwhile: the count of kernel sleeps (voluntary context switches) in half a second of
 // waiting shows which (25 or more for a wait that polls every 20 ms). Every wait here is bounded (30 s).
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -24,47 +23,18 @@
 #include "engine/exec/process.hpp"
 #include "engine/queues/pipe.hpp"
 #include "engine/queues/queue.hpp"
+#include "tests/engine/test_wait_util.hpp"
 
 using namespace parlab;
+using namespace wait_util;
 
 namespace {
-
-long voluntary_switches() {
-  rusage u{};
-  getrusage(RUSAGE_THREAD, &u);
-  return u.ru_nvcsw;
-}
-
-// Waits (bounded) until n waits are registered with sleepers.
-bool registered(int n) {
-  for (double end = clock_seconds() + 10; clock_seconds() < end; sleep_seconds(0.002))
-    if (sleepers::count() == n) return true;
-  return false;
-}
-
-struct Outcome {
-  std::atomic<int> how{0};  // 1 interrupted, 2 terminated, 3 returned
-  std::atomic<long> sleeps{-1};
-};
 
 // Runs wait() in a new thread watching `stop` (if any): half a second after the wait registered, `end`
 // ends it. Returns how it ended and how often its thread slept.
 void run_wait(const std::function<void()>& wait, Outcome& out, const std::function<void()>& end,
               std::atomic<bool>* stop = nullptr) {
-  std::thread t([&] {
-    interrupt::watch_stop_flag(stop);
-    long before = voluntary_switches();
-    try {
-      wait();
-      out.how = 3;
-    } catch (const interrupt::Interrupted&) {
-      out.how = 1;
-    } catch (const interrupt::Terminated&) {
-      out.how = 2;
-    }
-    out.sleeps = voluntary_switches() - before;
-    interrupt::watch_stop_flag(nullptr);
-  });
+  std::thread t([&] { observe(wait, out, stop); });
   REQUIRE(registered(1));
   sleep_seconds(0.5);
   end();
