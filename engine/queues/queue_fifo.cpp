@@ -162,6 +162,15 @@ void Fifo::wait_filled(Slot& slot, std::uint64_t n) {
   }
 }
 
+void Fifo::advance_head(Block* from, std::uint64_t index, Stage between) {
+  Block* next = next_of(from);
+  std::uint64_t next_index = (index & ~kHasNext) + (1 << kShift);
+  if (next->next.load(std::memory_order_acquire)) next_index |= kHasNext;
+  head_.block.store(next, std::memory_order_release);
+  if (test_hook) test_hook(between);
+  head_.index.store(next_index, std::memory_order_release);
+}
+
 Fifo::Block* Fifo::next_of(Block* block) {
   Backoff backoff;
   Patience patience;
@@ -219,12 +228,7 @@ bool Fifo::pop(Message& out, Recovered* r) {
     lease->at = block;  // the claim is certain: a reader killed from here on has its slot released for it
     if (offset + 1 == kBlockCap) {
       if (test_hook) test_hook(Stage::reader_moving_head);
-      Block* next = next_of(block);
-      std::uint64_t next_index = (new_head & ~kHasNext) + (1 << kShift);
-      if (next->next.load(std::memory_order_relaxed)) next_index |= kHasNext;
-      head_.block.store(next, std::memory_order_release);
-      if (test_hook) test_hook(Stage::reader_moved_block);
-      head_.index.store(next_index, std::memory_order_release);
+      advance_head(block, new_head, Stage::reader_moved_block);
     }
     if (test_hook) test_hook(Stage::reader_claimed);
     Slot& slot = block->slots[offset];

@@ -134,6 +134,10 @@ class Fifo {
   // tail's block, or past it (linked on, or being linked by a lease of its own).
   bool successor_in_use(const Block* next);
   Block* next_of(Block* block);  // the block's successor, waited for (and repaired after 50 ms)
+  // Moves the head from `from`, whose last slot was claimed at head index `index`, to its successor: the
+  // block first, then the index; `between` is the test hook's stage between the two stores. Readers and
+  // the survivor that moves for a dead reader do it the same way.
+  void advance_head(Block* from, std::uint64_t index, Stage between);
   void report(const char* what, std::int32_t pid);
 
   Position head_;

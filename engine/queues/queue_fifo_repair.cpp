@@ -84,12 +84,7 @@ bool Fifo::finish_dead_move(Lease& dead) {
     auto* old = dead.at ? static_cast<Block*>(dead.at) : head_.block.load(std::memory_order_acquire);
     dead.at = old;  // first: a survivor killed below is followed by one that moves from the same block
     if (test_hook) test_hook(Stage::recover_moving);
-    Block* next = next_of(old);
-    std::uint64_t next_index = (gap & ~kHasNext) + (1 << kShift);
-    if (next->next.load(std::memory_order_acquire)) next_index |= kHasNext;
-    head_.block.store(next, std::memory_order_release);
-    if (test_hook) test_hook(Stage::recover_moved_block);
-    head_.index.store(next_index, std::memory_order_release);
+    advance_head(old, gap, Stage::recover_moved_block);
     report("was killed while it moved the queue's head to the next block: the move was made for it",
            dead.pid.load(std::memory_order_acquire));
     acted = true;
