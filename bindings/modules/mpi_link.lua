@@ -58,8 +58,9 @@ function Spawned:dead()
   return gone
 end
 
--- Ends the workers on this host at once (SIGKILL: a running task cannot be stopped otherwise); returns
--- the set of workers killed.
+-- Ends the workers on this host at once (SIGTERM, whose handler ends even a running task, after shutting
+-- the worker's sockets so Open MPI's daemon can start the next ones: engine/mpi/worker_exit.cpp); returns
+-- the set of workers ended.
 function Spawned:kill()
   local killed = {}
   if mpi.launched then return killed end

@@ -266,10 +266,10 @@ function Core:close()
 end
 
 -- terminate forgets every task (the front fails their results) and drops the queued ones. Spawned workers
--- on this host are killed at once (SIGKILL), as parlab.Pool's terminate kills its processes. A rank of an
--- mpirun/srun job cannot be stopped from outside (killing it would end the job): it is told to stop and
--- drops the next task it holds when it sees the stop behind it, so join waits for the tasks the ranks run
--- and drops their answers.
+-- on this host are ended at once (SIGTERM: engine/mpi/worker_exit.cpp), as parlab.Pool's terminate kills
+-- its processes. A rank of an mpirun/srun job cannot be stopped from outside (killing it would end the
+-- job): it is told to stop and drops the next task it holds when it sees the stop behind it, so join waits
+-- for the tasks the ranks run and drops their answers.
 function Core:terminate()
   self.tasks = {}
   self.state = "terminated"

@@ -89,6 +89,22 @@ bool join_parent();
 // At finalize: frees the links still open (the parent's included); returns how many led to spawned
 // processes (a pool that was never joined: its workers may still run a task).
 size_t close_links() noexcept;
+// One spawn's outcome: MPI's code, then the intercommunicator and each process's pid and host name.
+struct SpawnResult {
+  int rc = MPI_SUCCESS;
+  MPI_Comm inter = MPI_COMM_NULL;
+  std::vector<long> pids;
+  std::vector<std::string> hosts;
+};
+// The parent's half of a link's set-up (spawn.cpp): the run's key to each process, its "pid host" back.
+void greet(MPI_Comm inter, int n, SpawnResult& out);
+// MPI_Comm_spawn and the set-up, each attempt bounded in time and interruptible, retried where Open MPI
+// left one waiting (spawn_attempt.cpp); unbounded where MPI runs without MPI_THREAD_MULTIPLE. `launched`:
+// this process is a launched rank (its launcher starts the processes); `what` names the call in errors.
+SpawnResult spawn_bounded(const std::string& command, const std::vector<std::string>& args, int n,
+                          bool launched, const char* what);
+// True once an attempt was abandoned: its thread waits inside MPI, so MPI_Finalize would too.
+bool spawn_abandoned() noexcept;
 // The tag of the set-up exchange on a new link (before any pool message).
 constexpr int kSetupTag = 32000;
 

@@ -137,6 +137,12 @@ bool link_iprobe(int link, int source, int tag, Status* status);
 // Ends a link on this side (MPI_Comm_free: it waits for nobody, so it serves after a clean stop and after
 // a kill alike; MPI_Comm_disconnect would wait for a dead peer forever).
 void link_close(int link);
+// Leaving in the order Open MPI's daemon needs (worker_exit.cpp): a worker installs the SIGTERM handler
+// before MPI starts; end_worker asks a spawned worker to end (SIGTERM); a worker lingers after
+// MPI_Finalize.
+void leave_in_order_on_sigterm();
+void end_worker(long pid);
+void linger_after_finalize();
 // This host's name (where spawned processes report theirs).
 std::string host_name();
 

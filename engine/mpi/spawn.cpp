@@ -65,21 +65,6 @@ class LinkSend : public Request {
   MPI_Request request_ = MPI_REQUEST_NULL;
 };
 
-// The parent's half of the set-up: the key to each process, then its "pid host" back.
-void greet(MPI_Comm inter, int n, Spawned& out) {
-  std::string key = wire::key_hex();
-  for (int r = 0; r < n; ++r)
-    check(MPI_Send(key.data(), int(key.size()), MPI_CHAR, r, kSetupTag, inter), "mpi spawn (set-up)");
-  for (int r = 0; r < n; ++r) {
-    char buf[320] = {0};
-    check(MPI_Recv(buf, sizeof buf - 1, MPI_CHAR, r, kSetupTag, inter, MPI_STATUS_IGNORE),
-          "mpi spawn (set-up)");
-    char* space = std::strchr(buf, ' ');
-    out.pids.push_back(std::atol(buf));
-    out.hosts.emplace_back(space ? space + 1 : "");
-  }
-}
-
 // Open MPI's shared-memory transport cannot join two jobs: with OMPI_MCA_btl limited to it, the spawned
 // processes would abort in MPI_Init (and take this one with them). Refused before anything starts.
 void check_transports(int n, const char* what) {
@@ -95,6 +80,24 @@ void check_transports(int n, const char* what) {
 }
 
 }  // namespace
+
+namespace detail {
+
+void greet(MPI_Comm inter, int n, SpawnResult& out) {
+  std::string key = wire::key_hex();
+  for (int r = 0; r < n; ++r)
+    check(MPI_Send(key.data(), int(key.size()), MPI_CHAR, r, kSetupTag, inter), "mpi spawn (set-up)");
+  for (int r = 0; r < n; ++r) {
+    char buf[320] = {0};
+    check(MPI_Recv(buf, sizeof buf - 1, MPI_CHAR, r, kSetupTag, inter, MPI_STATUS_IGNORE),
+          "mpi spawn (set-up)");
+    char* space = std::strchr(buf, ' ');
+    out.pids.push_back(std::atol(buf));
+    out.hosts.emplace_back(space ? space + 1 : "");
+  }
+}
+
+}  // namespace detail
 
 std::string host_name() {
   char name[256] = {0};
@@ -125,34 +128,20 @@ Spawned spawn(const std::string& command, const std::vector<std::string>& args, 
   ensure_mpi(what);
   survive_sigpipe();
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<int> codes(size_t(n), MPI_SUCCESS);
-  MPI_Comm inter = MPI_COMM_NULL;
-  int rc;
-  {
-    gil::Release unlocked;  // start-up takes a second or more
-    rc = MPI_Comm_spawn(command.c_str(), argv.data(), n, MPI_INFO_NULL, 0, MPI_COMM_SELF, &inter,
-                        codes.data());
-  }
-  for (int c : codes)
-    if (rc == MPI_SUCCESS && c != MPI_SUCCESS) rc = c;
-  if (rc != MPI_SUCCESS) {
+  SpawnResult r = spawn_bounded(command, args, n, !local(), what);
+  if (r.rc != MPI_SUCCESS) {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;
-    MPI_Error_string(rc, text, &len);
+    MPI_Error_string(r.rc, text, &len);
     throw Error(std::string(what) + ": MPI could not spawn " + std::to_string(n) + " worker processes (" +
                 std::string(text, size_t(len)) + ")" +
                 "; start the run under a launcher instead (mpirun -n " + std::to_string(n + 1) +
                 " parlab script.lua: rank 0 runs the script, the other ranks the tasks)");
   }
   Spawned out;
-  {
-    gil::Release unlocked;
-    greet(inter, n, out);
-  }
-  out.link = add_link(inter);
+  out.pids = std::move(r.pids);
+  out.hosts = std::move(r.hosts);
+  out.link = add_link(r.inter);
   return out;
 }
 

@@ -235,13 +235,17 @@ void finalize() noexcept {
   // Workers of a pool that was never joined may still run a task: MPI_Finalize would wait for them. This
   // process ends without it, and Open MPI ends them with it (its orted watches this process).
   if (detail::close_links() > 0) return;
+  // An abandoned spawn's thread still waits inside MPI (spawn_attempt.cpp): MPI_Finalize would wait for it.
+  if (detail::spawn_abandoned()) return;
   // A spawned worker whose sibling was killed can wait in MPI_Finalize's fence for ever: Open MPI 4.1 does
   // not end it for a dead member (seen in about 1 run in 6 of tests/mpi/spawn_pool.lua's killed-worker
   // case, under load). Its pool has closed by then, so after kWorkerFinalizeSeconds SIGALRM (default
   // action) ends it instead.
   constexpr unsigned kWorkerFinalizeSeconds = 5;
-  if (parent_link() != 0) alarm(kWorkerFinalizeSeconds);
+  bool worker = parent_link() != 0;
+  if (worker) alarm(kWorkerFinalizeSeconds);
   MPI_Finalize();
+  if (worker) linger_after_finalize();
 }
 
 namespace detail {

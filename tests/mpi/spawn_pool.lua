@@ -188,6 +188,61 @@ T.test("no worker, daemon or session file outlives the master: closed, left open
   end
 end)
 
+-- A spawn that Open MPI leaves waiting (engine/mpi/spawn_attempt.cpp) is abandoned after
+-- PARLAB_MPI_SPAWN_TIMEOUT seconds and tried again. The stall is made here: LUA_INIT holds a spawned
+-- worker (it has OMPI_COMM_WORLD_RANK; the master does not) before MPI_Init, once (the first worker
+-- records its pid in a flag file) or always.
+local function stalled_spawn(always)
+  local dir = io.popen("mktemp -d"):read("*l")
+  local init = io.open(dir .. "/init.lua", "w")
+  init:write(([[
+if os.getenv("OMPI_COMM_WORLD_RANK") then
+  local flag = "%s/flag"
+  local f = io.open(flag, "r")
+  if f then f:close() end
+  if %s or not f then
+    f = io.open(flag, "a")
+    f:write(io.open("/proc/self/stat"):read("*a"):match("^(%%d+)"), "\n")
+    f:close()
+    parlab.sleep(120)
+  end
+end
+]]):format(dir, tostring(always)))
+  init:close()
+  local t0 = parlab.clock()
+  local out = T.run_program("PARLAB_MPI_SPAWN_TIMEOUT=2 LUA_INIT=@" .. dir .. "/init.lua", [[
+local pool = parlab.mpi.Pool(2)
+print(pool:apply(function() return "served" end))
+pool:close()
+print("joined", pool:join(30))
+]])
+  local held = {}
+  for pid in (T.slurp(dir .. "/flag") or ""):gmatch("%d+") do held[#held + 1] = tonumber(pid) end
+  os.execute(('rm -rf "%s"'):format(dir))
+  return out, held, parlab.clock() - t0
+end
+
+T.test("a spawn that does not finish is abandoned after PARLAB_MPI_SPAWN_TIMEOUT and tried again; its "
+  .. "processes end", function()
+  if mpi.launched then return end -- as above
+  local out, held, took = stalled_spawn(false)
+  T.ok(out:find("served\njoined\ttrue\nstatus 0", 1, true), out)
+  T.eq(#held, 1, "one worker was held")
+  T.ok(all_gone(held), "the held worker was ended")
+  T.ok(took < 40, "the run took " .. took .. " s")
+end)
+
+T.test("a spawn that never finishes fails after three attempts, naming the cause and the setting", function()
+  if mpi.launched then return end -- as above
+  local out, held, took = stalled_spawn(true)
+  T.ok(out:find("mpi.Pool: MPI_Comm_spawn of 2 workers did not finish in 2 s, 3 times", 1, true), out)
+  T.ok(out:find("PARLAB_MPI_SPAWN_TIMEOUT", 1, true), out)
+  T.ok(out:find("status 1", 1, true), out)
+  T.ok(#held >= 3, "a worker was held at each attempt: " .. #held)
+  T.ok(all_gone(held), "every held worker was ended")
+  T.ok(took < 40, "the run took " .. took .. " s")
+end)
+
 T.test("where spawning cannot work, the error names the fix and nothing is started", function()
   if mpi.launched then return end -- as above
   local out = T.run_program("OMPI_MCA_btl=self,vader", "parlab.mpi.Pool(2)")

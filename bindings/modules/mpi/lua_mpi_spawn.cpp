@@ -3,7 +3,6 @@
 // pool (MPI_Comm_spawn, engine/mpi/spawn.cpp); link_* move objects over the link as
 // parlab.mpi.send/recv/iprobe do over the world; pid_alive and kill let the pool notice a worker that died
 // and end workers at terminate (they run on this host).
-#include <signal.h>  // kill
 #include <unistd.h>  // readlink
 #include <lua.hpp>
 
@@ -48,7 +47,9 @@ int l_spawn(lua_State* L) {
   return 3;
 }
 
+// Called by a worker before anything else of MPI: the SIGTERM handler must be in place before MPI_Init.
 int l_parent(lua_State* L) {
+  mpi::leave_in_order_on_sigterm();
   int link = mpi::parent_link();
   if (link == 0) return 0;
   lua_pushinteger(L, link);
@@ -115,8 +116,7 @@ int l_pid_alive(lua_State* L) {
 }
 
 int l_kill(lua_State* L) {
-  auto pid = pid_t(luaL_checkinteger(L, 1));
-  if (pid > 0) kill(pid, SIGKILL);
+  mpi::end_worker(long(luaL_checkinteger(L, 1)));
   return 0;
 }
 
