@@ -1,12 +1,18 @@
 #pragma once
 // Helpers for the queue fault tests (test_queue_faults.cpp, test_queue_recover_faults.cpp): a child
-// killed at a chosen moment (Fifo::test_hook), a child given a bounded time, a string get.
+// killed at a chosen moment (Fifo::test_hook), a child given a bounded time, a string get, and flags that
+// children racing at chosen moments meet on.
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <new>
 #include <string>
 
+#include "engine/core/clock.hpp"
 #include "tests/engine/test_queue_util.hpp"
 
 namespace fault_util {
@@ -50,6 +56,41 @@ inline std::string get_str(Queue& q, double timeout) {
   Message m;
   if (q.get(m, true, timeout) != Status::ok) return "<none>";
   return std::string(m.data(), m.size());
+}
+
+// Flags on a page shared with forked children, all 0: a race test's meeting points. One page per test.
+inline std::atomic<int>* flags;
+inline void map_flags(int n) {
+  void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  flags = page == MAP_FAILED ? nullptr : new (page) std::atomic<int>[n] {};
+}
+inline void unmap_flags() { munmap(flags, 4096); }
+
+// Waits until flags[i] >= value; false after 10 s, so that the test fails instead of hanging.
+inline bool wait_flag(int i, int value = 1) {
+  const double t0 = parlab::clock_seconds();
+  while (flags[i].load() < value) {
+    if (parlab::clock_seconds() - t0 > 10) return false;
+    sched_yield();
+  }
+  return true;
+}
+
+// Forks a child that puts `item` with `hook` as the queue's test hook; it exits 0 when the put succeeded.
+inline pid_t start_put(Queue& q, void (*hook)(Fifo::Stage), const char* item) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    Fifo::test_hook = hook;
+    _exit(put_str(q, item) == Status::ok ? 0 : 1);
+  }
+  return pid;
+}
+
+// How a child ended: its exit status, or minus the signal that ended it.
+inline int status_of(pid_t pid) {
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
 }
 
 }  // namespace fault_util

@@ -3,24 +3,24 @@
 // back, a lost one is counted, and the queue's counts (size, unfinished tasks, arena use) stay right.
 // A writer killed while linking the next slot block, or a reader killed while moving the head to it, no
 // longer stops the queue (issue 14).
-#include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <new>
 #include <set>
 #include <string>
 
-#include "engine/core/clock.hpp"
 #include "tests/engine/test_queue_fault_util.hpp"
 
 using fault_util::child_killed_at;
 using fault_util::finishes_within;
+using fault_util::flags;
 using fault_util::get_str;
+using fault_util::map_flags;
+using fault_util::start_put;
+using fault_util::status_of;
+using fault_util::unmap_flags;
+using fault_util::wait_flag;
 
 TEST_CASE("a writer killed after claiming its slot: readers skip it, and join and the size stay right") {
   auto q = shm::Ref<Queue>::create(4, true);  // bounded and joinable: both counts must come back
@@ -137,16 +137,7 @@ TEST_CASE("a reader killed while it moves the head to the next slot block: reade
 // first, so a survivor that linked B's successor (never used) sent readers to a block nobody writes.
 // The old code failed only when B's lease comes before A's in the scan (the leases each child takes are
 // not chosen by the test): this case does not yet fail reliably on it.
-namespace race {
-std::atomic<int>* flags;  // shared with the children: 0 A claimed, 1 B dead, 2 B is about to claim
-bool wait_flag(int i) {
-  double t0 = parlab::clock_seconds();
-  while (flags[i].load() == 0) {
-    if (parlab::clock_seconds() - t0 > 10) return false;
-    sched_yield();
-  }
-  return true;
-}
+namespace race {  // flags: 0 A claimed, 1 B dead, 2 B is about to claim
 void writer_b(Fifo::Stage s) {
   if (s == Fifo::Stage::writer_claiming_last) {
     flags[2].store(1);
@@ -161,36 +152,21 @@ void writer_a(Fifo::Stage s) {
   }
   if (s == Fifo::Stage::writer_linked_tail) raise(SIGKILL);
 }
-pid_t start_writer(Queue& q, void (*hook)(Fifo::Stage), const char* item) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    Fifo::test_hook = hook;
-    put_str(q, item);
-    _exit(0);
-  }
-  return pid;
-}
-bool killed(pid_t pid) {
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
-}
 }  // namespace race
 
 TEST_CASE("two writers killed racing for a block's last slot: the winner's successor is linked") {
   std::size_t before = shm::used_bytes();
-  void* shared = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(shared != MAP_FAILED);
-  race::flags = new (shared) std::atomic<int>[3] {};
+  map_flags(3);
+  REQUIRE(flags != nullptr);
   {
     auto q = shm::Ref<Queue>::create();
     for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
-    pid_t b = race::start_writer(*q, race::writer_b, "lost b");
-    REQUIRE(race::wait_flag(2));  // B first: its lease and its claim attempt come before A's
-    pid_t a = race::start_writer(*q, race::writer_a, "lost a");
-    REQUIRE(race::killed(b));
-    race::flags[1].store(1);
-    REQUIRE(race::killed(a));
+    pid_t b = start_put(*q, race::writer_b, "lost b");
+    REQUIRE(wait_flag(2));  // B first: its lease and its claim attempt come before A's
+    pid_t a = start_put(*q, race::writer_a, "lost a");
+    REQUIRE(status_of(b) == -SIGKILL);
+    flags[1].store(1);
+    REQUIRE(status_of(a) == -SIGKILL);
     REQUIRE(put_str(*q, "after") == Status::ok);  // into A's successor, which the tail moved to
     CHECK(finishes_within(10, [&] {
       for (int i = 0; i < 62; ++i)
@@ -199,6 +175,6 @@ TEST_CASE("two writers killed racing for a block's last slot: the winner's succe
     }));
     CHECK(q->faults().lost_puts == 2);
   }
-  munmap(shared, 4096);
+  unmap_flags();
   CHECK(shm::used_bytes() == before);  // B's successor was freed, A's after use
 }

@@ -4,23 +4,23 @@
 // process at one of the Fifo's moments (Fifo::test_hook), then a survivor at one of the recovery's; the
 // old code left the recovery marked as under way for ever there. Also: two survivors repairing two dead
 // linkers of one block at the same moment agree on one link.
-#include <sched.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <new>
 #include <set>
 #include <string>
 
-#include "engine/core/clock.hpp"
 #include "tests/engine/test_queue_fault_util.hpp"
 
 using fault_util::child_killed_at;
 using fault_util::finishes_within;
+using fault_util::flags;
 using fault_util::get_str;
+using fault_util::map_flags;
+using fault_util::start_put;
+using fault_util::status_of;
+using fault_util::unmap_flags;
+using fault_util::wait_flag;
 using Stage = Fifo::Stage;
 
 // The 63rd get from a fresh queue claims its first slot block's last slot and moves the head to the next;
@@ -140,69 +140,46 @@ TEST_CASE("a survivor killed while it links the next block for a dead writer: th
 // Two writers race for a block's last slot and are both killed before the tail moved: B loses, A wins and
 // is killed before it links. Then two survivors, each waiting at the block's end, take one dead lease each
 // and repair it at the same moment (both wait at recover_linking for the other).
-namespace race2 {
-std::atomic<int>* flags;  // 0: A claimed, 1: B dead, 2: B is about to claim, 3: survivors at the repair
-bool wait_until(int i, int value) {  // false after 10 s: the test fails instead of hanging
-  const double t0 = parlab::clock_seconds();
-  while (flags[i].load() < value) {
-    if (parlab::clock_seconds() - t0 > 10) return false;
-    sched_yield();
-  }
-  return true;
-}
+namespace race2 {  // flags: 0 A claimed, 1 B dead, 2 B is about to claim, 3 survivors at the repair
 void writer_b(Stage s) {
   if (s == Stage::writer_claiming_last) {
     flags[2].store(1);
-    if (!wait_until(0, 1)) _exit(3);
+    if (!wait_flag(0)) _exit(3);
   }
   if (s == Stage::writer_lost_last) raise(SIGKILL);
 }
 void writer_a(Stage s) {
   if (s == Stage::writer_linking) {
     flags[0].store(1);
-    if (!wait_until(1, 1)) _exit(3);
+    if (!wait_flag(1)) _exit(3);
     raise(SIGKILL);
   }
 }
 void survivor(Stage s) {
   if (s != Stage::recover_linking) return;
   flags[3].fetch_add(1);
-  if (!wait_until(3, 2)) _exit(3);
-}
-pid_t start(Queue& q, void (*hook)(Stage), const char* item) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    Fifo::test_hook = hook;
-    _exit(put_str(q, item) == Status::ok ? 0 : 1);
-  }
-  return pid;
-}
-int status_of(pid_t pid) {
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
+  if (!wait_flag(3, 2)) _exit(3);
 }
 }  // namespace race2
 
 TEST_CASE("two survivors repair two dead linkers of one block at the same moment: one link is made") {
   std::size_t before = shm::used_bytes();
-  void* shared = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  REQUIRE(shared != MAP_FAILED);
-  race2::flags = new (shared) std::atomic<int>[4] {};
+  map_flags(4);
+  REQUIRE(flags != nullptr);
   {
     auto q = shm::Ref<Queue>::create();
     for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
-    pid_t b = race2::start(*q, race2::writer_b, "lost b");
-    REQUIRE(race2::wait_until(2, 1));
-    pid_t a = race2::start(*q, race2::writer_a, "lost a");
-    REQUIRE(race2::status_of(b) == -SIGKILL);
-    race2::flags[1].store(1);
-    REQUIRE(race2::status_of(a) == -SIGKILL);
-    pid_t s1 = race2::start(*q, race2::survivor, "s1");
-    pid_t s2 = race2::start(*q, race2::survivor, "s2");
-    CHECK(race2::status_of(s1) == 0);  // each reached the repair while the other was there
-    CHECK(race2::status_of(s2) == 0);
-    CHECK(race2::flags[3].load() == 2);
+    pid_t b = start_put(*q, race2::writer_b, "lost b");
+    REQUIRE(wait_flag(2));
+    pid_t a = start_put(*q, race2::writer_a, "lost a");
+    REQUIRE(status_of(b) == -SIGKILL);
+    flags[1].store(1);
+    REQUIRE(status_of(a) == -SIGKILL);
+    pid_t s1 = start_put(*q, race2::survivor, "s1");
+    pid_t s2 = start_put(*q, race2::survivor, "s2");
+    CHECK(status_of(s1) == 0);  // each reached the repair while the other was there
+    CHECK(status_of(s2) == 0);
+    CHECK(flags[3].load() == 2);
     CHECK(finishes_within(10, [&] {
       for (int i = 0; i < 62; ++i)
         if (get_str(*q, -1) != std::to_string(i)) return false;
@@ -211,6 +188,6 @@ TEST_CASE("two survivors repair two dead linkers of one block at the same moment
     }));
     CHECK(q->faults().lost_puts == 2);
   }
-  munmap(shared, 4096);
+  unmap_flags();
   CHECK(shm::used_bytes() == before);  // the successor not linked was freed, the other after use
 }
