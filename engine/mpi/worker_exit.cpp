@@ -27,10 +27,15 @@ void linger() {
   }
 }
 
-// Async-signal-safe only: shutdown, nanosleep, signal, raise.
+pid_t worker_pid = 0;  // the process that installed the handler: a fork child inherits it, not its sockets
+
+// Async-signal-safe only: getpid, shutdown, nanosleep, signal, raise. A process the worker forked (a pool
+// inside a task) shares the worker's sockets: shutting them there would cut the worker off, so it just ends.
 void on_sigterm(int) {
-  for (int fd = 3; fd < 4096; ++fd) shutdown(fd, SHUT_RDWR);  // not a socket: ENOTSOCK, harmless
-  linger();
+  if (getpid() == worker_pid) {
+    for (int fd = 3; fd < 4096; ++fd) shutdown(fd, SHUT_RDWR);  // not a socket: ENOTSOCK, harmless
+    linger();
+  }
   signal(SIGTERM, SIG_DFL);
   raise(SIGTERM);
 }
@@ -38,6 +43,7 @@ void on_sigterm(int) {
 }  // namespace
 
 void leave_in_order_on_sigterm() {
+  worker_pid = getpid();
   struct sigaction action {};
   action.sa_handler = on_sigterm;
   sigemptyset(&action.sa_mask);
