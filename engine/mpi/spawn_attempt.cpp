@@ -132,12 +132,12 @@ void abandon(const std::shared_ptr<Attempt>& a, bool launched) {
   for (long pid : strays(a->command, launched)) end_worker(pid);
 }
 
-// Seconds an attempt may take: PARLAB_MPI_SPAWN_TIMEOUT, else 15 (a spawn takes 0.2-1.6 s on the
-// 2-core development VM, quiet or under a compile's load).
-double attempt_seconds() {
+// Seconds an attempt may take: PARLAB_MPI_SPAWN_TIMEOUT, else 15 plus half a second per process (a spawn of
+// 2 took 0.2-2 s on the 2-core development VM, quiet or under a compile's load; larger ones start more).
+double attempt_seconds(int n) {
   const char* v = std::getenv("PARLAB_MPI_SPAWN_TIMEOUT");
   double s = v ? std::atof(v) : 0;
-  return s > 0 ? s : 15;
+  return s > 0 ? s : 15 + 0.5 * n;
 }
 
 constexpr int kAttempts = 3;
@@ -151,7 +151,7 @@ SpawnResult spawn_bounded(const std::string& command, const std::vector<std::str
   std::lock_guard<std::mutex> one(serial);
   int level = MPI_THREAD_SINGLE;
   MPI_Query_thread(&level);
-  const double limit = attempt_seconds();
+  const double limit = attempt_seconds(n);
   for (int attempt = 1;; ++attempt) {
     auto a = std::make_shared<Attempt>();
     a->command = command;
