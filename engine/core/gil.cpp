@@ -117,15 +117,25 @@ void drop_locked(State& s) {
   s.released.notify_one();
 }
 
+// Whether a mutex is free, by reading glibc's lock word (try_lock would write it). Elsewhere it counts as
+// held, so the state is rebuilt: correct, only slower.
+bool mutex_free(std::mutex& m) {
+#ifdef __GLIBC__
+  return m.native_handle()->__data.__lock == 0;
+#else
+  (void)m;
+  return false;
+#endif
+}
+
 // Whether the state holds nothing of a thread the fork left behind: no waiter, no thread registered or
-// recorded but this one, no count to clear, its mutex free (glibc's lock word: a read, unlike try_lock).
-// Reads only, so a child that keeps the state as it is (every fork-server child) writes none of its pages:
-// each page written after a fork costs a copy-on-write fault, and the rebuild below wrote a dozen.
+// recorded but this one, no count to clear, its mutex free. Reads only, so a child that keeps the state as
+// it is (every fork-server child) writes none of its pages: each page written after a fork costs a
+// copy-on-write fault, and the rebuild below wrote a dozen.
 bool only_this_thread(State& s) {
-  return s.mu.native_handle()->__data.__lock == 0 && s.waiters == 0 &&
-         s.registered == (t_registered ? 1 : 0) && s.records.size() == (t_record ? 1u : 0u) &&
-         (!s.locked || (t_holds && s.holder == t_record)) && s.switch_number == 0 && s.switches == 0 &&
-         s.forced == 0 && s.requests == 0;
+  return mutex_free(s.mu) && s.waiters == 0 && s.registered == (t_registered ? 1 : 0) &&
+         s.records.size() == (t_record ? 1u : 0u) && (!s.locked || (t_holds && s.holder == t_record)) &&
+         s.switch_number == 0 && s.switches == 0 && s.forced == 0 && s.requests == 0;
 }
 
 // After fork only the forking thread exists: keep the GIL if it held it, forget every waiter.
