@@ -99,10 +99,10 @@ struct SpawnResult {
 // The parent's half of a link's set-up (spawn.cpp): the run's key to each process, its "pid host" back.
 void greet(MPI_Comm inter, int n, SpawnResult& out);
 // MPI_Comm_spawn and the set-up, each attempt bounded in time and interruptible, retried where Open MPI
-// left one waiting (spawn_attempt.cpp); unbounded where MPI runs without MPI_THREAD_MULTIPLE. `launched`:
-// this process is a launched rank (its launcher starts the processes); `what` names the call in errors.
+// left one waiting (spawn_attempt.cpp); unbounded where MPI runs without MPI_THREAD_MULTIPLE. `what` names
+// the call in errors.
 SpawnResult spawn_bounded(const std::string& command, const std::vector<std::string>& args, int n,
-                          bool launched, const char* what);
+                          const char* what);
 // True once an attempt was abandoned: its thread waits inside MPI, so MPI_Finalize would too.
 bool spawn_abandoned() noexcept;
 // The tag of the set-up exchange on a new link (before any pool message).

@@ -128,7 +128,7 @@ Spawned spawn(const std::string& command, const std::vector<std::string>& args, 
   ensure_mpi(what);
   survive_sigpipe();
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
-  SpawnResult r = spawn_bounded(command, args, n, !local(), what);
+  SpawnResult r = spawn_bounded(command, args, n, what);
   if (r.rc != MPI_SUCCESS) {
     char text[MPI_MAX_ERROR_STRING];
     int len = 0;

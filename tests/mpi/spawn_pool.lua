@@ -223,12 +223,12 @@ print("joined", pool:join(30))
 end
 
 T.test("a spawn that does not finish is abandoned after PARLAB_MPI_SPAWN_TIMEOUT and tried again; its "
-  .. "processes end", function()
+  .. "processes end with the run", function()
   if mpi.launched then return end -- as above
   local out, held, took = stalled_spawn(false)
   T.ok(out:find("served\njoined\ttrue\nstatus 0", 1, true), out)
   T.eq(#held, 1, "one worker was held")
-  T.ok(all_gone(held), "the held worker was ended")
+  T.ok(all_gone(held), "the held worker ended with the run")
   T.ok(took < 40, "the run took " .. took .. " s")
 end)
 
@@ -239,7 +239,7 @@ T.test("a spawn that never finishes fails after three attempts, naming the cause
   T.ok(out:find("PARLAB_MPI_SPAWN_TIMEOUT", 1, true), out)
   T.ok(out:find("status 1", 1, true), out)
   T.ok(#held >= 3, "a worker was held at each attempt: " .. #held)
-  T.ok(all_gone(held), "every held worker was ended")
+  T.ok(all_gone(held), "every held worker ended with the run")
   T.ok(took < 40, "the run took " .. took .. " s")
 end)
 
