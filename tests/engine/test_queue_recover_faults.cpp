@@ -12,15 +12,7 @@
 
 #include "tests/engine/test_queue_fault_util.hpp"
 
-using fault_util::child_killed_at;
-using fault_util::finishes_within;
-using fault_util::flags;
-using fault_util::get_str;
-using fault_util::map_flags;
-using fault_util::start_put;
-using fault_util::status_of;
-using fault_util::unmap_flags;
-using fault_util::wait_flag;
+using namespace fault_util;  // the fault tests' helpers (test_queue_fault_util.hpp)
 using Stage = Fifo::Stage;
 
 // The 63rd get from a fresh queue claims its first slot block's last slot and moves the head to the next;
