@@ -96,6 +96,9 @@ struct SpawnResult {
   std::vector<long> pids;
   std::vector<std::string> hosts;
 };
+// What a failed spawn of n workers suggests instead: "start the run under a launcher instead (mpirun -n
+// n+1 parlab script.lua: ...)" (spawn.cpp).
+std::string launcher_hint(int n);
 // The parent's half of a link's set-up (spawn.cpp): the run's key to each process, its "pid host" back.
 void greet(MPI_Comm inter, int n, SpawnResult& out);
 // MPI_Comm_spawn and the set-up, each attempt bounded in time and interruptible, retried where Open MPI

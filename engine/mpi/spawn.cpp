@@ -72,16 +72,19 @@ void check_transports(int n, const char* what) {
   if (!btl || !*btl) return;
   bool has_tcp = std::strstr(btl, "tcp") != nullptr;
   if (btl[0] == '^' ? !has_tcp : has_tcp) return;
-  throw Error(
-      std::string(what) + ": cannot spawn workers: OMPI_MCA_btl=" + btl +
-      " leaves no transport between two MPI jobs (add tcp: OMPI_MCA_btl=self,vader,tcp), or start the "
-      "run under a launcher instead (mpirun -n " +
-      std::to_string(n + 1) + " parlab script.lua: rank 0 runs the script, the other ranks the tasks)");
+  throw Error(std::string(what) + ": cannot spawn workers: OMPI_MCA_btl=" + btl +
+              " leaves no transport between two MPI jobs (add tcp: OMPI_MCA_btl=self,vader,tcp), or " +
+              launcher_hint(n));
 }
 
 }  // namespace
 
 namespace detail {
+
+std::string launcher_hint(int n) {
+  return "start the run under a launcher instead (mpirun -n " + std::to_string(n + 1) +
+         " parlab script.lua: rank 0 runs the script, the other ranks the tasks)";
+}
 
 void greet(MPI_Comm inter, int n, SpawnResult& out) {
   std::string key = wire::key_hex();
@@ -134,9 +137,7 @@ Spawned spawn(const std::string& command, const std::vector<std::string>& args, 
     int len = 0;
     MPI_Error_string(r.rc, text, &len);
     throw Error(std::string(what) + ": MPI could not spawn " + std::to_string(n) + " worker processes (" +
-                std::string(text, size_t(len)) + ")" +
-                "; start the run under a launcher instead (mpirun -n " + std::to_string(n + 1) +
-                " parlab script.lua: rank 0 runs the script, the other ranks the tasks)");
+                std::string(text, size_t(len)) + "); " + launcher_hint(n));
   }
   Spawned out;
   out.pids = std::move(r.pids);

@@ -111,11 +111,10 @@ SpawnResult spawn_bounded(const std::string& command, const std::vector<std::str
       char why[160];
       std::snprintf(why, sizeof why, "MPI_Comm_spawn of %d workers did not finish in %g s, %d times", n,
                     limit, kAttempts);
-      throw Error(
-          std::string(what) + ": " + why +
-          " (Open MPI 4.1 with PMIx 4.2 can leave a starting process waiting for ever; "
-          "PARLAB_MPI_SPAWN_TIMEOUT sets the seconds); start the run under a launcher instead (mpirun -n " +
-          std::to_string(n + 1) + " parlab script.lua)");
+      throw Error(std::string(what) + ": " + why +
+                  " (Open MPI 4.1 with PMIx 4.2 can leave a starting process waiting for ever; "
+                  "PARLAB_MPI_SPAWN_TIMEOUT sets the seconds); " +
+                  launcher_hint(n));
     }
   }
 }
