@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -256,8 +257,29 @@ end
 setmetatable(G, mt)
 )";
 
+int append_bytes(lua_State*, const void* p, size_t size, void* out) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(p), size);
+  return 0;
+}
+
+// kLazyGlobal as bytecode, compiled by the first state that installs it: every later state (one per
+// thread start) loads it without running the parser, a few microseconds of each start.
+const std::string& lazy_global_bytecode(lua_State* L) {
+  static std::string code;
+  static std::once_flag once;
+  std::call_once(once, [L] {
+    if (luaL_loadbuffer(L, kLazyGlobal, sizeof(kLazyGlobal) - 1, "=parlab.lazy") != 0) lua_error(L);
+    std::string dumped;
+    lua_dump(L, append_bytes, &dumped);
+    lua_pop(L, 1);
+    code = std::move(dumped);
+  });
+  return code;
+}
+
 void install_lazy_global(lua_State* L) {
-  if (luaL_loadbuffer(L, kLazyGlobal, sizeof(kLazyGlobal) - 1, "=parlab.lazy") != 0) lua_error(L);
+  const std::string& code = lazy_global_bytecode(L);
+  if (luaL_loadbuffer(L, code.data(), code.size(), "=parlab.lazy") != 0) lua_error(L);
   lua_call(L, 0, 0);
 }
 

@@ -4,8 +4,6 @@
 // LuaJIT is a one-shot count hook that the waiting thread arms on the holder's state (as luajit.c arms
 // one from its SIGINT handler): any installed count hook makes LuaJIT's interpreter ~2x slower, so none
 // is installed while nobody waits.
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <lua.hpp>
 
 #include <atomic>
@@ -15,6 +13,7 @@
 #include "bindings/core/gil_state.hpp"
 #include "bindings/core/module.hpp"
 #include "engine/core/gil.hpp"
+#include "engine/core/self.hpp"
 
 namespace parlab::lua {
 namespace {
@@ -119,15 +118,13 @@ void join_gil(lua_State* L) {
   }
 }
 
-bool is_main_thread() { return syscall(SYS_gettid) == getpid(); }
-
 }  // namespace
 
 void gil_enter_state(lua_State* L, const char* name) {
   if (t_depth++ == 0) {
-    long tid = static_cast<long>(syscall(SYS_gettid));
-    gil::register_thread(name ? name
-                              : (is_main_thread() ? std::string("main") : "thread " + std::to_string(tid)));
+    long tid = static_cast<long>(self::tid());
+    gil::register_thread(
+        name ? name : (self::is_main_thread() ? std::string("main") : "thread " + std::to_string(tid)));
   }
   join_gil(L);
 }
@@ -273,7 +270,7 @@ void open_gil(lua_State* L) {
   push_function(L, l_jit);
   lua_setfield(L, -2, "jit");
   // The main thread takes part like CPython's: it holds the GIL while it runs Lua.
-  if (is_main_thread()) gil_enter_state(L, "main");
+  if (self::is_main_thread()) gil_enter_state(L, "main");
 }
 
 }  // namespace

@@ -174,7 +174,7 @@ int l_children_gc(lua_State* L) {
       join_child(r);
     }
   }
-  if (current_thread_ident() == std::uint64_t(getpid())) {  // the main thread: the program ends
+  if (self::is_main_thread()) {  // the main thread: the program ends
     std::vector<RecordPtr> all;
     {
       std::lock_guard<std::mutex> hold(daemons_mu);
@@ -359,7 +359,7 @@ int l_gc(lua_State* L) {
 }
 
 int l_ident(lua_State* L) {
-  lua_pushnumber(L, double(current_thread_ident()));
+  lua_pushnumber(L, double(self::tid()));
   return 1;
 }
 

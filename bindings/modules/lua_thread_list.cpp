@@ -50,7 +50,7 @@ void open_thread_list(lua_State* L) { set_internal_functions(L, internal_functio
 
 void live_thread_enter(const void* key, const std::string& name) {
   std::lock_guard<std::mutex> hold(live_mu);
-  live()[key] = Live{name, current_thread_ident()};
+  live()[key] = Live{name, self::tid()};
 }
 
 void live_thread_leave(const void* key) {

@@ -1,7 +1,6 @@
 #include "engine/core/gil.hpp"
 
 #include <pthread.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +15,7 @@
 #include "engine/core/after_fork.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
+#include "engine/core/self.hpp"
 
 namespace parlab::gil {
 namespace {
@@ -60,7 +60,7 @@ thread_local bool t_holds = false;
 thread_local bool t_registered = false;
 thread_local ThreadRecord* t_record = nullptr;
 
-long this_tid() { return static_cast<long>(syscall(SYS_gettid)); }
+long this_tid() { return static_cast<long>(self::tid()); }
 
 // This thread's record, created on first use (threads that never registered get "thread <tid>").
 ThreadRecord* record_locked(State& s) {

@@ -8,10 +8,12 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/core/self.hpp"
+
 namespace parlab {
 
 bool process_gone(pid_t pid) noexcept {
-  if (pid <= 0 || pid == getpid()) return false;
+  if (pid <= 0 || pid == self::pid()) return false;
   if (kill(pid, 0) != 0) return errno == ESRCH;
   char path[64], buf[256];
   std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));

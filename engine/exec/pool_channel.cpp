@@ -5,10 +5,10 @@
 
 #include <cstring>
 
-#include "engine/core/after_fork.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/liveness.hpp"
+#include "engine/core/self.hpp"
 #include "engine/core/sleepers.hpp"
 
 namespace parlab::pool {
@@ -32,25 +32,8 @@ constexpr std::uint32_t kNodeBytes = 256;
 constexpr std::uint32_t kSmall = kNodeBytes - sizeof(Node);
 constexpr std::uint32_t kSlab = 64;
 
-// getpid() is a system call; the mutex needs it on every lock. Forgotten in a forked child (0), which reads
-// it again on first use. The handler is registered at start-up, not by the first lock: a pool worker's
-// first lock registered it in every worker (libc's handler list written: copy-on-write faults).
-std::atomic<std::uint32_t> cached_pid{0};
-PARLAB_AFTER_FORK void forget_pid() {
-  if (cached_pid.load(std::memory_order_relaxed) != 0) cached_pid.store(0, std::memory_order_relaxed);
-}
-[[maybe_unused]] const bool atfork_installed = [] {
-  pthread_atfork(nullptr, nullptr, forget_pid);
-  return true;
-}();
-std::uint32_t my_pid() {
-  std::uint32_t p = cached_pid.load(std::memory_order_relaxed);
-  if (p == 0) {
-    p = std::uint32_t(getpid());
-    cached_pid.store(p, std::memory_order_relaxed);
-  }
-  return p;
-}
+// The mutex needs the caller's pid on every lock: cached (engine/core/self), not a system call.
+std::uint32_t my_pid() { return std::uint32_t(self::pid()); }
 
 // Sleeps of about a millisecond between looks at the holder: a dead holder is noticed within ~0.1 s.
 constexpr int kSpins = 200;

@@ -1,6 +1,5 @@
 #include "engine/exec/process.hpp"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -29,6 +28,7 @@
 #include "engine/core/interrupt.hpp"
 #include "engine/core/library_threads.hpp"
 #include "engine/core/os_error.hpp"
+#include "engine/core/self.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process_spawn.hpp"
 
@@ -103,7 +103,7 @@ struct Starter {
     c->daemon_ = opts.daemon;
     c->wait_fd_ = wait_fd;
     c->job_ = job;
-    c->owner_ = getpid();
+    c->owner_ = self::pid();
     register_child(c);
     return c;
   }
@@ -145,7 +145,7 @@ const std::string& own_name() noexcept { return own_name_slot(); }
 void set_own_name(std::string name) { own_name_slot() = std::move(name); }
 
 Child::~Child() {
-  if (owner_ != getpid()) return;  // an inherited copy in a fork child: the parent owns the resources
+  if (owner_ != self::pid()) return;  // an inherited copy in a fork child: the parent owns the resources
   if (wait_fd_ >= 0) close(wait_fd_);
   if (job_) shm::deallocate(job_);
 }
@@ -183,7 +183,7 @@ bool Child::poll_status_fd() {
 
 bool Child::poll() {
   if (ended_) return true;
-  if (owner_ != getpid()) return false;
+  if (owner_ != self::pid()) return false;
   if (method_ == Method::Forkserver) return poll_status_fd();
   int status = 0;
   pid_t r = waitpid(pid_, &status, WNOHANG);
@@ -199,7 +199,7 @@ bool Child::poll() {
 }
 
 bool Child::wait(double timeout) {
-  if (owner_ != getpid()) throw Error("Process.join: can only join a child of this process");
+  if (owner_ != self::pid()) throw Error("Process.join: can only join a child of this process");
   if (poll()) return true;
   gil::Release unlocked;
   const double deadline = deadline_after(timeout);
@@ -222,7 +222,7 @@ std::string Child::how() const {
 }
 
 void Child::signal(int sig) noexcept {
-  if (!ended_ && owner_ == getpid()) kill(pid_, sig);
+  if (!ended_ && owner_ == self::pid()) kill(pid_, sig);
 }
 
 void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
@@ -365,14 +365,6 @@ const int startup_threads = thread_count();
 
 bool safe_to_fork() noexcept { return thread_count() <= startup_threads + library_threads::count(); }
 
-int thread_count() noexcept {
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return -1;
-  int n = 0;
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  closedir(d);
-  return n;
-}
+int thread_count() noexcept { return self::thread_count(); }
 
 }  // namespace parlab::process

@@ -1,8 +1,5 @@
 #include "engine/exec/thread.hpp"
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <new>
 #include <system_error>
 
@@ -12,10 +9,9 @@
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/os_error.hpp"
+#include "engine/core/self.hpp"
 
 namespace parlab {
-
-std::uint64_t current_thread_ident() noexcept { return std::uint64_t(syscall(SYS_gettid)); }
 
 Thread::Thread(std::function<void()> body) : body_(std::move(body)) {}
 
@@ -29,10 +25,10 @@ Thread::~Thread() {
 
 void Thread::start() {
   if (started_) throw Error("threads can only be started once");
-  owner_ = getpid();
+  owner_ = self::pid();
   try {
     thread_ = std::thread([this] {
-      ident_.store(current_thread_ident(), std::memory_order_release);
+      ident_.store(self::tid(), std::memory_order_release);
       body_();
       done_.store(1, std::memory_order_release);
       futex::wake(done_);

@@ -2,12 +2,12 @@
 // An OS thread with the life cycle Python's threading.Thread has: made, started once, joined with an
 // optional timeout (in Ctrl-C-aware slices, with the GIL released), asked whether it is alive. It runs a
 // plain C++ body; bindings/modules/lua_thread.cpp gives that body a Lua state of its own.
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <thread>
+
+#include "engine/core/self.hpp"
 
 namespace parlab {
 
@@ -28,7 +28,7 @@ class Thread {
   // A fork child holds copies of its parent's Thread objects but none of their threads (as in Python,
   // where they count as stopped there): in another process than the one that started it a thread is
   // finished, join returns at once and the destructor joins nothing. here() says which case holds.
-  bool here() const noexcept { return owner_ == getpid(); }
+  bool here() const noexcept { return owner_ == self::pid(); }
   bool finished() const noexcept {
     return done_.load(std::memory_order_acquire) != 0 || (started_ && !here());
   }
@@ -44,8 +44,5 @@ class Thread {
   std::atomic<std::uint32_t> done_{0};
   std::atomic<std::uint64_t> ident_{0};
 };
-
-// The calling thread's kernel id.
-std::uint64_t current_thread_ident() noexcept;
 
 }  // namespace parlab

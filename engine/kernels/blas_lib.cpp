@@ -1,9 +1,9 @@
 #include "engine/kernels/blas_lib.hpp"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -13,6 +13,7 @@
 
 #include "engine/core/error.hpp"
 #include "engine/core/library_threads.hpp"
+#include "engine/core/self.hpp"
 #include "engine/kernels/blas_core.hpp"
 
 namespace parlab::blas {
@@ -51,16 +52,6 @@ Api resolve_all(void* h) {
   return a;
 }
 
-int count_threads() {
-  DIR* d = opendir("/proc/self/task");
-  if (!d) return 0;
-  int n = 0;
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  closedir(d);
-  return n;
-}
-
 // An OpenBLAS older than the processor runs its SSE kernels (seen: a sixth of NumPy's matrix product on a
 // 16-core AVX-512 node). It reads OPENBLAS_CORETYPE only as it loads: close it and open it again with the
 // better core named; processes started later inherit the setting. A value the user set is left alone.
@@ -83,7 +74,7 @@ const Api& api() {
   if (is_loaded.load(std::memory_order_acquire)) return table;
   std::lock_guard<std::mutex> lock(load_mu);
   if (is_loaded.load(std::memory_order_relaxed)) return table;
-  const int before = count_threads();
+  const int before = std::max(self::thread_count(), 0);
   std::string tried;
   void* h = open_library(tried);
   if (h) h = upgrade_core(h, tried);
@@ -91,7 +82,7 @@ const Api& api() {
   table = resolve_all(h);
   if (int n = thread_source ? thread_source() : 0; n > 0) table.set_num_threads(n);
   // Its pool stops itself around fork (OpenBLAS's own pthread_atfork handler): a fork stays safe.
-  library_threads::add(count_threads() - before);
+  library_threads::add(std::max(self::thread_count(), 0) - before);
   is_loaded.store(true, std::memory_order_release);
   return table;
 }

@@ -1,7 +1,6 @@
 #include "engine/sync/lock.hpp"
 
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,7 @@
 #include "engine/core/futex.hpp"
 #include "engine/core/gil.hpp"
 #include "engine/core/liveness.hpp"
+#include "engine/core/self.hpp"
 
 namespace parlab::sync {
 
@@ -45,14 +45,7 @@ bool WordLock::release() noexcept {
 }
 
 std::uint64_t self_id() noexcept {
-  static thread_local std::uint64_t id = 0;
-  static thread_local pid_t pid_seen = 0;
-  pid_t pid = getpid();  // changes in a forked child, whose thread id changes too
-  if (pid != pid_seen) {
-    pid_seen = pid;
-    id = (std::uint64_t(std::uint32_t(pid)) << 32) | std::uint32_t(syscall(SYS_gettid));
-  }
-  return id;
+  return (std::uint64_t(std::uint32_t(self::pid())) << 32) | std::uint32_t(self::tid());
 }
 
 namespace {
