@@ -84,6 +84,15 @@ local function bench_memcpy(size)
   return size * r / t / 1e9
 end
 
+-- Seconds per uncontended acquire + release, the loop included (as a script calls them).
+local function bench_lock(make, n)
+  local lock = make()
+  for _ = 1, 1000 do lock:acquire(); lock:release() end
+  local t0 = clock()
+  for _ = 1, n do lock:acquire(); lock:release() end
+  return (clock() - t0) / n
+end
+
 local n_cpus = parlab.cpus()
 print(("bench/ipc.lua  %s  %d CPUs  start method: default"):format(os.date("!%Y-%m-%d %H:%M UTC"), n_cpus))
 local rate_all, rate_steady, get_cpu, put_cpu = bench_queue(opts.items)
@@ -95,6 +104,9 @@ local rtt, pipe_bw = channel(common.pipe_echo())
 print(("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)"):format(rtt * 1e6))
 local qrtt, queue_bw = channel(common.queue_echo())
 print(("queue pair: 1-item round trip %.2f us (put/get)"):format(qrtt * 1e6))
+local n_lock = math.floor(opts.items / 2)
+print(("lock: acquire + release, uncontended: Lock %.0f ns, RLock %.0f ns")
+  :format(bench_lock(parlab.Lock, n_lock) * 1e9, bench_lock(parlab.RLock, n_lock) * 1e9))
 print(("%12s %14s %14s %14s"):format("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
 for _, size in ipairs(sizes) do
   print(("%12d %14.3f %14.3f %14.3f"):format(size, pipe_bw[size], queue_bw[size], bench_memcpy(size)))

@@ -103,6 +103,18 @@ def bench_memcpy(size):
         md[:] = ms
     return size * r / (time.perf_counter() - t0) / 1e9
 
+def bench_lock(make, n):
+    """Seconds per uncontended acquire + release, the loop included (as a script calls them)."""
+    lock = make()
+    for _ in range(1000):
+        lock.acquire()
+        lock.release()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        lock.acquire()
+        lock.release()
+    return (time.perf_counter() - t0) / n
+
 def main():
     print("bench/ipc.py  %s  %d CPUs  Python %s  start method: %s" % (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.cpu_count(), sys.version.split()[0],
@@ -115,6 +127,9 @@ def main():
     print("pipe: 1-byte round trip %.2f us (send_bytes/recv_bytes)" % (rtt * 1e6))
     qrtt, queue_bw = bench_channel(make_queue)
     print("queue pair: 1-item round trip %.2f us (put/get)" % (qrtt * 1e6))
+    n = ITEMS // 2
+    print("lock: acquire + release, uncontended: Lock %.0f ns, RLock %.0f ns" % (
+        bench_lock(mp.Lock, n) * 1e9, bench_lock(mp.RLock, n) * 1e9))
     print("%12s %14s %14s %14s" % ("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s"))
     for size in SIZES:
         print("%12d %14.3f %14.3f %14.3f" % (size, pipe_bw[size], queue_bw[size], bench_memcpy(size)))

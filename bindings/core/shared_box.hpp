@@ -11,12 +11,12 @@
 
 #include "bindings/core/module.hpp"
 #include "engine/arena/shared_object.hpp"
-#include "engine/queues/pipe_holders.hpp"
+#include "engine/core/self.hpp"
 
 namespace parlab::lua::shared_box {
 
-// The process-local pid; cheap (cached, refreshed after fork).
-inline std::int32_t my_pid() { return queue::this_process().pid; }
+// The process-local pid; cheap (cached, forgotten after fork).
+inline std::int32_t my_pid() { return std::int32_t(self::pid()); }
 
 // A box of object type T. Magic tells box kinds apart (test_box); a binding that needs more per-userdata
 // state derives from it and adds fields with default initialisers.

@@ -30,23 +30,9 @@ constexpr const char* kBSema = "parlab.BoundedSemaphore";
 constexpr const char* kEvent = "parlab.Event";
 
 // Lock and RLock share one engine type; self may be either.
-LockObject& lock_arg(lua_State* L, const char* method) {
-  if (lua_getmetatable(L, 1)) {
-    luaL_getmetatable(L, kRLock);
-    bool r = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (r) return check<LockObject>(L, 1, kRLock, method);
-  }
-  return check<LockObject>(L, 1, kLock, method);
-}
-
+// A Lock or an RLock (one LockObject type); a Semaphore or a BoundedSemaphore.
+LockObject& lock_arg(lua_State* L, const char* method) { return check<LockObject>(L, 1, kLock, method); }
 SemaphoreObject& sema_arg(lua_State* L, const char* method) {
-  if (lua_getmetatable(L, 1)) {
-    luaL_getmetatable(L, kBSema);
-    bool b = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (b) return check<SemaphoreObject>(L, 1, kBSema, method);
-  }
   return check<SemaphoreObject>(L, 1, kSema, method);
 }
 

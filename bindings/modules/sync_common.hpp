@@ -27,22 +27,21 @@ void push_ref(lua_State* L, shm::Ref<T> ref, const char* mt) {
   shared_box::push_box<Box<T>>(L, std::move(ref), mt);
 }
 
-// The live box at idx when its metatable is mt; nullptr otherwise.
+// The live box at idx when it holds a T; nullptr otherwise. The magic says it is a sync box, the shared
+// object's kind (unique per type) which T: no registry look-up, whose string hashing (luaL_getmetatable,
+// twice for a Lock or an RLock) cost several times the uncontended lock operation itself. Types that share
+// a T (Lock and RLock, Semaphore and BoundedSemaphore) are accepted by the same methods.
 template <class T>
-Box<T>* box_with_metatable(lua_State* L, int idx, const char* mt) {
+Box<T>* live_box(lua_State* L, int idx) {
   Box<T>* box = shared_box::test_box<Box<T>>(L, idx);
-  if (!box || !box->ref || !lua_getmetatable(L, idx)) return nullptr;
-  luaL_getmetatable(L, mt);
-  bool same = lua_rawequal(L, -1, -2);
-  lua_pop(L, 2);
-  return same ? box : nullptr;
+  return box && box->ref && box->ref->kind == T::kKind ? box : nullptr;
 }
 
-// The box behind argument idx, adopted in this process, or an error that names the method and how to
-// call it.
+// The box behind argument idx, adopted in this process, or an error that names the method, the type
+// expected (mt, "parlab.NAME") and how to call it.
 template <class T>
 Box<T>& check_box(lua_State* L, int idx, const char* mt, const char* method) {
-  Box<T>* box = box_with_metatable<T>(L, idx, mt);
+  Box<T>* box = live_box<T>(L, idx);
   if (!box)
     fail("%s: expected a %s as self, got %s (call it with ':')", method, mt + 7, luaL_typename(L, idx));
   box->adopt();

@@ -43,7 +43,7 @@ struct ValueObject : shm::Header {
 };
 
 struct ArrayObject : shm::Header {
-  static constexpr std::uint32_t kKind = 0x41525259;  // "ARRY"
+  static constexpr std::uint32_t kKind = 0x53415252;  // "SARR" (parlab.array's storage is "ARRY")
   ArrayObject(Type t, std::size_t n);                 // zero-filled
   ~ArrayObject();
 

@@ -177,6 +177,27 @@ T.test("forged or malformed array handles are refused, never followed", function
   T.raises("offset", kind.decode, forged("storage", 2 ^ 62))
 end)
 
+T.test("a handle never attaches one kind of shared object as another (parlab.array and parlab.Array)", function()
+  local kind = internal.transport.kinds_by_name["parlab.array"]
+  local a = parlab.array("f64", 10)
+  local h = ffi.new("parlab_array_handle")
+  local good = kind.encode(a)
+  ffi.copy(h, good, #good)
+  local function digits(u64) return (tostring(u64):gsub("U?LL$", "")) end
+  -- parlab.array's storage named in a parlab.Array handle: its offset and serial are right, its kind not.
+  local as_sync = digits(h.storage) .. ":" .. digits(h.serial)
+  T.raises("no live object of this kind", internal.value.attach, "Array", as_sync)
+  -- A parlab.Array's object named as parlab.array storage.
+  local s = parlab.Array("f64", 10)
+  local offset, serial = internal.sync.handle(s):match("^(%d+):(%d+)$")
+  local c = ffi.new("parlab_array_handle")
+  ffi.copy(c, h, ffi.sizeof(c))
+  c.storage, c.serial = tonumber(offset), tonumber(serial)  -- both well below 2^53
+  T.raises("no live object of this kind", kind.decode, ffi.string(c, ffi.sizeof(c)))
+  T.eq(a[0], 0)
+  T.eq(s[0], 0)
+end)
+
 T.test("a JIT-compiled loop over a[i] sums like the native kernel", function()
   local a = parlab.kernels.random(parlab.array("f64", 100003), 5)
   local s = 0

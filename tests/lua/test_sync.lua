@@ -23,6 +23,15 @@ T.test("Lock: errors name the method and the problem", function()
   T.raises("Lock.release: release unlocked lock", l.release, l)
   T.raises("expected a Lock as self", l.acquire)
   T.raises("expected a Lock as self", l.acquire, 42)
+  -- Other shared objects (each box tells its type by the shared object's kind) are refused too; an RLock
+  -- is a Lock's kind, as is a BoundedSemaphore a Semaphore's.
+  for _, other in ipairs { parlab.Semaphore(), parlab.Event(), parlab.Value("i32", 1), parlab.Array("f64", 2),
+                           parlab.Condition(), parlab.Barrier(1), parlab.Queue() } do
+    T.raises("expected a Lock as self", l.acquire, other)
+  end
+  T.raises("expected a Semaphore as self", parlab.Semaphore().release, l)
+  T.eq(l.acquire(parlab.RLock()), true)
+  T.eq(parlab.Semaphore().acquire(parlab.BoundedSemaphore(1)), true)
   T.raises("block must be a boolean", l.acquire, l, "yes")
   T.raises("timeout must be a non-negative number", l.acquire, l, true, -2)
   T.raises("timeout must be a number", l.acquire, l, true, "soon")
