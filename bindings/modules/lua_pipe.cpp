@@ -110,9 +110,10 @@ std::int32_t unused_holds(const Pipe* pipe, int end) {
 }
 
 void push_conn(lua_State* L, shm::Ref<Pipe> ref, int end) {
-  // After this_process()'s own handler, so that fork_child sees the child's identity.
+  // After this_process()'s own handler, so that fork_child sees the child's identity (pid and start
+  // time; hand_over_end reads it).
   std::call_once(atfork_once, [] {
-    my_pid();
+    queue::this_process();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     Pipe::set_unused_holds_hook(unused_holds);
     process::at_child_exit(drop_all_kept);

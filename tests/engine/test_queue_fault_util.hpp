@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <new>
+#include <set>
 #include <string>
 
 #include "engine/core/clock.hpp"
@@ -56,6 +57,31 @@ inline std::string get_str(Queue& q, double timeout) {
   Message m;
   if (q.get(m, true, timeout) != Status::ok) return "<none>";
   return std::string(m.data(), m.size());
+}
+
+// A fresh queue's first slot block holds 63 items: after kFirstBlock - 1 puts (or gets) the next one claims
+// its last slot, where a writer links the next block and a reader moves the head to it.
+constexpr int kFirstBlock = 63;
+
+// Puts the items "0" .. "n-1".
+inline bool put_numbers(Queue& q, int n) {
+  for (int i = 0; i < n; ++i)
+    if (put_str(q, std::to_string(i)) != Status::ok) return false;
+  return true;
+}
+
+// True when the next n items are "0" .. "n-1", in order, each within `timeout` seconds (< 0: for ever).
+inline bool got_numbers(Queue& q, int n, double timeout) {
+  for (int i = 0; i < n; ++i)
+    if (get_str(q, timeout) != std::to_string(i)) return false;
+  return true;
+}
+
+// True when two gets return the items a and b once each (a dead reader's put back: either order) and a
+// third finds nothing.
+inline bool both_come_back_once(Queue& q, const std::string& a, const std::string& b, double timeout) {
+  std::multiset<std::string> got{get_str(q, timeout), get_str(q, timeout)};
+  return got == std::multiset<std::string>{a, b} && get_str(q, 0.3) == "<none>";
 }
 
 // Flags on a page shared with forked children, all 0: a race test's meeting points. One page per test.

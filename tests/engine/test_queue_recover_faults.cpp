@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <set>
 #include <string>
 
 #include "tests/engine/test_queue_fault_util.hpp"
@@ -21,14 +20,11 @@ static void mover_survivor_killed(Stage stage) {
   std::size_t before = shm::used_bytes();
   {
     auto q = shm::Ref<Queue>::create();
-    for (int i = 0; i < 64; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
-    for (int i = 0; i < 62; ++i) REQUIRE(get_str(*q, 5) == std::to_string(i));
+    REQUIRE(put_numbers(*q, kFirstBlock + 1));
+    REQUIRE(got_numbers(*q, kFirstBlock - 1, 5));
     REQUIRE(child_killed_at(Stage::reader_moving_head, [&] { get_str(*q, 5); }));
     REQUIRE(child_killed_at(stage, [&] { get_str(*q, 5); }));
-    CHECK(finishes_within(10, [&] {
-      std::multiset<std::string> got{get_str(*q, -1), get_str(*q, -1)};
-      return got == std::multiset<std::string>{"62", "63"} && get_str(*q, 0.3) == "<none>";
-    }));
+    CHECK(finishes_within(10, [&] { return both_come_back_once(*q, "62", "63", -1); }));
     CHECK(q->faults().redelivered == 1);
     CHECK(q->faults().maybe_lost == 0);
     CHECK(q->qsize() == 0);
@@ -108,13 +104,12 @@ static void linker_survivor_killed(Stage stage) {
   std::size_t before = shm::used_bytes();
   {
     auto q = shm::Ref<Queue>::create();
-    for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
+    REQUIRE(put_numbers(*q, kFirstBlock - 1));
     REQUIRE(child_killed_at(Stage::writer_linking, [&] { put_str(*q, "lost"); }));
     REQUIRE(child_killed_at(stage, [&] { put_str(*q, "killed"); }));
     CHECK(finishes_within(10, [&] {
       if (put_str(*q, "after") != Status::ok) return false;
-      for (int i = 0; i < 62; ++i)
-        if (get_str(*q, -1) != std::to_string(i)) return false;
+      if (!got_numbers(*q, kFirstBlock - 1, -1)) return false;
       return get_str(*q, -1) == "after" && get_str(*q, 0.3) == "<none>";
     }));
     CHECK(q->faults().lost_puts == 2);  // the dead linker's put and the killed survivor's own
@@ -160,7 +155,7 @@ TEST_CASE("two survivors repair two dead linkers of one block at the same moment
   REQUIRE(flags != nullptr);
   {
     auto q = shm::Ref<Queue>::create();
-    for (int i = 0; i < 62; ++i) REQUIRE(put_str(*q, std::to_string(i)) == Status::ok);
+    REQUIRE(put_numbers(*q, kFirstBlock - 1));
     pid_t b = start_put(*q, race2::writer_b, "lost b");
     REQUIRE(wait_flag(2));
     pid_t a = start_put(*q, race2::writer_a, "lost a");
@@ -172,12 +167,8 @@ TEST_CASE("two survivors repair two dead linkers of one block at the same moment
     CHECK(status_of(s1) == 0);  // each reached the repair while the other was there
     CHECK(status_of(s2) == 0);
     CHECK(flags[3].load() == 2);
-    CHECK(finishes_within(10, [&] {
-      for (int i = 0; i < 62; ++i)
-        if (get_str(*q, -1) != std::to_string(i)) return false;
-      std::multiset<std::string> got{get_str(*q, -1), get_str(*q, -1)};
-      return got == std::multiset<std::string>{"s1", "s2"} && get_str(*q, 0.3) == "<none>";
-    }));
+    CHECK(finishes_within(
+        10, [&] { return got_numbers(*q, kFirstBlock - 1, -1) && both_come_back_once(*q, "s1", "s2", -1); }));
     CHECK(q->faults().lost_puts == 2);
   }
   unmap_flags();
