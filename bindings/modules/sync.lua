@@ -11,6 +11,34 @@ local M = S.methods
 parlab.Lock, parlab.RLock, parlab.Event = S.Lock, S.RLock, S.Event
 parlab.Semaphore, parlab.BoundedSemaphore, parlab.Condition = S.Semaphore, S.BoundedSemaphore, S.Condition
 
+-- Lock and RLock: acquire() with no arguments and release() take the FFI's fast path (lua_sync.cpp's
+-- parlab_lock_try_*: a C call from compiled code); whatever it cannot do (a wait, a timeout, an error to
+-- raise, a box inherited through fork) goes through the method itself.
+do
+  local ffi = require "ffi"
+  ffi.cdef [[ int parlab_lock_try_acquire(void* box); int parlab_lock_try_release(void* box); ]]
+  local C = ffi.C
+  local lock_mt, rlock_mt = registry["parlab.Lock"], registry["parlab.RLock"]
+  local acquire, release = M.Lock.acquire, M.Lock.release
+  local function fast_acquire(self, ...)
+    local mt = getmetatable(self)
+    if select("#", ...) == 0 and (mt == lock_mt or mt == rlock_mt) and C.parlab_lock_try_acquire(self) ~= 0 then
+      return true
+    end
+    return acquire(self, ...)
+  end
+  local function fast_release(self, ...)
+    local mt = getmetatable(self)
+    if select("#", ...) == 0 and (mt == lock_mt or mt == rlock_mt) and C.parlab_lock_try_release(self) ~= 0 then
+      return
+    end
+    return release(self, ...)
+  end
+  for _, name in ipairs { "Lock", "RLock" } do
+    M[name].acquire, M[name].release = fast_acquire, fast_release
+  end
+end
+
 -- The scoped helper: obj:with(fn, ...) acquires, runs fn(...), releases even when fn errors (and then
 -- re-raises the error), and returns fn's results -- Python's `with lock:`.
 local function finish(self, ok, ...)

@@ -54,12 +54,36 @@ constexpr double kHolderCheckSeconds = 0.1;
 
 }  // namespace
 
-bool LockObject::acquire(bool block, double timeout) {
+bool LockObject::try_acquire() noexcept {
   const std::uint64_t me = self_id();
   if (recursive && owner.load(std::memory_order_relaxed) == me) {
     ++count;
     return true;
   }
+  if (!core.try_acquire()) return false;
+  owner.store(me, std::memory_order_relaxed);
+  count = 1;
+  return true;
+}
+
+bool LockObject::try_release() noexcept {
+  if (recursive) {
+    if (owner.load(std::memory_order_relaxed) != self_id()) return false;
+    if (count > 1) {
+      --count;
+      return true;
+    }
+  } else if (!core.locked()) {
+    return false;
+  }
+  count = 0;
+  owner.store(0, std::memory_order_relaxed);
+  return core.release();  // false only when another thread released it in between: release() reports it
+}
+
+bool LockObject::acquire(bool block, double timeout) {
+  if (try_acquire()) return true;
+  const std::uint64_t me = self_id();
   if (!block) timeout = 0;
   // Wait in slices, and between slices look at the holder: a process killed while holding the lock
   // would otherwise keep every waiter waiting for ever (Python's multiprocessing.Lock does).

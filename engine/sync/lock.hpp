@@ -38,6 +38,10 @@ struct LockObject : shm::Header {
 
   const char* type_name() const noexcept { return recursive ? "RLock" : "Lock"; }
   bool acquire(bool block = true, double timeout = -1);
+  // acquire(false) without the dead-holder check and never throwing: true when the caller holds it now.
+  bool try_acquire() noexcept;
+  // release() where it is allowed; false where release() would throw (which then says why).
+  bool try_release() noexcept;
   // Throws parlab::Error "Lock.release: release unlocked lock" / "RLock.release: cannot release un-acquired
   // lock".
   void release();

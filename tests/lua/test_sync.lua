@@ -104,6 +104,54 @@ T.test("RLock: recursion and depth; release by a non-owner is refused", function
   T.eq(r:with(function() return r:with(function() return "nested" end) end), "nested")
 end)
 
+T.test("Lock and RLock in a compiled loop (the FFI's fast path) keep the method's rules", function()
+  local l, r = parlab.Lock(), parlab.RLock()
+  for _ = 1, 20000 do  -- long enough for LuaJIT to compile the loop and its calls
+    l:acquire()
+    l:release()
+    r:acquire()
+    r:acquire()
+    r:release()
+    r:release()
+  end
+  T.eq(l:locked(), false)
+  T.eq(r:locked(), false)
+  l:acquire()
+  T.eq(l:acquire(false), false)  -- taken: the fast path declines, the method answers
+  l:release()
+  T.raises("Lock.release: release unlocked lock", l.release, l)
+  T.raises("RLock.release: cannot release un-acquired lock", r.release, r)
+  T.raises("Lock.acquire: takes at most 2 arguments", l.acquire, l, true, 1, "extra")
+  -- Another thread may release a Lock (Python's rule), never someone else's RLock.
+  r:acquire()
+  l:acquire()
+  local t = parlab.Thread(function(lock, rlock)
+    lock:release()
+    return pcall(rlock.release, rlock)
+  end, l, r)
+  t:start()
+  local ok, err = t:join()
+  T.eq(ok, false)
+  T.ok(tostring(err):find("RLock.release: cannot release un-acquired lock", 1, true), tostring(err))
+  T.eq(l:locked(), false)
+  T.eq(r:locked(), true)
+  r:release()
+  -- Threads and processes counting under one Lock through the fast path: nothing is lost.
+  local v, lock = parlab.Value("i64", 0), parlab.Lock()
+  local function count(value, lk, n)
+    for _ = 1, n do
+      lk:acquire()
+      value.value = value.value + 1
+      lk:release()
+    end
+  end
+  local workers = { parlab.Thread(count, v, lock, 20000), parlab.Process(count, v, lock, 20000) }
+  for _, w in ipairs(workers) do w:start() end
+  count(v, lock, 20000)
+  for _, w in ipairs(workers) do w:join() end
+  T.eq(v.value, 60000)
+end)
+
 T.test("Semaphore and BoundedSemaphore", function()
   local s = parlab.Semaphore(2)
   T.eq(s:acquire(), true)
