@@ -29,6 +29,17 @@ local function catching() -- a pcall does not keep the task alive
 end
 
 local BOUND = 5
+
+-- Under TSan a signal handler runs only when the thread next enters a libc function TSan intercepts, and a
+-- compiled loop calls none, so the stop signal never lands there: those cases are skipped in a TSan build
+-- (docs/contributing.md, "Sanitizers"), as tests/cli skips Ctrl-C during busy Lua code.
+local function compiled_loop_test(name, fn)
+  if os.getenv("PARLAB_TEST_SANITIZE") == "thread" then
+    print("skip  " .. name .. " (TSan defers the stop signal past a compiled loop)")
+    return
+  end
+  T.test(name, fn)
+end
 local held_end, recv_end = parlab.Pipe()  -- both kept: a collected end would close, and recv would see EOF
 
 for _, case in ipairs {
@@ -39,7 +50,8 @@ for _, case in ipairs {
   { "a parlab.sleep", function() parlab.sleep(60) end },
   { "a blocking Connection.recv", function(c) return c:recv() end, recv_end },
 } do
-  T.test("Thread:terminate() stops " .. case[1] .. " and join says so", function()
+  local test = case[2] == spin and compiled_loop_test or T.test
+  test("Thread:terminate() stops " .. case[1] .. " and join says so", function()
     local t = parlab.Thread { target = case[2], args = { case[3] }, name = "victim" }
     t:start()
     parlab.sleep(0.1)
@@ -63,7 +75,7 @@ T.test("terminate before start is an error; after the end it does nothing", func
   T.raises("Thread.join", t.join, t, 0 / 0)  -- a NaN timeout is refused, naming the method
 end)
 
-T.test("ThreadPool:terminate() returns while tasks spin in compiled loops; their results fail", function()
+compiled_loop_test("ThreadPool:terminate() returns while tasks spin in compiled loops; their results fail", function()
   local pool = parlab.ThreadPool(2)
   local rs = { pool:apply_async(spin), pool:apply_async(spin), pool:apply_async(spin) }
   parlab.sleep(0.1)
@@ -74,7 +86,7 @@ T.test("ThreadPool:terminate() returns while tasks spin in compiled loops; their
   for _, r in ipairs(rs) do T.raises("terminated", r.get, r, BOUND) end
 end)
 
-T.test("Executor:shutdown(false, true) stops a spinning task instead of leaving it running", function()
+compiled_loop_test("Executor:shutdown(false, true) stops a spinning task instead of leaving it running", function()
   local ex = parlab.ThreadPoolExecutor(1)
   local running, queued = ex:submit(spin), ex:submit(spin)
   parlab.sleep(0.1)
@@ -85,7 +97,7 @@ T.test("Executor:shutdown(false, true) stops a spinning task instead of leaving 
   T.raises("terminated", running.result, running, BOUND)
 end)
 
-T.test("50 threads terminated in compiled loops leave no thread behind", function()
+compiled_loop_test("50 threads terminated in compiled loops leave no thread behind", function()
   local before = task_count()
   for _ = 1, 50 do
     local t = parlab.Thread(spin)
