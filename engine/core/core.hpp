@@ -2,7 +2,8 @@
 // engine/core: what every other subsystem builds on. The one exception type (error.hpp), clocks and the
 // CPUs a run may use (clock.hpp), and how every blocking call waits: on a 32-bit word shared by threads
 // and processes, spinning briefly then sleeping in the kernel (futex.hpp), in slices that notice Ctrl-C
-// (interrupt.hpp), with the global interpreter lock released while it sleeps (gil.hpp).
+// (interrupt.hpp), with the global interpreter lock released while it sleeps (gil.hpp); and who the caller
+// is (self.hpp: the pid and thread id, cached, and the process's thread count).
 // Uses: nothing else in engine/.
 #include "engine/core/clock.hpp"
 #include "engine/core/error.hpp"
@@ -11,3 +12,4 @@
 #include "engine/core/interrupt.hpp"
 #include "engine/core/liveness.hpp"
 #include "engine/core/os_error.hpp"
+#include "engine/core/self.hpp"
