@@ -296,7 +296,8 @@ void serve(int ctl) {
   _exit(0);
 }
 
-void forget_in_child() noexcept {
+// Hot (PARLAB_AFTER_FORK): every child runs it, from the code page its after-fork handlers share.
+PARLAB_AFTER_FORK void forget_in_child() noexcept {
   if (ctl_fd >= 0) close(ctl_fd), ctl_fd = -1;
   if (server != -1) server = -1;
 }

@@ -225,7 +225,8 @@ void Child::signal(int sig) noexcept {
   if (!ended_ && owner_ == self::pid()) kill(pid_, sig);
 }
 
-void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
+// Hot (PARLAB_AFTER_FORK): every child runs it first, from the code page its after-fork handlers share.
+PARLAB_AFTER_FORK void setup_child(pid_t expected_parent, bool ignore_sigint, bool die_with_parent) noexcept {
   if (!in_child) in_child = true;  // a fork server's children inherit it set: no page written for it
   forkserver::forget_in_child();
   if (die_with_parent) {
