@@ -2,7 +2,7 @@
 // Who the caller is: this process's pid and the calling thread's kernel id, without a system call, and
 // how many threads the process runs.
 // getpid and gettid cost ~1 us each on a VM, and hot paths asked for them on every call (a Lock's
-// acquire, a thread's start and join: eight calls). Both are cached and forgotten in a fork child.
+// acquire, a thread's start and join: eight calls). Both are cached per thread and forgotten in a fork child.
 #include <sys/types.h>
 
 #include <cstdint>
