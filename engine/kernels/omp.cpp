@@ -76,10 +76,12 @@ void check_count(int n, const char* who) {
     throw Error(fmt::format("{}: thread count must be between 1 and {}, got {}", who, kMaxThreads, n));
 }
 
-// Fork generations: the child handler counts forks, so a thread can tell that the OpenMP team it made
-// belongs to an ancestor process (a thread-local copy survives fork; the team's threads do not).
-std::atomic<unsigned> fork_generation{1};
-thread_local unsigned team_generation = 0;  // 0: this thread never ran a kernel
+// Whether this thread's OpenMP team is usable: a thread that ran a kernel has a team, whose threads a fork
+// child does not have. The child's one thread (the one that forked) marks its own team as gone; per thread,
+// so that the mark is written to the thread's block, which the child has copied already, not to a global
+// page of its own (a copy-on-write fault in every child).
+enum Team : unsigned char { kNoTeam, kTeam, kTeamLeftInParent };
+thread_local Team team = kNoTeam;
 
 // One helper thread per forked process that needs it; a job at a time.
 struct Runner {
@@ -95,7 +97,7 @@ struct Runner {
     for (;;) {
       cv.wait(lock, [this] { return job != nullptr && !done; });
       try {
-        team_generation = fork_generation.load();
+        team = kTeam;
         (*job)();
       } catch (...) {  // engine code, not a binding: carried back to the caller's thread
         error = std::current_exception();
@@ -121,10 +123,13 @@ struct Runner {
 std::atomic<Runner*> runner{nullptr};
 std::mutex runner_start;
 
+// Writes only what is not fresh already (as forkserver.cpp's handler): each page a child writes costs it a
+// copy-on-write fault.
 PARLAB_AFTER_FORK void after_fork_in_child() {
-  fork_generation.fetch_add(1);
-  runner.store(nullptr);  // the parent's helper thread is not in this process (its memory is left)
-  new (&runner_start) std::mutex();
+  if (team == kTeam) team = kTeamLeftInParent;
+  // The parent's helper thread is not in this process (its memory is left).
+  if (runner.load(std::memory_order_relaxed)) runner.store(nullptr);
+  if (runner_start.native_handle()->__data.__lock != 0) new (&runner_start) std::mutex();
 }
 
 Runner& child_runner() {
@@ -145,9 +150,8 @@ const bool fork_handler_installed = [] {
 }  // namespace
 
 void run(const std::function<void()>& body) {
-  unsigned now = fork_generation.load(std::memory_order_relaxed);
-  if (team_generation == 0 || team_generation == now) {
-    team_generation = now;
+  if (team != kTeamLeftInParent) {
+    team = kTeam;
     body();
     return;
   }

@@ -57,7 +57,8 @@ TEST_CASE("kernels run from many threads at once give each caller its own right 
   CHECK(wrong == 0);
 }
 
-TEST_CASE("a forked child of a process that ran OpenMP kernels runs them too (omp::run)", "[kernels]") {
+TEST_CASE("a forked child (and its child) of a process that ran OpenMP kernels runs them too (omp::run)",
+          "[kernels]") {
   parlab::Array a = parlab::Array::create(parlab::DType::F64, 1 << 20);
   omp::run([&] { parlab::kernels::fill(a.span(), 1, 2); });  // this thread now has an OpenMP team
   pid_t pid = fork();
@@ -69,7 +70,16 @@ TEST_CASE("a forked child of a process that ran OpenMP kernels runs them too (om
     omp::run([&] { parlab::kernels::fill(fresh.span(), 2, 2); });
     double t = 0;
     omp::run([&] { t = parlab::kernels::sum(fresh.span(), 2); });
-    _exit(s == double(1 << 20) && t == double(1 << 24) ? 0 : 1);
+    // A grandchild of a child that ran them on its helper thread: that thread is not in the grandchild.
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+      double g = 0;
+      omp::run([&] { g = parlab::kernels::sum(a.span(), 2); });
+      _exit(g == double(1 << 20) ? 0 : 1);
+    }
+    int gs = -1;
+    bool grandchild_ok = waitpid(grandchild, &gs, 0) == grandchild && WIFEXITED(gs) && WEXITSTATUS(gs) == 0;
+    _exit(s == double(1 << 20) && t == double(1 << 24) && grandchild_ok ? 0 : 1);
   }
   int status = 0;
   REQUIRE(waitpid(pid, &status, 0) == pid);
