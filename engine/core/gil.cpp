@@ -117,17 +117,6 @@ void drop_locked(State& s) {
   s.released.notify_one();
 }
 
-// Whether a mutex is free, by reading glibc's lock word (try_lock would write it). Elsewhere it counts as
-// held, so the state is rebuilt: correct, only slower.
-bool mutex_free(std::mutex& m) {
-#ifdef __GLIBC__
-  return m.native_handle()->__data.__lock == 0;
-#else
-  (void)m;
-  return false;
-#endif
-}
-
 // Whether the state holds nothing of a thread the fork left behind: no waiter, no thread registered or
 // recorded but this one, no count to clear, its mutex free. Reads only, so a child that keeps the state as
 // it is (every fork-server child) writes none of its pages: each page written after a fork costs a

@@ -52,11 +52,11 @@ int ctl_fd = -1;  // our end of the control socket
 pid_t server = -1;
 bool always_fork = false;
 
-// Writes only what is not fresh already (glibc's lock word read, not try_lock): the server's children
-// inherit all of it fresh, and each page a child writes costs a copy-on-write fault.
+// Writes only what is not fresh already (mutex_free reads the lock word; try_lock would write it): the
+// server's children inherit all of it fresh, and each page a child writes costs a copy-on-write fault.
 PARLAB_AFTER_FORK void fresh_after_fork() noexcept {
   // Its holder, if any, is a thread or a stack frame that stays in the parent.
-  if (client_mu.native_handle()->__data.__lock != 0) new (&client_mu) std::mutex;
+  if (!mutex_free(client_mu)) new (&client_mu) std::mutex;
   forget_in_child();
 }
 

@@ -25,10 +25,9 @@ bool chosen = false;
 // `lock` is held while a back end is chosen (a CUDA or OpenCL start: up to seconds), so another thread may
 // fork meanwhile: the child gets a fresh lock. A choice in progress there is dropped (its half-built
 // objects are leaked, not destroyed) and made again on the child's first use. With the lock free there is
-// nothing to drop, and nothing is written (glibc's lock word read): each page a child writes costs it a
-// copy-on-write fault.
+// nothing to drop, and nothing is written (mutex_free reads the lock word).
 PARLAB_AFTER_FORK void fresh_after_fork() {
-  if (lock.native_handle()->__data.__lock == 0) return;
+  if (mutex_free(lock)) return;
   new (&lock) std::mutex;
   if (!chosen) {
     new (&current) std::shared_ptr<Backend>;

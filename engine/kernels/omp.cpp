@@ -129,7 +129,7 @@ PARLAB_AFTER_FORK void after_fork_in_child() {
   if (team == kTeam) team = kTeamLeftInParent;
   // The parent's helper thread is not in this process (its memory is left).
   if (runner.load(std::memory_order_relaxed)) runner.store(nullptr);
-  if (runner_start.native_handle()->__data.__lock != 0) new (&runner_start) std::mutex();
+  if (!mutex_free(runner_start)) new (&runner_start) std::mutex();
 }
 
 Runner& child_runner() {
