@@ -104,13 +104,9 @@ bool LockObject::acquire(bool block, double timeout) {
 }
 
 void LockObject::release() {
-  if (recursive) {
-    if (owner.load(std::memory_order_relaxed) != self_id())
-      throw Error("RLock.release: cannot release un-acquired lock");
-    if (--count > 0) return;
-  }
-  owner.store(0, std::memory_order_relaxed);
-  if (!core.release()) throw Error("Lock.release: release unlocked lock");
+  if (recursive && owner.load(std::memory_order_relaxed) != self_id())
+    throw Error("RLock.release: cannot release un-acquired lock");
+  if (!try_release()) throw Error("Lock.release: release unlocked lock");
 }
 
 bool LockObject::owned_by_caller() const noexcept {

@@ -40,7 +40,8 @@ struct LockObject : shm::Header {
   bool acquire(bool block = true, double timeout = -1);
   // acquire(false) without the dead-holder check and never throwing: true when the caller holds it now.
   bool try_acquire() noexcept;
-  // release() where it is allowed; false where release() would throw (which then says why).
+  // release() where it is allowed; false where release() would throw (which then says why). release()
+  // is this plus its errors.
   bool try_release() noexcept;
   // Throws parlab::Error "Lock.release: release unlocked lock" / "RLock.release: cannot release un-acquired
   // lock".
