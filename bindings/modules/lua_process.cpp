@@ -12,6 +12,7 @@
 #include "bindings/core/transport.hpp"
 #include "bindings/worker/process.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/core/self.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/process_spawn.hpp"
@@ -165,7 +166,7 @@ int l_is_child(lua_State* L) {
 }
 
 int l_thread_count(lua_State* L) {
-  lua_pushinteger(L, process::thread_count());
+  lua_pushinteger(L, self::thread_count());
   return 1;
 }
 

@@ -27,6 +27,7 @@
 #include "bindings/worker/worker.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
+#include "engine/core/self.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/thread.hpp"
 
@@ -254,7 +255,7 @@ int l_start(lua_State* L) {
     r.thread->start();
   } catch (const Error& e) {  // the thread limit, or no memory for its stack: say how many run already
     fail("Thread.start: thread '%s': %s (this process runs %d threads)", r.name.c_str(), e.what(),
-         process::thread_count());
+         self::thread_count());
   }
   children->add(static_cast<Handle*>(lua_touserdata(L, 1))->rec);
   lua_settop(L, 1);

@@ -262,7 +262,7 @@ void exit_child(int code) noexcept {
 // child that has none of those threads to release them.
 static void warn_if_threaded() {
   static std::atomic<bool> warned{false};
-  int threads = thread_count();
+  int threads = self::thread_count();
   if (!safe_to_fork() && !warned.exchange(true))
     std::fprintf(
         stderr,
@@ -361,11 +361,9 @@ int live_children() noexcept {
 namespace {
 // Libraries' constructors have run before the executable's static initializers; threads a library
 // opened later starts and keeps fork-safe (OpenBLAS's pool) count as theirs.
-const int startup_threads = thread_count();
+const int startup_threads = self::thread_count();
 }  // namespace
 
-bool safe_to_fork() noexcept { return thread_count() <= startup_threads + library_threads::count(); }
-
-int thread_count() noexcept { return self::thread_count(); }
+bool safe_to_fork() noexcept { return self::thread_count() <= startup_threads + library_threads::count(); }
 
 }  // namespace parlab::process

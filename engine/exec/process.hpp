@@ -108,8 +108,6 @@ void finish_children() noexcept;
 // Children started by this process and not yet reaped (for tests: no zombies).
 int live_children() noexcept;
 
-// The number of threads in this process (from /proc/self/task).
-int thread_count() noexcept;
 // True while no thread runs beyond those the process had when it was loaded and those a library started
 // that it stops around fork() itself (OpenBLAS's pool, opened on first use, engine/core/library_threads):
 // no parlab thread, OpenMP team or user thread can hold a lock a forked child would inherit.
