@@ -245,8 +245,7 @@ void open_sync(lua_State* L) {
 // another, an inherited box not yet adopted, or an error to report; sync.lua then calls the method.
 int lock_fast(void* box, bool release) noexcept {
   auto* b = static_cast<Box<LockObject>*>(box);
-  if (!b || b->magic != kSyncMagic || !b->ref || b->owner != shared_box::my_pid()) return 0;
-  if (b->ref->kind != LockObject::kKind) return 0;
+  if (!holds_live(b) || b->owner != shared_box::my_pid()) return 0;
   return release ? b->ref->try_release() : b->ref->try_acquire();
 }
 

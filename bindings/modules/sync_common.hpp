@@ -27,14 +27,19 @@ void push_ref(lua_State* L, shm::Ref<T> ref, const char* mt) {
   shared_box::push_box<Box<T>>(L, std::move(ref), mt);
 }
 
-// The live box at idx when it holds a T; nullptr otherwise. The magic says it is a sync box, the shared
-// object's kind (unique per type) which T: no registry look-up, whose string hashing (luaL_getmetatable,
-// twice for a Lock or an RLock) cost several times the uncontended lock operation itself. Types that share
-// a T (Lock and RLock, Semaphore and BoundedSemaphore) are accepted by the same methods.
+// Whether a box holds a live T: the magic says it is a sync box, the shared object's kind (unique per
+// type) which T. No registry look-up, whose string hashing (luaL_getmetatable, twice for a Lock or an
+// RLock) cost several times the uncontended lock operation itself. Types that share a T (Lock and RLock,
+// Semaphore and BoundedSemaphore) are accepted by the same methods. live_box: the box at idx when it does
+// (test_box first checks that the userdata is a box's size); the FFI's Lock path gets the box itself.
+template <class T>
+bool holds_live(const Box<T>* box) {
+  return box && box->magic == kSyncMagic && box->ref && box->ref->kind == T::kKind;
+}
 template <class T>
 Box<T>* live_box(lua_State* L, int idx) {
   Box<T>* box = shared_box::test_box<Box<T>>(L, idx);
-  return box && box->ref && box->ref->kind == T::kKind ? box : nullptr;
+  return holds_live(box) ? box : nullptr;
 }
 
 // The box behind argument idx, adopted in this process, or an error that names the method, the type
