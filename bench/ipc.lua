@@ -108,8 +108,7 @@ local function python_figures()
     py.rate_all = tonumber(all) or py.rate_all
     py.pipe_rtt = tonumber(line:match("^pipe: 1%-byte round trip ([%d%.]+) us")) or py.pipe_rtt
     py.queue_rtt = tonumber(line:match("^queue pair: 1%-item round trip ([%d%.]+) us")) or py.queue_rtt
-    local lock, rlock = line:match("^lock: .*Lock ([%d%.]+) ns, RLock ([%d%.]+) ns")
-    if lock then py.lock, py.rlock = tonumber(lock), tonumber(rlock) end
+    py.lock = tonumber(line:match("^lock: .-Lock ([%d%.]+) ns, RLock")) or py.lock
     local size, pipe, queue = line:match("^%s*(%d+)%s+([%d%.]+)%s+([%d%.]+)%s+[%d%.]+%s*$")
     if size then py.bw[tonumber(size)] = { pipe = tonumber(pipe), queue = tonumber(queue) } end
   end
@@ -141,15 +140,16 @@ local n_lock = math.floor(opts.items / 2)
 local lock_ns, rlock_ns = bench_lock(parlab.Lock, n_lock) * 1e9, bench_lock(parlab.RLock, n_lock) * 1e9
 print(("lock: acquire + release, uncontended: Lock %.0f ns, RLock %.0f ns"):format(lock_ns, rlock_ns)
   .. vs(lock_ns, py.lock, "Lock %.0f ns"))
+-- A bandwidth column of Python's: its figure and ours / its.
+local function col(ours, t)
+  if not t then return "-" end
+  if t == 0 then return "below 0.0005" end  -- Python's figure rounded to 0.000
+  return ("%10.3f (%5.1f)"):format(t, ours / t)
+end
 print(("%12s %14s %14s %14s %18s %18s"):format("bytes", "pipe GB/s", "queue GB/s", "memcpy GB/s",
   "Python pipe (x)", "Python queue (x)"))
 for _, size in ipairs(sizes) do
   local theirs = py.bw[size] or {}
-  local function col(ours, t)
-    if not t then return "-" end
-    if t == 0 then return "below 0.0005" end  -- Python's figure rounded to 0.000
-    return ("%10.3f (%5.1f)"):format(t, ours / t)
-  end
   print(("%12d %14.3f %14.3f %14.3f %18s %18s"):format(size, pipe_bw[size], queue_bw[size], bench_memcpy(size),
     col(pipe_bw[size], theirs.pipe), col(queue_bw[size], theirs.queue)))
 end
