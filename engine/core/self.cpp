@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/core/after_fork.hpp"
+#include "engine/core/thread_exits.hpp"
 
 namespace parlab::self {
 namespace {
@@ -43,6 +44,7 @@ PARLAB_AFTER_FORK std::uint64_t tid() noexcept {
 }
 
 int thread_count() noexcept {
+  thread_exits::wait_all();  // a joined thread counts as gone, also while its OS thread still exits
   struct stat st {};
   if (stat("/proc/self/task", &st) == 0 && st.st_nlink > 2) return int(st.st_nlink - 2);
   DIR* d = opendir("/proc/self/task");  // a /proc without the link count: count the entries

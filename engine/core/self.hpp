@@ -16,7 +16,8 @@ std::uint64_t tid() noexcept;
 // True in the process's first thread, whose kernel id is the pid.
 inline bool is_main_thread() noexcept { return tid() == std::uint64_t(pid()); }
 // The number of threads this process runs now; -1 when /proc cannot tell. One stat() call: the kernel
-// gives /proc/self/task two links more than it has threads (reading the folder took five calls).
+// gives /proc/self/task two links more than it has threads (reading the folder took five calls). A thread
+// that was joined is not counted: its exit is waited for first (engine/core/thread_exits.hpp).
 int thread_count() noexcept;
 
 }  // namespace parlab::self

@@ -10,6 +10,7 @@
 #include "engine/core/interrupt.hpp"
 #include "engine/core/os_error.hpp"
 #include "engine/core/self.hpp"
+#include "engine/core/thread_exits.hpp"
 
 namespace parlab {
 
@@ -31,6 +32,8 @@ void Thread::start() {
       ident_.store(self::tid(), std::memory_order_release);
       body_();
       done_.store(1, std::memory_order_release);
+      // After the store a join may return and free this Thread: the wake only passes the word's address
+      // to the kernel, and a wake-up that lands on a reused word is spurious, which every waiter allows.
       futex::wake(done_);
     });
   } catch (const std::system_error& e) {
@@ -45,7 +48,8 @@ bool Thread::join(double timeout) {
     gil::Release unlocked;
     if (!futex::wait(done_, 0, timeout)) return false;
   }
-  if (thread_.joinable() && here()) thread_.join();
+  // Its body has returned: the OS thread's exit is waited for later (thread_exits.hpp).
+  if (thread_.joinable() && here()) thread_exits::hand_over(std::move(thread_));
   return true;
 }
 

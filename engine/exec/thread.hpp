@@ -22,7 +22,8 @@ class Thread {
   // Starts the thread; throws parlab::Error when started twice or when the system refuses.
   void start();
   // Waits up to `timeout` seconds (< 0: forever) for the body to return; true when it has. Ctrl-C and a
-  // stop request end it at once (futex::wait) and it holds a gil::Release while it waits.
+  // stop request end it at once (futex::wait) and it holds a gil::Release while it waits. It does not
+  // wait for the OS thread's own exit after the body: engine/core/thread_exits.hpp does, later.
   bool join(double timeout = -1);
   bool started() const noexcept { return started_; }
   // A fork child holds copies of its parent's Thread objects but none of their threads (as in Python,
