@@ -69,6 +69,18 @@ end
 -- The Python the benchmarks compare with: $BENCH_PYTHON, else Debian's (it has NumPy), else the PATH's.
 common.python = os.getenv("BENCH_PYTHON") or (io.open("/usr/bin/python3") and "/usr/bin/python3") or "python3"
 
+-- The output lines of a Python twin, bench/NAME.py run with `args` by common.python in this same run
+-- (so both sides meet the same machine); an empty list when it cannot run.
+function common.python_lines(name, args)
+  local here = arg[0]:match("^(.*)/[^/]*$") or "."
+  local p = io.popen(("%s %s/%s.py %s 2>/dev/null"):format(common.python, here, name, args or ""))
+  local lines = {}
+  if not p then return lines end
+  for line in p:lines() do lines[#lines + 1] = line end
+  p:close()
+  return lines
+end
+
 -- The 1-minute load average (a number, or nil where /proc/loadavg is missing).
 function common.loadavg()
   local f = io.open("/proc/loadavg")

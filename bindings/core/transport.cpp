@@ -43,6 +43,11 @@ std::string render(const Step& s) {
   return "";
 }
 
+// Whether the key at idx is the number i.
+bool is_index(lua_State* L, int idx, size_t i) {
+  return lua_type(L, idx) == LUA_TNUMBER && lua_tonumber(L, idx) == static_cast<double>(i);
+}
+
 }  // namespace
 
 std::string Encoder::run(int first, int n) {
@@ -172,15 +177,34 @@ void Encoder::table(int idx) {
   size_t hash_at = w_.placeholder_u32();
   size_t narr = array_length(idx);
   w_.varint(narr);
-  for (size_t i = 1; i <= narr; ++i) {
-    lua_rawgeti(L_, idx, static_cast<int>(i));
-    value_at(lua_gettop(L_), {Step::kIndex, nullptr, 0, static_cast<double>(i)});
+  // LuaJIT's next() visits the array part first, in index order, so in the common case the first narr
+  // keys of one traversal are 1..narr and the same traversal goes on into the other keys: each element
+  // is visited once, not once by index and again while the other keys are looked for (half of a
+  // 100-number array's encoding). A table whose first keys are not 1, 2, ... (one of them in the hash
+  // part, a hole, a key 0) has the rest of its array section read by index and a traversal of its own
+  // for the other keys; the message is the same either way.
+  size_t written = 0;
+  lua_pushnil(L_);
+  bool more = lua_next(L_, idx);
+  while (more && written < narr && is_index(L_, -2, written + 1)) {
+    ++written;
+    value_at(lua_gettop(L_), {Step::kIndex, nullptr, 0, static_cast<double>(written)});
     lua_pop(L_, 1);
+    more = lua_next(L_, idx);
+  }
+  if (written < narr) {
+    if (more) lua_pop(L_, 2);
+    for (size_t i = written + 1; i <= narr; ++i) {
+      lua_rawgeti(L_, idx, static_cast<int>(i));
+      value_at(lua_gettop(L_), {Step::kIndex, nullptr, 0, static_cast<double>(i)});
+      lua_pop(L_, 1);
+    }
+    lua_pushnil(L_);
+    more = lua_next(L_, idx);
   }
   size_t nhash_at = hash_at;
   uint32_t nhash = 0;
-  lua_pushnil(L_);
-  while (lua_next(L_, idx)) {
+  for (; more; more = lua_next(L_, idx)) {
     int k = lua_gettop(L_) - 1;
     if (lua_type(L_, k) == LUA_TNUMBER) {
       double d = lua_tonumber(L_, k);

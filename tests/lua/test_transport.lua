@@ -69,6 +69,26 @@ T.test("table keys that are tables, holes in arrays", function()
   T.eq(h[1], 1); T.eq(h[2], nil); T.eq(h[3], 3); T.eq(h.n, 3)
 end)
 
+T.test("array elements stored out of order (hash part, key 0, late indices) travel as an array built in order", function()
+  local reversed = {}
+  for i = 5, 1, -1 do reversed[i] = i * 10 end  -- filled backwards: the elements live in the hash part
+  reversed.x = "x"
+  local ordered = { 10, 20, 30, 40, 50, x = "x" }
+  T.eq(#reversed, 5)
+  T.eq(enc(reversed), enc(ordered), "the same message")
+  T.eq(rt(reversed), ordered)
+  local zero = { [0] = 0, 1, 2, 3, y = true }  -- key 0 comes first in a traversal
+  T.eq(rt(zero), zero)
+  local mixed = { 1, 2, 3 }
+  mixed[5], mixed[4], mixed[2.5], mixed[-1] = 5, 4, "half", "negative"
+  T.eq(rt(mixed), mixed)
+  local nested = { { 1, 2 }, { 3, 4 }, name = "n" }
+  nested[3] = nested[1]  -- a shared element, met first in the array section
+  local back = rt(nested)
+  T.ok(back[3] == back[1], "still shared")
+  T.eq(back[2], { 3, 4 })
+end)
+
 T.test("a sparse table with a huge border does not become a run of nils", function()
   local t = {}
   for i = 0, 30 do t[2 ^ i] = i end
