@@ -70,6 +70,7 @@ std::string Encoder::run(int first, int n) {
   }
   lua_settop(L_, base_);
   if (has_refs_) w_.patch_u8(2, wire::kHasRefs);
+  if (must_sign_) w_.unsplice();  // the MAC covers the whole message: signed ones go whole (code is small)
   std::string out = w_.take();
   if (must_sign_) wire::sign(out);
   return out;
@@ -97,7 +98,7 @@ void Encoder::value(int idx) {
       size_t n;
       const char* s = lua_tolstring(L_, idx, &n);
       w_.u8(wire::kString);
-      w_.bytes(s, n);
+      w_.string_bytes(s, n);
       return;
     }
     case LUA_TTABLE: table(idx); return;
@@ -283,7 +284,12 @@ void Encoder::other(int idx, const char* fallback) {
 
 using transport_detail::Encoder;
 
-void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out, Reach reach) {
+namespace {
+
+// Both entry points: the checks, then the encoder, with big strings spliced when `splices` is given.
+void encode(lua_State* L, int first, int n, const char* what, std::string& out,
+            std::vector<wire::Splice>* splices, Reach reach) {
+  if (splices) splices->clear();
   if (first < 0 && first > LUA_REGISTRYINDEX) first = lua_gettop(L) + first + 1;
   if (n < 0 || first < 1 || first + n - 1 > lua_gettop(L))
     throw Error("transport: values out of stack range");
@@ -291,11 +297,25 @@ void encode_values_into(lua_State* L, int first, int n, const char* what, std::s
     throw Error("cannot send " + std::to_string(n) + " values in one message (at most 4000)");
   int top = lua_gettop(L);
   try {
-    out = Encoder(L, what, std::move(out), reach).run(first, n);
+    Encoder e(L, what, std::move(out), reach);
+    if (splices) e.splice_into(splices);
+    out = e.run(first, n);
   } catch (const Error&) {
+    if (splices) splices->clear();
     lua_settop(L, top);
     throw;
   }
+}
+
+}  // namespace
+
+void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out, Reach reach) {
+  encode(L, first, n, what, out, nullptr, reach);
+}
+
+void encode_values_spliced(lua_State* L, int first, int n, const char* what, std::string& out,
+                           std::vector<wire::Splice>& splices, Reach reach) {
+  encode(L, first, n, what, out, &splices, reach);
 }
 
 // One reusable buffer per thread: a small message costs no allocation beyond its result string.

@@ -25,6 +25,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
+
+#include "engine/transport/transport.hpp"
 
 namespace parlab::lua {
 
@@ -41,6 +44,13 @@ std::string encode_values(lua_State* L, int first, int n, const char* what, Reac
 // On an error `out` is left empty.
 void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out,
                         Reach reach = Reach::this_run);
+
+// The same, with strings of wire::Writer::kSpliceBytes or more left where they are: `out` gets the rest of
+// the message and `splices` where each big string goes (wire::pieces_of gives the message as pieces). For a
+// sender that copies the message once, straight into shared memory; the strings must stay on L's stack
+// until it has. A message that must be signed (it carries bytecode or a handle) comes whole, no splices.
+void encode_values_spliced(lua_State* L, int first, int n, const char* what, std::string& out,
+                           std::vector<wire::Splice>& splices, Reach reach = Reach::this_run);
 
 // Pushes the values in bytes onto L's stack and returns how many. Throws parlab::Error on bytes that
 // are malformed, truncated or hostile; never reads outside [data, data + size).

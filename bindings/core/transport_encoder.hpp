@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "bindings/core/transport.hpp"
 #include "engine/transport/transport.hpp"
@@ -61,6 +62,8 @@ class Encoder {
   Encoder(lua_State* L, const char* what, std::string&& buffer, Reach reach)
       : L_(L), what_(what), w_(std::move(buffer)), reach_(reach) {}
   std::string run(int first, int n);
+  // Big strings are referenced, not copied (wire::Writer::string_bytes); call before run.
+  void splice_into(std::vector<wire::Splice>* splices) { w_.splice_into(splices); }
 
  private:
   void value(int idx);

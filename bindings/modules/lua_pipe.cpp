@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
@@ -162,18 +163,33 @@ void send_raw(lua_State* L, ConnBox& c, const char* method, const char* data, si
   (void)L;
 }
 
+// A head bigger than this (a huge table's encoding) is let go after its send, as Queue.put's buffer is.
+constexpr std::size_t kKeepBytes = std::size_t(160) << 20;
+
+// The message in pieces: big strings are copied once, from the Lua strings on the stack into the pipe
+// (encode_values_spliced); the buffers are this thread's, kept warm between messages.
+void send_encoded(ConnBox& c, const char* method, const std::string& head,
+                  const std::vector<wire::Splice>& splices) {
+  thread_local std::vector<wire::Piece> pieces;
+  wire::pieces_of(head, splices, pieces);
+  if (c.ref->send(c.end, pieces.data(), pieces.size()) != PipeStatus::ok)
+    fail("%s: BrokenPipeError: the other end is closed", method);
+}
+
 // send(v)
 int l_send(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.send", true);
   max_args(L, 1, "Connection.send", "obj");
   if (lua_gettop(L) < 2) fail("Connection.send: expected a value to send");
-  std::string bytes;
+  thread_local std::string head;
+  thread_local std::vector<wire::Splice> splices;
   try {
-    bytes = encode_values(L, 2, 1, "value");
+    encode_values_spliced(L, 2, 1, "value", head, splices);
   } catch (const Error& e) {
     fail("Connection.send: %s", e.what());
   }
-  send_raw(L, c, "Connection.send", bytes.data(), bytes.size());
+  send_encoded(c, "Connection.send", head, splices);
+  if (head.capacity() > kKeepBytes) std::string().swap(head);
   return 0;
 }
 

@@ -37,14 +37,14 @@ void Pipe::receive_handle(int end, const ProcessId& sender) {
   }
 }
 
-PipeStatus Pipe::send(int end, const char* data, std::size_t size) {
+PipeStatus Pipe::send(int end, const Piece* pieces, std::size_t count) {
   const int to = 1 - end;
   if (holders_[to].open_count() == 0) return PipeStatus::closed;
   // A reader killed without closing: noticed here too (at most one /proc look per kPeerCheckSeconds),
   // so a sender does not pile messages up for nobody.
   if (holders_[to].check_due(kPeerCheckSeconds) && peer_state(end) != Holders::State::open)
     return PipeStatus::closed;
-  inbox_[to].push(data, size);
+  inbox_[to].push(pieces, count);
   arrived_[to].notify();
   return PipeStatus::ok;
 }

@@ -42,7 +42,12 @@ class Pipe : public shm::Header {
     holders_[end].remove_for(from);
   }
 
-  PipeStatus send(int end, const char* data, std::size_t size);
+  PipeStatus send(int end, const char* data, std::size_t size) {
+    Piece whole{data, size};
+    return send(end, &whole, 1);
+  }
+  // The same for a message in pieces (engine/core/pieces.hpp), copied in once.
+  PipeStatus send(int end, const Piece* pieces, std::size_t count);
   // timeout < 0 waits forever; 0 only looks.
   PipeStatus recv(int end, Message& out, double timeout = -1);
   // ok when a message is waiting; closed/peer_died when recv would raise EOF; timeout otherwise.

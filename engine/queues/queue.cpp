@@ -26,11 +26,11 @@ bool Queue::admit(bool block, double deadline, Status& why) {
 
 // Counted in putting_ around the closed check and the push (seq_cst on both sides: a put either sees the
 // close, or the reader that sees the close sees the put in flight).
-Status Queue::put(const char* data, std::size_t size, bool block, double timeout) {
+Status Queue::put(const Piece* pieces, std::size_t count, bool block, double timeout) {
   putting_.fetch_add(1, std::memory_order_seq_cst);
   Status s = Status::closed;
   try {
-    if (!closed()) s = push(data, size, block, timeout);
+    if (!closed()) s = push(pieces, count, block, timeout);
   } catch (...) {
     putting_.fetch_sub(1, std::memory_order_seq_cst);
     throw;
@@ -40,12 +40,12 @@ Status Queue::put(const char* data, std::size_t size, bool block, double timeout
   return s;
 }
 
-Status Queue::push(const char* data, std::size_t size, bool block, double timeout) {
+Status Queue::push(const Piece* pieces, std::size_t count, bool block, double timeout) {
   Status why = Status::ok;
   if (!admit(block, deadline_after(timeout), why)) return why;
   if (joinable_) unfinished_.fetch_add(1, std::memory_order_acq_rel);
   try {
-    fifo_.push(data, size);
+    fifo_.push(pieces, count);
   } catch (...) {  // the arena is full: give the reservation back
     if (joinable_) unfinished_.fetch_sub(1, std::memory_order_acq_rel);
     if (maxsize_) count_.fetch_sub(1, std::memory_order_acq_rel);

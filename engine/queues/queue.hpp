@@ -28,7 +28,12 @@ class Queue : public shm::Header {
   explicit Queue(std::int64_t maxsize = 0, bool joinable = false);
 
   // timeout < 0 waits forever; block == false never waits.
-  Status put(const char* data, std::size_t size, bool block = true, double timeout = -1);
+  Status put(const char* data, std::size_t size, bool block = true, double timeout = -1) {
+    Piece whole{data, size};
+    return put(&whole, 1, block, timeout);
+  }
+  // The same for a message in pieces (engine/core/pieces.hpp), copied in once.
+  Status put(const Piece* pieces, std::size_t count, bool block = true, double timeout = -1);
   Status get(Message& out, bool block = true, double timeout = -1);
 
   std::size_t qsize() const noexcept;
@@ -66,7 +71,7 @@ class Queue : public shm::Header {
 
  private:
   bool admit(bool block, double deadline, Status& why);
-  Status push(const char* data, std::size_t size, bool block, double timeout);
+  Status push(const Piece* pieces, std::size_t count, bool block, double timeout);
   bool wait_for_puts(Message& out);
   bool take(Message& out);  // fifo_.pop, with the counts corrected for holes skipped
   void account(const Recovered& r) noexcept;

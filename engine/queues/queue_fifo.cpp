@@ -82,13 +82,18 @@ Fifo::~Fifo() {
   if (char* spare = spare_.exchange(nullptr)) shm::deallocate(spare);
 }
 
-void Fifo::push(const char* data, std::size_t size) {
+void Fifo::push(const Piece* pieces, std::size_t count) {
   LeaseHeld held{take_lease(Lease::kPutting)};
+  const std::size_t size = total_size(pieces, count);
   // Everything that may fail happens before a slot is claimed, so a failure leaves no hole.
   char* big = nullptr;
+  char small[kInlineBytes];
+  const char* data = count == 1 ? pieces[0].data : small;
   if (size > kInlineBytes) {
     big = block_for(size, held.lease);
-    std::memcpy(big + Message::kBlockHeader, data, size);
+    copy_pieces(big + Message::kBlockHeader, pieces, count);
+  } else if (count != 1) {
+    copy_pieces(small, pieces, count);
   }
   try {
     claim_and_fill(held.lease, big, data, size);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "engine/core/pieces.hpp"
 #include "engine/queues/queue_lease.hpp"
 
 namespace parlab::queue {
@@ -45,7 +46,12 @@ class Fifo {
   Fifo& operator=(const Fifo&) = delete;
 
   // Copies [data, data + size) in. Throws Error when the arena is exhausted (nothing is queued then).
-  void push(const char* data, std::size_t size);
+  void push(const char* data, std::size_t size) {
+    Piece whole{data, size};
+    push(&whole, 1);
+  }
+  // Copies the pieces in, as one message.
+  void push(const Piece* pieces, std::size_t count);
   // Takes the oldest message into out (which is reset first); false when the FIFO is empty. Slots that a
   // killed writer left unfilled are skipped, and counted in r->dropped_puts when r is given.
   bool pop(Message& out, Recovered* r = nullptr);

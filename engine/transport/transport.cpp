@@ -153,6 +153,34 @@ void set_key_hex(const std::string& hex) {
   setenv("PARLAB_TRANSPORT_KEY", key_hex().c_str(), 1);  // children started later inherit it
 }
 
+void Writer::unsplice() {
+  if (!splices_ || splices_->empty()) return;
+  std::string whole;
+  size_t total = buf_.size();
+  for (const Splice& s : *splices_) total += s.size;
+  whole.reserve(total);
+  size_t from = 0;
+  for (const Splice& s : *splices_) {
+    whole.append(buf_, from, s.at - from);
+    whole.append(s.data, s.size);
+    from = s.at;
+  }
+  whole.append(buf_, from, std::string::npos);
+  buf_.swap(whole);
+  splices_->clear();
+}
+
+void pieces_of(const std::string& head, const std::vector<Splice>& splices, std::vector<Piece>& out) {
+  out.clear();
+  size_t from = 0;
+  for (const Splice& s : splices) {
+    if (s.at > from) out.push_back({head.data() + from, s.at - from});
+    if (s.size > 0) out.push_back({s.data, s.size});
+    from = s.at;
+  }
+  if (head.size() > from) out.push_back({head.data() + from, head.size() - from});
+}
+
 void sign(std::string& message) {
   message[2] = static_cast<char>(message[2] | kSigned);
   uint64_t m = mac(message.data(), message.size());

@@ -7,8 +7,10 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/core/error.hpp"
+#include "engine/core/pieces.hpp"
 
 namespace parlab::wire {
 
@@ -38,6 +40,17 @@ enum Tag : uint8_t {
   kNamed = 10,       // a standard library value by name ("print", "math.sin", "parlab.clock")
   kKind = 11,        // a registered shared-object kind: name string, payload string
   kSmallInt = 0x80,  // 0x80 + n for an integer 0 <= n < 128
+};
+
+using parlab::Piece;  // a run of a message's bytes (engine/core/pieces.hpp)
+
+// A string left where it is instead of copied into the Writer's buffer: its bytes belong at offset `at`
+// of the buffer (after the length written there). The caller keeps the string alive until the pieces
+// (pieces_of) have been copied.
+struct Splice {
+  size_t at;
+  const char* data;
+  size_t size;
 };
 
 // Appends to a std::string that is reserved up front and reused (no per-value reallocation churn).
@@ -71,6 +84,21 @@ class Writer {
     varint(n);
     buf_.append(p, n);
   }
+  // Strings of kSpliceBytes or more are only referenced, once splice_into has been called: a caller that
+  // sends the message in pieces (a Queue's put) then copies a 64 MiB string once, into the queue, instead
+  // of into this buffer first and into the queue again.
+  static constexpr size_t kSpliceBytes = size_t(64) << 10;
+  void splice_into(std::vector<Splice>* splices) {
+    splices_ = splices;
+    splices_->clear();
+  }
+  void string_bytes(const char* p, size_t n) {
+    if (!splices_ || n < kSpliceBytes) return bytes(p, n);
+    varint(n);
+    splices_->push_back({buf_.size(), p, n});
+  }
+  // Copies the spliced strings into the buffer, which then holds the whole message (to sign it).
+  void unsplice();
   // Reserves 4 bytes for a count known only later; patch_u32 fills them in.
   size_t placeholder_u32() {
     size_t at = buf_.size();
@@ -87,7 +115,12 @@ class Writer {
 
  private:
   std::string buf_;
+  std::vector<Splice>* splices_ = nullptr;
 };
+
+// The pieces of a message whose buffer is `head` and whose spliced strings are `splices` (in order);
+// `out` is cleared first. Empty pieces are left out.
+void pieces_of(const std::string& head, const std::vector<Splice>& splices, std::vector<Piece>& out);
 
 // Every read checks the remaining length first and throws parlab::Error rather than overrun.
 class Reader {

@@ -1,9 +1,11 @@
 // The pool task and child job formats (engine/exec/wire.hpp): round trips, and malformed bytes refused.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "engine/core/error.hpp"
 #include "engine/exec/wire.hpp"
+#include "engine/transport/transport.hpp"
 
 namespace wire = parlab::wire;
 using Catch::Matchers::Contains;
@@ -104,4 +106,37 @@ TEST_CASE("wire: a truncated or garbage process job is refused") {
                                            "short"),
                     Contains("truncated"));
   CHECK_THROWS_WITH(wire::read_process_job(wire::write_pool_job({1, 1})), Contains("wrong first byte"));
+}
+
+TEST_CASE("wire: a writer that splices big strings gives the same message in pieces, and whole on unsplice") {
+  const std::string big(wire::Writer::kSpliceBytes, 'b'), small(wire::Writer::kSpliceBytes - 1, 's');
+  const std::string other(3 * wire::Writer::kSpliceBytes + 7, 'o');
+  auto write = [&](wire::Writer& w) {
+    w.u8(1);
+    w.string_bytes(big.data(), big.size());
+    w.string_bytes(small.data(), small.size());
+    w.varint(300);
+    w.string_bytes(other.data(), other.size());
+    w.string_bytes(big.data(), big.size());  // two splices in a row: an empty run between them
+  };
+  wire::Writer plain;
+  write(plain);
+  const std::string whole = plain.take();
+
+  std::vector<wire::Splice> splices;
+  wire::Writer spliced;
+  spliced.splice_into(&splices);
+  write(spliced);
+  CHECK(splices.size() == 3);  // the string one byte short of the limit was copied
+  CHECK(spliced.size() + 2 * big.size() + other.size() == whole.size());
+  std::vector<wire::Piece> pieces;
+  wire::pieces_of(spliced.buffer(), splices, pieces);
+  for (const wire::Piece& p : pieces) CHECK(p.size > 0);
+  std::string joined(parlab::total_size(pieces.data(), pieces.size()), '\0');
+  parlab::copy_pieces(joined.data(), pieces.data(), pieces.size());
+  CHECK(joined == whole);
+
+  spliced.unsplice();
+  CHECK(splices.empty());
+  CHECK(spliced.take() == whole);
 }

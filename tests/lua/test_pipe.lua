@@ -35,6 +35,20 @@ T.test("send_bytes and recv_bytes carry raw bytes, with offset, size and maxleng
   T.ok(b:recv_bytes() == big)
 end)
 
+T.test("send carries big strings (copied once, from where they lie) among other values and beside code", function()
+  local a, b = parlab.Pipe()
+  local big, edge = string.rep("0123456789", 700000), string.rep("e", 64 * 1024)
+  a:send({ big, edge, n = 3, again = big })
+  local got = b:recv()
+  T.ok(got[1] == big and got[2] == edge and got.again == big and got.n == 3)
+  a:send({ f = function(s) return #s end, s = big })  -- signed: goes whole
+  local signed = b:recv()
+  T.eq(signed.f(signed.s), #big)
+  a:send(big)
+  T.ok(b:recv() == big)
+  a:close() b:close()
+end)
+
 T.test("poll looks or waits; recv with a timeout raises Timeout", function()
   local a, b = parlab.Pipe()
   T.eq(b:poll(), false)

@@ -155,6 +155,33 @@ T.test("a 100 MB string goes through intact", function()
   T.ok(got == big)
 end)
 
+T.test("big strings travel intact among other values: several, shared, at the size limit, beside code", function()
+  -- Strings of 64 KiB and more are copied into the queue from where they lie (spliced), smaller ones with
+  -- the rest of the message; a message with code is signed and goes whole.
+  local limit = 64 * 1024
+  local a, b = string.rep("a", limit), string.rep("b", limit - 1)
+  local c = string.rep("0123456789", 300000)
+  local q = parlab.Queue()
+  local item = { a, b, c, x = { deep = c, n = 7 }, a, tail = "t" }
+  q:put(item)
+  local got = q:get()
+  T.ok(got[1] == a and got[2] == b and got[3] == c and got[4] == a, "array part")
+  T.ok(got.x.deep == c and got.x.n == 7 and got.tail == "t", "hash part")
+  q:put({ f = function(s) return #s end, s = c })
+  local signed = q:get()
+  T.eq(signed.f(signed.s), #c)
+  q:put(c) q:put("") q:put(b)
+  T.ok(q:get() == c) T.eq(q:get(), "") T.ok(q:get() == b)
+  -- and to another process, which sends them back the same way
+  local back = parlab.Queue()
+  local p = parlab.Process(function(inq, outq) outq:put(inq:get()) end, q, back)
+  p:start()
+  q:put({ c, a, c })
+  local echoed = back:get(30)
+  p:join()
+  T.ok(echoed[1] == c and echoed[2] == a and echoed[3] == c, "through a child")
+end)
+
 local forked = T.forked
 local function wait_ok(pid) return T.wait_status(pid) == 0 end
 
