@@ -24,8 +24,8 @@ const char* const kMeta = "parlab.pool_core";
 // l_submit keeps its buffers for the next task up to this capacity; a bigger task's are freed after it.
 // Large, because a fresh buffer costs more than the copy into it: glibc maps blocks this big anew each
 // time, and each fresh 4 KiB page costs ~11 us on the development VM (8 MiB arguments: ~45 ms a task
-// fresh, ~2 ms warm). 64 MiB is the largest message the FIFOs keep a warm block for, too.
-constexpr size_t kKeptBufferBytes = std::size_t(64) << 20;
+// fresh, ~2 ms warm). Room for a 64 MiB argument after the string's doubling growth, as Queue.put's buffer.
+constexpr size_t kKeptBufferBytes = std::size_t(160) << 20;
 
 struct FnBlob {
   void* addr;
@@ -174,11 +174,12 @@ int l_result(lua_State* L) {
   lua_settop(L, 1);
   lua_pushnumber(L, double(m.id));
   lua_pushstring(L, tag_name(m.tag));
+  std::string_view payload = m.payload();  // a large result is read in place, in the arena
   if (m.tag != pool::kOk) {
-    lua_pushlstring(L, m.bytes.data(), m.bytes.size());
+    lua_pushlstring(L, payload.data(), payload.size());
     return 3;
   }
-  return 2 + decode_values(L, m.bytes.data(), m.bytes.size());
+  return 2 + decode_values(L, payload.data(), payload.size());
 }
 
 int l_cancel(lua_State* L) {

@@ -83,10 +83,13 @@ bool WorkerEndpoint::terminating() const noexcept {
   return shared_->terminating.load(std::memory_order_relaxed) != 0;
 }
 
+// A worker keeps the buffers of its last two tasks up to this capacity (room for a 64 MiB argument).
+constexpr std::size_t kKeptTaskBytes = std::size_t(160) << 20;
+
 bool WorkerEndpoint::next(Task& task) {
   Shared& s = *shared_;
   Slot& slot = s.slots[slot_];
-  Message m;
+  Message& m = scratch_;
   if (s.max_tasks && done_ >= s.max_tasks) {
     retired_ = true;
     return false;
@@ -98,7 +101,8 @@ bool WorkerEndpoint::next(Task& task) {
       if (m.tag == kStop) return false;
       ++done_;
       task.id = m.id;
-      task.payload = std::move(m.bytes);
+      task.payload.swap(m.bytes);
+      if (m.bytes.capacity() > kKeptTaskBytes) std::string().swap(m.bytes);  // the task before: huge
       return true;
     }
     if (spins < kWorkerSpins) {
@@ -201,12 +205,12 @@ std::size_t Pool::queued() const {
 }
 
 bool Pool::try_result(Message& out) {
-  if (shared_->results.pop(out)) return true;
+  if (shared_->results.pop(out, nullptr, true)) return true;
   double now = clock_seconds();
   if (now - last_watch_ >= interrupt::kPollSeconds) {
     last_watch_ = now;
     watch_workers();
-    return shared_->results.pop(out);
+    return shared_->results.pop(out, nullptr, true);
   }
   return false;
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 #include "engine/core/futex.hpp"
 #include "engine/core/interrupt.hpp"
@@ -155,7 +156,29 @@ void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_v
   if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_one();
 }
 
-bool Channel::pop(Message& out, std::atomic<std::uint64_t>* inflight) {
+Message& Message::operator=(Message&& other) noexcept {
+  if (this == &other) return *this;
+  reset_held();
+  id = other.id;
+  tag = other.tag;
+  worker = other.worker;
+  bytes = std::move(other.bytes);
+  held_node_ = std::exchange(other.held_node_, nullptr);
+  held_ = std::exchange(other.held_, nullptr);
+  held_size_ = std::exchange(other.held_size_, 0);
+  return *this;
+}
+
+void Message::reset_held() noexcept {
+  if (!held_node_) return;
+  shm::deallocate(held_node_);  // a large node: its own arena block (Channel::push)
+  held_node_ = nullptr;
+  held_ = nullptr;
+  held_size_ = 0;
+}
+
+bool Channel::pop(Message& out, std::atomic<std::uint64_t>* inflight, bool in_place) {
+  out.reset_held();
   if (size_.load(std::memory_order_acquire) == 0) return false;
   lock();
   Node* node = head_;
@@ -173,6 +196,13 @@ bool Channel::pop(Message& out, std::atomic<std::uint64_t>* inflight) {
   out.id = node->id;
   out.tag = Tag(node->tag);
   out.worker = node->worker;
+  if (in_place && node->capacity != kSmall) {
+    out.bytes.clear();
+    out.held_node_ = node;
+    out.held_ = node->bytes();
+    out.held_size_ = node->size;
+    return true;
+  }
   out.bytes.assign(node->bytes(), node->size);
   release(node);
   return true;

@@ -39,8 +39,9 @@ class Channel {
   // Appends a message (copies the bytes into the arena). Throws parlab::Error when the arena is full.
   void push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes);
   // Takes the oldest message. When `inflight` is given it is set to the message's id before the lock is
-  // released, so a worker that dies right after still has its task on record.
-  bool pop(Message& out, std::atomic<std::uint64_t>* inflight = nullptr);
+  // released, so a worker that dies right after still has its task on record. With in_place, a large
+  // payload stays in its node and `out` holds that (Message::payload); otherwise it is copied out.
+  bool pop(Message& out, std::atomic<std::uint64_t>* inflight = nullptr, bool in_place = false);
   // Unlinks the queued message with this id; false when it is not queued (taken or never there).
   bool remove(std::uint64_t id);
   std::size_t size() const noexcept { return size_.load(std::memory_order_relaxed); }

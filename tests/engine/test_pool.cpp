@@ -90,7 +90,7 @@ std::map<std::uint64_t, pool::Message> collect(pool::Pool& p, size_t n) {
   pool::Message m;
   while (out.size() < n) {
     REQUIRE(p.next_result(m, 10));
-    out[m.id] = m;
+    out[m.id] = std::move(m);
   }
   return out;
 }
