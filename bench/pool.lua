@@ -109,5 +109,27 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
   pool:close()
   pool:join()
 end
+-- Big messages: 4 tasks of a MiB-sized string argument (the task returns its length), and 4 tasks that
+-- each return a string of that size; best of 3 maps after a warm-up map (steady state). Each side's
+-- default start method (parlab: forkserver; Python 3.11: fork); Python sends bytes, its cheapest type.
+do
+  local pool = parlab.Pool(2)
+  local function length(s) return #s end
+  local function make(n) return string.rep("r", n) end
+  for _, mib in ipairs { 8, 64 } do
+    local n = mib * 2 ^ 20
+    local arg_s = string.rep("a", n)
+    local args, sizes = { arg_s, arg_s, arg_s, arg_s }, { n, n, n, n }
+    pool:map(length, { arg_s, arg_s })
+    figure(("pool_big_args method=default mib=%d"):format(mib),
+      best(3, function() pool:map(length, args, 1) end) / 4 * 1e3, "ms/task")
+    pool:map(make, { n, n })
+    figure(("pool_big_results method=default mib=%d"):format(mib),
+      best(3, function() pool:map(make, sizes, 1) end) / 4 * 1e3, "ms/task")
+  end
+  pool:close()
+  pool:join()
+end
+
 local rss, pss = memory(internal.getpid())
 out("parent_memory     RSS %6.1f MB  PSS %6.1f MB", rss / 1024, pss / 1024)

@@ -17,6 +17,14 @@ def nothing():
     pass
 
 
+def length(s):
+    return len(s)
+
+
+def make(n):
+    return b"r" * n
+
+
 def getpid(_):
     time.sleep(0.02)
     return os.getpid()
@@ -92,6 +100,17 @@ def main():
             for pid in sorted(set(pool.map(getpid, range(6), chunksize=1))):
                 rss, pss = memory(pid)
                 print(f"worker_memory     method={m:<10} pid={pid} RSS {rss / 1024:6.1f} MB  PSS {pss / 1024:6.1f} MB")
+    m = mp.get_start_method()
+    with mp.get_context(m).Pool(2) as pool:
+        for mib in (8, 64):
+            n = mib << 20
+            arg = b"a" * n
+            pool.map(length, [arg, arg])
+            s = best(3, lambda: pool.map(length, [arg] * 4, chunksize=1))
+            print(f"pool_big_args     method=default mib={mib:<3} {s / 4 * 1e3:8.3f} ms/task", flush=True)
+            pool.map(make, [n, n])
+            s = best(3, lambda: pool.map(make, [n] * 4, chunksize=1))
+            print(f"pool_big_results  method=default mib={mib:<3} {s / 4 * 1e3:8.3f} ms/task", flush=True)
     rss, pss = memory(os.getpid())
     print(f"parent_memory     RSS {rss / 1024:6.1f} MB  PSS {pss / 1024:6.1f} MB")
 
