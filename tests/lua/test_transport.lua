@@ -69,7 +69,7 @@ T.test("table keys that are tables, holes in arrays", function()
   T.eq(h[1], 1); T.eq(h[2], nil); T.eq(h[3], 3); T.eq(h.n, 3)
 end)
 
-T.test("array elements stored out of order (hash part, key 0, late indices) travel as an array built in order", function()
+T.test("array elements stored out of order (hash part, key 0, late indices) travel as one built in order", function()
   local reversed = {}
   for i = 5, 1, -1 do reversed[i] = i * 10 end  -- filled backwards: the elements live in the hash part
   reversed.x = "x"
