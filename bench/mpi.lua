@@ -1,7 +1,8 @@
 -- MPI through parlab: ping-pong latency and bandwidth over message sizes for the object path (send/recv
 -- of a Lua string: value transport + probe + receive) and the buffer path (Send/Recv on an array, no copy),
--- then the same sizes in plain C (bench/mpi_pingpong.c, built with mpicc into a temporary directory when
--- mpicc is on PATH), then the lecture's integral over 1..K computing ranks.
+-- next to the same sizes in plain C (bench/mpi_pingpong.c, built with mpicc into a temporary directory when
+-- mpicc is on PATH; run first, and each row shows its round trip and the ratio), then the lecture's
+-- integral over 1..K computing ranks.
 --   parlab bench/mpi.lua [--quick] [--ranks K]       drives mpirun itself (needs mpirun on PATH)
 --   mpirun -n 2 parlab bench/mpi.lua pingpong [--quick] [--sizes B1,B2,...]   the ping-pong alone
 --     (--sizes: only those message sizes in bytes, each with the round trips of the default plan)
@@ -82,11 +83,12 @@ local function run(cmd)
   return out
 end
 
--- Builds bench/mpi_pingpong.c into a temporary directory and runs it over `sizes`; prints its table.
+-- Builds bench/mpi_pingpong.c into a temporary directory and runs it over `sizes`; prints its table and
+-- returns its round trips by size (seconds), or nil without mpicc.
 local function c_baseline(launcher)
   if run("command -v mpicc") == "" then
     print("(no mpicc on PATH: the C baseline is skipped)")
-    return
+    return nil
   end
   local dir = run("mktemp -d"):match("^%S+")
   local bin = dir .. "/mpi_pingpong"
@@ -103,7 +105,7 @@ local function c_baseline(launcher)
   os.execute(string.format("rm -rf %q", dir))
   local library = out:match('"library":"([^"]*)"')
   print(string.format("%10s  %14s %14s %12s", "bytes", "C rt us", "C latency us", "C GB/s"))
-  local rows = 0
+  local rows, by_size = 0, {}
   for line in out:gmatch("[^\n]+") do
     local bytes = tonumber(line:match('"bytes":(%d+)'))
     local rt = tonumber(line:match('"round_trip_us":([^,}]+)'))
@@ -112,11 +114,31 @@ local function c_baseline(launcher)
     if bytes and rt and lat and bw then
       print(string.format("%10d  %14.2f %14.2f %12.3f", bytes, rt, lat, bw))
       rows = rows + 1
+      by_size[bytes] = rt
     end
   end
   if rows ~= #sizes then error("bench/mpi.lua: bench/mpi_pingpong.c printed " .. rows .. " of " .. #sizes ..
     " sizes:\n" .. out) end
   print("library: " .. (library or "?"))
+  return by_size
+end
+
+-- The ping-pong's table (from `out`, the ranks' output) with C's round trip for each size beside it and
+-- the ratios (parlab's round trip over C's: 1.00 is C's speed); other lines pass through.
+local function with_c(out, c_rt)
+  for line in out:gmatch("[^\n]*\n?") do
+    local bytes, ort, brt = line:match("^%s*(%d+)%s+([%d.]+)%s+[%d.]+%s+([%d.]+)%s+[%d.]+%s*$")
+    local c = bytes and c_rt and c_rt[tonumber(bytes)]
+    if c then
+      local text = line:gsub("%s+$", "")
+      io.write(string.format("%s  %10.2f %9.2fx %9.2fx\n", text, c, tonumber(ort) / c, tonumber(brt) / c))
+    elseif line:match("object rt us") and c_rt then
+      local text = line:gsub("%s+$", "")
+      io.write(string.format("%s  %10s %10s %10s\n", text, "C rt us", "object/C", "buffer/C"))
+    else
+      io.write(line)
+    end
+  end
 end
 
 local function driver()
@@ -125,17 +147,18 @@ local function driver()
   if os.getenv("USER") ~= "root" and run("id -u"):match("^%d+") ~= "0" then
     launcher = "mpirun --oversubscribe"
   end
-  print("== ping-pong, 2 ranks (" .. launcher .. "), MPI_THREAD_MULTIPLE (the default) ==")
-  io.write(run(string.format("%s -n 2 %s %q pingpong%s", launcher, exe, here .. "mpi.lua",
-    quick and " --quick" or "")))
+  -- C first: the same ping-pong in plain C on the same machine, what MPI itself costs; each parlab row
+  -- below then carries C's round trip for its size and the ratio.
+  print("== the sizes in C first (bench/mpi_pingpong.c, mpicc -O2): what MPI itself costs ==")
+  local c_rt = c_baseline(launcher)
+  print("\n== ping-pong, 2 ranks (" .. launcher .. "), MPI_THREAD_MULTIPLE (the default) ==")
+  with_c(run(string.format("%s -n 2 %s %q pingpong%s", launcher, exe, here .. "mpi.lua",
+    quick and " --quick" or "")), c_rt)
   -- Open MPI locks inside every call at MPI_THREAD_MULTIPLE; a single-threaded script can ask for less.
   print("\n== the same with PARLAB_MPI_THREAD_LEVEL=single ==")
-  io.write(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s" ..
+  with_c(run(string.format("PARLAB_MPI_THREAD_LEVEL=single %s -x PARLAB_MPI_THREAD_LEVEL -n 2 %s" ..
     " %q pingpong%s",
-    launcher, exe, here .. "mpi.lua", quick and " --quick" or "")))
-  -- The same ping-pong in C on the same machine and moment: what MPI itself costs.
-  print("\n== the same sizes in C (bench/mpi_pingpong.c, mpicc -O2), run just after ==")
-  c_baseline(launcher)
+    launcher, exe, here .. "mpi.lua", quick and " --quick" or "")), c_rt)
   -- 1e9 rather than the lecture's 1e8: LuaJIT does 1e8 steps in ~0.1 s, less than the ranks' start-up skew.
   local n = quick and 3000000 or 1000000000
   print(string.format("\n== integral of x*x on [0,100], n = %d: rank 0 collects, ranks 1..K-1 compute ==", n))
