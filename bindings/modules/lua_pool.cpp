@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
@@ -39,6 +40,8 @@ struct PoolCore {
   std::unordered_map<std::uint64_t, std::uint64_t> task_fn;  // task id -> function id
   std::uint64_t next_fn = 1;
   std::string args, task;  // l_submit's buffers, reused: no allocation per task once they have grown
+  std::vector<wire::Splice> splices;  // the arguments' big strings, copied once, from the Lua strings
+  std::vector<wire::Piece> pieces;
 
   // Frees all the core holds, leaving nothing for a destructor: __gc calls this instead of ~PoolCore, so
   // that a second call (destroy(), then __gc) finds an empty core.
@@ -124,7 +127,7 @@ int l_submit(lua_State* L) {
   luaL_checktype(L, 4, LUA_TFUNCTION);
   std::uint64_t fn = function_id(L, core, 4);
   if (mode == wire::TaskMode::kApply) {
-    encode_values_into(L, 5, lua_gettop(L) - 4, "args", core.args);
+    encode_values_spliced(L, 5, lua_gettop(L) - 4, "args", core.args, core.splices);
   } else {
     luaL_checktype(L, 5, LUA_TTABLE);
     int i = int(luaL_checkinteger(L, 6)), j = int(luaL_checkinteger(L, 7));
@@ -135,17 +138,18 @@ int l_submit(lua_State* L) {
     }
     lua_pushinteger(L, j - i + 1);
     lua_setfield(L, -2, "n");
-    encode_values_into(L, lua_gettop(L), 1, "item", core.args);
+    encode_values_spliced(L, lua_gettop(L), 1, "item", core.args, core.splices);
   }
+  // The task in pieces: its header, then the arguments (a big string among them straight from the Lua
+  // string, which the stack keeps alive until the push has copied it).
   const FnBlob& blob = core.blobs.at(fn);
   wire::Writer w(std::move(core.task));
-  wire::write_task(w, {fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode, core.args});
+  wire::write_task_header(w, {fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode, {}});
   core.task = w.take();
-  std::uint64_t id = core.pool->submit(core.task, worker);
-  if (core.task.capacity() > kKeptBufferBytes) {
-    std::string().swap(core.task);
-    std::string().swap(core.args);
-  }
+  wire::pieces_of(core.args, core.splices, core.pieces);
+  core.pieces.insert(core.pieces.begin(), wire::Piece{core.task.data(), core.task.size()});
+  std::uint64_t id = core.pool->submit(core.pieces.data(), core.pieces.size(), worker);
+  if (core.args.capacity() > kKeptBufferBytes) std::string().swap(core.args);
   ++core.blobs.at(fn).outstanding;
   core.task_fn[id] = fn;
   lua_pushnumber(L, double(id));

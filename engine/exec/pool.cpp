@@ -170,16 +170,16 @@ Pool::~Pool() {
   }
 }
 
-std::uint64_t Pool::submit(std::string_view payload, int worker) {
+std::uint64_t Pool::submit(const Piece* pieces, std::size_t count, int worker) {
   if (terminated_) throw Error("pool: submit after terminate()");
   if (closed_) throw Error("pool: submit after close()");
   if (worker >= workers_) throw Error(fmt::format("pool: no worker {} in a pool of {}", worker, workers_));
   std::uint64_t id = next_id_++;
   if (worker < 0) {
-    shared_->tasks.push(id, kTask, -1, payload);
+    shared_->tasks.push(id, kTask, -1, pieces, count);
   } else {
     // Workers sleep on the shared channel's word: bump it so the owner wakes up.
-    shared_->slots[worker].own.push(id, kTask, -1, payload);
+    shared_->slots[worker].own.push(id, kTask, -1, pieces, count);
     shared_->tasks.wake_all();
   }
   return id;

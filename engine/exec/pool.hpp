@@ -17,6 +17,7 @@
 
 #include "engine/arena/shared_object.hpp"
 #include "engine/arena/shm.hpp"
+#include "engine/core/pieces.hpp"
 
 namespace parlab::pool {
 
@@ -146,7 +147,12 @@ class Pool {
 
   // Queues a task; returns its id (ids start at 1 and never repeat). Throws after close/terminate.
   // `worker` >= 0 queues it for that worker only (static scheduling); -1 lets any worker take it.
-  std::uint64_t submit(std::string_view payload, int worker = -1);
+  std::uint64_t submit(std::string_view payload, int worker = -1) {
+    Piece whole{payload.data(), payload.size()};
+    return submit(&whole, 1, worker);
+  }
+  // The same for a task in pieces (engine/core/pieces.hpp), copied into the channel once.
+  std::uint64_t submit(const Piece* pieces, std::size_t count, int worker = -1);
   // Takes a task back if no worker has started it; true when it was still queued (it will never run).
   bool cancel(std::uint64_t id);
   // True while a worker holds the task (taken from the queue, its answer not yet handed back).

@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
+#include "engine/core/error.hpp"
 #include "engine/core/futex.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/liveness.hpp"
@@ -40,13 +42,14 @@ std::uint32_t my_pid() { return std::uint32_t(self::pid()); }
 constexpr int kSpins = 200;
 constexpr int kSleepsPerHolderCheck = 100;
 
-void fill(Node* node, std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes) noexcept {
+void fill(Node* node, std::uint64_t id, Tag tag, std::int32_t worker, const Piece* pieces, std::size_t count,
+          std::size_t size) noexcept {
   node->next = nullptr;
   node->id = id;
   node->tag = tag;
   node->worker = worker;
-  node->size = std::uint32_t(bytes.size());
-  if (!bytes.empty()) std::memcpy(node->bytes(), bytes.data(), bytes.size());
+  node->size = std::uint32_t(size);
+  copy_pieces(node->bytes(), pieces, count);
 }
 
 }  // namespace
@@ -127,13 +130,15 @@ Node* Channel::take_small_locked() {
   return node;
 }
 
-void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes) {
-  const bool small = bytes.size() <= kSmall;
+void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, const Piece* pieces, std::size_t count) {
+  const std::size_t size = total_size(pieces, count);
+  if (size > UINT32_MAX) throw Error("pool: a message over 4 GiB cannot travel");
+  const bool small = size <= kSmall;
   Node* node = nullptr;
   if (!small) {  // filled outside the lock: a large copy is long, and a sender may die during it
-    node = static_cast<Node*>(shm::allocate(sizeof(Node) + bytes.size(), 64));
-    node->capacity = std::uint32_t(bytes.size());
-    fill(node, id, tag, worker, bytes);
+    node = static_cast<Node*>(shm::allocate(sizeof(Node) + size, 64));
+    node->capacity = std::uint32_t(size);
+    fill(node, id, tag, worker, pieces, count, size);
   }
   lock();
   if (small) {
@@ -143,7 +148,7 @@ void Channel::push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_v
       mu_.unlock();
       throw;
     }
-    fill(node, id, tag, worker, bytes);
+    fill(node, id, tag, worker, pieces, count, size);
   }
   if (tail_)
     tail_->next = node;

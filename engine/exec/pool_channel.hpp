@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "engine/core/pieces.hpp"
 #include "engine/exec/pool.hpp"
 
 namespace parlab::pool {
@@ -37,7 +38,12 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
 
   // Appends a message (copies the bytes into the arena). Throws parlab::Error when the arena is full.
-  void push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes);
+  void push(std::uint64_t id, Tag tag, std::int32_t worker, std::string_view bytes) {
+    Piece whole{bytes.data(), bytes.size()};
+    push(id, tag, worker, &whole, 1);
+  }
+  // The same for a message in pieces (engine/core/pieces.hpp), copied in once.
+  void push(std::uint64_t id, Tag tag, std::int32_t worker, const Piece* pieces, std::size_t count);
   // Takes the oldest message. When `inflight` is given it is set to the message's id before the lock is
   // released, so a worker that dies right after still has its task on record. With in_place, a large
   // payload stays in its node and `out` holds that (Message::payload); otherwise it is copied out.

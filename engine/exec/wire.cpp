@@ -29,12 +29,16 @@ auto read_tagged(std::string_view bytes, uint8_t tag, const char* what, F read) 
 
 }  // namespace
 
-void write_task(Writer& w, const Task& task) {
+void write_task_header(Writer& w, const Task& task) {
   w.u8(kTaskTag);
   w.varint(task.fn_id);
   w.fixed64(task.fn_addr);
   w.varint(task.fn_size);
   w.u8(static_cast<uint8_t>(task.mode));
+}
+
+void write_task(Writer& w, const Task& task) {
+  write_task_header(w, task);
   w.buffer().append(task.args.data(), task.args.size());
 }
 

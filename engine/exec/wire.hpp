@@ -36,6 +36,8 @@ struct Task {
 
 // Appends the task to w (no allocation once w's buffer has grown to fit).
 void write_task(Writer& w, const Task& task);
+// Appends all of the task but its arguments, which the caller sends right after (a task in pieces).
+void write_task_header(Writer& w, const Task& task);
 // Throws parlab::Error("pool task: ...") on bytes that are not a whole task.
 Task read_task(std::string_view bytes);
 

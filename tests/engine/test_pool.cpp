@@ -201,6 +201,18 @@ TEST_CASE("pool: cancel takes back a queued task, targeted tasks go to their wor
   REQUIRE(got.at(to1).bytes == "14@1");
 }
 
+TEST_CASE("pool: a task sent in pieces arrives whole; one over 4 GiB is refused before any copy", "[pool]") {
+  pool::Pool p(1, std::make_unique<TestLauncher>());
+  const std::string a = "1", b = "2";
+  parlab::Piece two[] = {{a.data(), a.size()}, {b.data(), b.size()}};
+  auto id = p.submit(two, 2);
+  auto got = collect(p, 1);
+  REQUIRE(got.at(id).bytes == "24@0");  // the worker doubles the number "12"
+  // Sizes that add up past 4 GiB: refused from the sizes alone (the bytes are never read).
+  parlab::Piece huge[] = {{a.data(), std::size_t(3) << 30}, {b.data(), std::size_t(2) << 30}};
+  REQUIRE_THROWS_WITH(p.submit(huge, 2), Catch::Contains("over 4 GiB"));
+}
+
 TEST_CASE("pool: bad use is refused with a named error", "[pool]") {
   REQUIRE_THROWS_WITH(pool::Pool(0, std::make_unique<TestLauncher>()), Catch::Contains("number of workers"));
   pool::Pool p(1, std::make_unique<TestLauncher>());
