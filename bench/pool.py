@@ -105,11 +105,13 @@ def main():
         for mib in (8, 64):
             n = mib << 20
             arg = b"a" * n
-            pool.map(length, [arg, arg])
-            s = best(3, lambda: pool.map(length, [arg] * 4, chunksize=1))
+            for _ in range(2):
+                pool.map(length, [arg] * 4, chunksize=1)
+            s = best(5, lambda: pool.map(length, [arg] * 4, chunksize=1))
             print(f"pool_big_args     method=default mib={mib:<3} {s / 4 * 1e3:8.3f} ms/task", flush=True)
-            pool.map(make, [n, n])
-            s = best(3, lambda: pool.map(make, [n] * 4, chunksize=1))
+            for _ in range(2):
+                pool.map(make, [n] * 4, chunksize=1)
+            s = best(5, lambda: pool.map(make, [n] * 4, chunksize=1))
             print(f"pool_big_results  method=default mib={mib:<3} {s / 4 * 1e3:8.3f} ms/task", flush=True)
     rss, pss = memory(os.getpid())
     print(f"parent_memory     RSS {rss / 1024:6.1f} MB  PSS {pss / 1024:6.1f} MB")
