@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/self.hpp"
+#include "engine/core/thread_exits.hpp"
 #include "engine/exec/process.hpp"
 #include "engine/exec/thread.hpp"
 
@@ -114,9 +116,27 @@ void thread_body(Record* rec) {
 // Daemon threads whose starting state closed before the program's end; never freed (a Record's
 // destructor would join a thread that may still run while the process exits).
 std::mutex daemons_mu;
+void join_finished_daemons();
 std::vector<RecordPtr>& daemons() {
-  static auto* list = new std::vector<RecordPtr>;
+  static auto* list = [] {
+    std::atexit(join_finished_daemons);
+    return new std::vector<RecordPtr>;
+  }();
   return *list;
+}
+
+// At the process's exit. os.exit does not close the main state, so stop_daemons may never have run: the
+// daemons that finished are joined here (a finished thread left unjoined is a leak to a sanitizer); one
+// still running is left to the exit.
+void join_finished_daemons() {
+  std::vector<RecordPtr> all;
+  {
+    std::lock_guard<std::mutex> hold(daemons_mu);
+    all = daemons();
+  }
+  for (auto& r : all)
+    if (r->thread->started() && r->thread->here() && r->thread->finished()) r->thread->join(0);
+  thread_exits::wait_all();
 }
 
 // The main thread's state is closing: the program ends. Daemon threads are stopped (Python abandons them
@@ -138,8 +158,13 @@ void stop_thread(Record& r, bool closing) {
 }
 
 void stop_daemons(std::vector<RecordPtr> list) {
-  for (auto& r : list)
-    if (r->thread->started() && r->thread->here()) stop_thread(*r, true);
+  for (auto& r : list) {
+    if (!r->thread->started() || !r->thread->here()) continue;
+    stop_thread(*r, true);
+    // A finished one is joined too (its exit is waited for at the program's end, engine/core/thread_exits):
+    // only a daemon stuck in C code is left to the process's exit.
+    if (r->thread->finished()) r->thread->join(0);
+  }
 }
 
 void join_child(const RecordPtr& r) {

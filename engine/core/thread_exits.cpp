@@ -1,5 +1,7 @@
-// The threads handed over by Thread::join, joined later (thread_exits.hpp). A fork child holds copies of
-// its parent's entries but none of those threads: its after-fork handler forgets them without a join.
+// The threads handed over by Thread::join, joined later (thread_exits.hpp). A fork waits for them first
+// (its prepare handler joins them): a child that inherited a record of a finished, unjoined thread could
+// never join it (the thread is not there), and a sanitizer would report it leaked at the child's exit. A
+// hand-over that races with the fork, from another thread, is forgotten in the child without a join.
 #include "engine/core/thread_exits.hpp"
 
 #include <pthread.h>
@@ -46,8 +48,10 @@ std::vector<std::thread> take_all() noexcept {
 
 // Joins what is left when the program ends. Made on the first hand-over, so it is destroyed before the
 // statics made earlier, which a thread's thread_local destructors may still use while it exits.
+void join_before_fork() noexcept { wait_all(); }
+
 struct Reaper {
-  Reaper() { pthread_atfork(nullptr, nullptr, forget_in_child); }
+  Reaper() { pthread_atfork(join_before_fork, nullptr, forget_in_child); }
   ~Reaper() { wait_all(); }
 };
 

@@ -5,7 +5,7 @@
 // wait for it either (it returns once the thread's state is released). So Thread::join hands a finished
 // thread over here and returns, and the exit is waited for where it can matter: before the threads are
 // counted (self::thread_count, which decides whether a fork is safe and how many threads BLAS started),
-// at the next hand-over (so at most a few are ever pending), and at the program's end.
+// at the next hand-over (so at most a few are ever pending), before a fork, and at the program's end.
 #include <thread>
 
 namespace parlab::thread_exits {

@@ -29,6 +29,7 @@
 #include "engine/core/library_threads.hpp"
 #include "engine/core/os_error.hpp"
 #include "engine/core/self.hpp"
+#include "engine/core/thread_exits.hpp"
 #include "engine/exec/forkserver.hpp"
 #include "engine/exec/process_spawn.hpp"
 
@@ -255,6 +256,7 @@ void exit_child(int code) noexcept {
   std::fflush(nullptr);
   for (auto& h : child_exit_hooks)
     if (auto fn = h.load()) fn();
+  thread_exits::wait_all();  // threads it joined end before it does: _exit runs no destructor
   _exit(code);
 }
 

@@ -190,6 +190,10 @@ end)
 
 -- test_threading.ThreadTests.test_PyThreadState_SetAsyncExc (parlab: terminate() stops a running thread,
 -- even a loop compiled by the JIT; join then raises)
+if os.getenv("PARLAB_TEST_SANITIZE") == "thread" then  -- as tests/lua/test_thread_terminate.lua skips it
+  H.GAPS["test_threading.ThreadTests.test_PyThreadState_SetAsyncExc"] =
+    "TSan defers the stop signal past a compiled loop (docs/contributing.md, Sanitizers)"
+end
 case("test_threading.ThreadTests.test_PyThreadState_SetAsyncExc", function()
   local t = parlab.thread.start(function() local x = 0 while true do x = x + 1 end end)
   parlab.sleep(0.05)
