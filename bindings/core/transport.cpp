@@ -313,9 +313,9 @@ void encode_values_into(lua_State* L, int first, int n, const char* what, std::s
   encode(L, first, n, what, out, nullptr, reach);
 }
 
-void encode_values_spliced(lua_State* L, int first, int n, const char* what, std::string& out,
-                           std::vector<wire::Splice>& splices, Reach reach) {
-  encode(L, first, n, what, out, &splices, reach);
+void encode_values_pieces(lua_State* L, int first, int n, const char* what, PiecesMessage& m, Reach reach) {
+  encode(L, first, n, what, m.head, &m.splices, reach);
+  wire::pieces_of(m.head, m.splices, m.pieces);
 }
 
 // One reusable buffer per thread: a small message costs no allocation beyond its result string.

@@ -45,12 +45,24 @@ std::string encode_values(lua_State* L, int first, int n, const char* what, Reac
 void encode_values_into(lua_State* L, int first, int n, const char* what, std::string& out,
                         Reach reach = Reach::this_run);
 
-// The same, with strings of wire::Writer::kSpliceBytes or more left where they are: `out` gets the rest of
-// the message and `splices` where each big string goes (wire::pieces_of gives the message as pieces). For a
-// sender that copies the message once, straight into shared memory; the strings must stay on L's stack
-// until it has. A message that must be signed (it carries bytecode or a handle) comes whole, no splices.
-void encode_values_spliced(lua_State* L, int first, int n, const char* what, std::string& out,
-                           std::vector<wire::Splice>& splices, Reach reach = Reach::this_run);
+// A message for a sender that copies it once, straight into shared memory (a Queue's put, a Pipe's send, a
+// pool task): strings of wire::Writer::kSpliceBytes or more stay where they are, and `pieces` is the
+// message (the encoding in `head` with those strings spliced in). Kept by its sender from message to
+// message, so its buffers stay warm. A message that must be signed (it carries bytecode or a handle)
+// comes whole, in one piece.
+struct PiecesMessage {
+  std::string head;
+  std::vector<wire::Splice> splices;
+  std::vector<wire::Piece> pieces;
+  // Lets go of a head over wire::kKeptBufferBytes (a huge table's encoding).
+  void trim() {
+    if (head.capacity() > wire::kKeptBufferBytes) std::string().swap(head);
+  }
+};
+
+// Encodes as encode_values_into does, into m. The strings must stay on L's stack until m.pieces are copied.
+void encode_values_pieces(lua_State* L, int first, int n, const char* what, PiecesMessage& m,
+                          Reach reach = Reach::this_run);
 
 // Pushes the values in bytes onto L's stack and returns how many. Throws parlab::Error on bytes that
 // are malformed, truncated or hostile; never reads outside [data, data + size).

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_set>
-#include <vector>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
@@ -157,23 +156,15 @@ ConnBox& open_conn(lua_State* L, const char* method, bool sending) {
   fail("%s: Timeout: nothing arrived within %g s", method, timeout);
 }
 
-void send_raw(lua_State* L, ConnBox& c, const char* method, const char* data, size_t size) {
-  if (c.ref->send(c.end, data, size) != PipeStatus::ok)
+void send_pieces(ConnBox& c, const char* method, const wire::Piece* pieces, size_t count) {
+  if (c.ref->send(c.end, pieces, count) != PipeStatus::ok)
     fail("%s: BrokenPipeError: the other end is closed", method);
-  (void)L;
 }
 
-// A head bigger than this (a huge table's encoding) is let go after its send, as Queue.put's buffer is.
-constexpr std::size_t kKeepBytes = std::size_t(160) << 20;
-
-// The message in pieces: big strings are copied once, from the Lua strings on the stack into the pipe
-// (encode_values_spliced); the buffers are this thread's, kept warm between messages.
-void send_encoded(ConnBox& c, const char* method, const std::string& head,
-                  const std::vector<wire::Splice>& splices) {
-  thread_local std::vector<wire::Piece> pieces;
-  wire::pieces_of(head, splices, pieces);
-  if (c.ref->send(c.end, pieces.data(), pieces.size()) != PipeStatus::ok)
-    fail("%s: BrokenPipeError: the other end is closed", method);
+void send_raw(lua_State* L, ConnBox& c, const char* method, const char* data, size_t size) {
+  wire::Piece whole{data, size};
+  send_pieces(c, method, &whole, 1);
+  (void)L;
 }
 
 // send(v)
@@ -181,15 +172,15 @@ int l_send(lua_State* L) {
   ConnBox& c = open_conn(L, "Connection.send", true);
   max_args(L, 1, "Connection.send", "obj");
   if (lua_gettop(L) < 2) fail("Connection.send: expected a value to send");
-  thread_local std::string head;
-  thread_local std::vector<wire::Splice> splices;
+  // One message per thread, kept warm; a big string is copied once, from the Lua string into the pipe.
+  thread_local PiecesMessage m;
   try {
-    encode_values_spliced(L, 2, 1, "value", head, splices);
+    encode_values_pieces(L, 2, 1, "value", m);
   } catch (const Error& e) {
     fail("Connection.send: %s", e.what());
   }
-  send_encoded(c, "Connection.send", head, splices);
-  if (head.capacity() > kKeepBytes) std::string().swap(head);
+  send_pieces(c, "Connection.send", m.pieces.data(), m.pieces.size());
+  m.trim();
   return 0;
 }
 

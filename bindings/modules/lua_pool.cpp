@@ -22,12 +22,6 @@ namespace parlab::lua {
 namespace {
 
 const char* const kMeta = "parlab.pool_core";
-// l_submit keeps its buffers for the next task up to this capacity; a bigger task's are freed after it.
-// Large, because a fresh buffer costs more than the copy into it: glibc maps blocks this big anew each
-// time, and each fresh 4 KiB page costs ~11 us on the development VM (8 MiB arguments: ~45 ms a task
-// fresh, ~2 ms warm). Room for a 64 MiB argument after the string's doubling growth, as Queue.put's buffer.
-constexpr size_t kKeptBufferBytes = std::size_t(160) << 20;
-
 struct FnBlob {
   void* addr;
   std::uint32_t size;
@@ -39,9 +33,10 @@ struct PoolCore {
   std::unordered_map<std::uint64_t, FnBlob> blobs;           // function id -> its encoded bytes
   std::unordered_map<std::uint64_t, std::uint64_t> task_fn;  // task id -> function id
   std::uint64_t next_fn = 1;
-  std::string args, task;  // l_submit's buffers, reused: no allocation per task once they have grown
-  std::vector<wire::Splice> splices;  // the arguments' big strings, copied once, from the Lua strings
-  std::vector<wire::Piece> pieces;
+  // l_submit's buffers, reused (no allocation per task once they have grown, and warm: 8 MiB arguments
+  // took ~45 ms a task in fresh memory, ~2 ms warm): the task's header, and its arguments.
+  std::string task;
+  PiecesMessage args;
 
   // Frees all the core holds, leaving nothing for a destructor: __gc calls this instead of ~PoolCore, so
   // that a second call (destroy(), then __gc) finds an empty core.
@@ -127,7 +122,7 @@ int l_submit(lua_State* L) {
   luaL_checktype(L, 4, LUA_TFUNCTION);
   std::uint64_t fn = function_id(L, core, 4);
   if (mode == wire::TaskMode::kApply) {
-    encode_values_spliced(L, 5, lua_gettop(L) - 4, "args", core.args, core.splices);
+    encode_values_pieces(L, 5, lua_gettop(L) - 4, "args", core.args);
   } else {
     luaL_checktype(L, 5, LUA_TTABLE);
     int i = int(luaL_checkinteger(L, 6)), j = int(luaL_checkinteger(L, 7));
@@ -138,7 +133,7 @@ int l_submit(lua_State* L) {
     }
     lua_pushinteger(L, j - i + 1);
     lua_setfield(L, -2, "n");
-    encode_values_spliced(L, lua_gettop(L), 1, "item", core.args, core.splices);
+    encode_values_pieces(L, lua_gettop(L), 1, "item", core.args);
   }
   // The task in pieces: its header, then the arguments (a big string among them straight from the Lua
   // string, which the stack keeps alive until the push has copied it).
@@ -146,10 +141,10 @@ int l_submit(lua_State* L) {
   wire::Writer w(std::move(core.task));
   wire::write_task_header(w, {fn, reinterpret_cast<std::uint64_t>(blob.addr), blob.size, mode, {}});
   core.task = w.take();
-  wire::pieces_of(core.args, core.splices, core.pieces);
-  core.pieces.insert(core.pieces.begin(), wire::Piece{core.task.data(), core.task.size()});
-  std::uint64_t id = core.pool->submit(core.pieces.data(), core.pieces.size(), worker);
-  if (core.args.capacity() > kKeptBufferBytes) std::string().swap(core.args);
+  std::vector<wire::Piece>& pieces = core.args.pieces;
+  pieces.insert(pieces.begin(), wire::Piece{core.task.data(), core.task.size()});
+  std::uint64_t id = core.pool->submit(pieces.data(), pieces.size(), worker);
+  core.args.trim();
   ++core.blobs.at(fn).outstanding;
   core.task_fn[id] = fn;
   lua_pushnumber(L, double(id));

@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "bindings/core/errors.hpp"
 #include "bindings/core/module.hpp"
@@ -66,27 +65,18 @@ int l_new(lua_State* L) {
 int do_put(lua_State* L, const char* method, bool block, double timeout) {
   Queue& q = self(L, method);
   if (lua_gettop(L) < 2) fail("%s: expected a value to put", method);
-  // One encoding buffer per thread, kept warm: a fresh one per big item faulted its pages in each time
-  // (~11 us a page on a VM: half a second for a 64 MiB item). One beyond kKeepBytes (room for a 64 MiB
-  // item after the string's doubling growth) is let go after use.
-  constexpr std::size_t kKeepBytes = std::size_t(160) << 20;
-  // A big string is not copied into it: the encoder leaves it in place (spliced) and the put copies it
-  // once, from the Lua string (still on the stack) into the queue.
-  thread_local std::string bytes;
-  thread_local std::vector<wire::Splice> splices;
-  thread_local std::vector<wire::Piece> pieces;
+  // One message per thread, kept warm (a fresh buffer per big item faulted its pages in each time); a big
+  // string is copied once, from the Lua string (still on the stack) into the queue.
+  thread_local PiecesMessage m;
   try {
-    encode_values_spliced(L, 2, 1, "item", bytes, splices);
+    encode_values_pieces(L, 2, 1, "item", m);
   } catch (const Error& e) {
     fail("%s: %s", method, e.what());
   }
-  wire::pieces_of(bytes, splices, pieces);
   struct Trim {
-    ~Trim() {
-      if (bytes.capacity() > kKeepBytes) std::string().swap(bytes);
-    }
+    ~Trim() { m.trim(); }
   } trim;
-  switch (q.put(pieces.data(), pieces.size(), block, timeout)) {
+  switch (q.put(m.pieces.data(), m.pieces.size(), block, timeout)) {
     case Status::ok: return 0;
     case Status::closed: fail("%s: Closed: the queue is closed", method);
     case Status::timeout:

@@ -226,9 +226,8 @@ void serve(lua_State* L, pool::WorkerEndpoint& ep) {
     }
   }
   pool::WorkerEndpoint::Task task;
-  // The results' encoding buffer, kept from task to task: a fresh one for each big result was fresh
-  // memory (a 64 MiB result: ~16,000 page faults, most of the task). Let go above kKeepResultBytes.
-  constexpr std::size_t kKeepResultBytes = std::size_t(160) << 20;
+  // The results' encoding buffer, kept warm from task to task (up to wire::kKeptBufferBytes): a fresh one
+  // for each big result was fresh memory (a 64 MiB result: ~16,000 page faults, most of the task).
   std::string kept;
   while (ep.next(task)) {
     TaskRun run{&task, nullptr, &cached, false, std::move(kept)};
@@ -239,7 +238,7 @@ void serve(lua_State* L, pool::WorkerEndpoint& ep) {
       ep.reply(task.id, false, std::string("cannot send the task's result: ") + e.what());
     }
     kept = std::move(run.out);
-    if (kept.capacity() > kKeepResultBytes) std::string().swap(kept);
+    if (kept.capacity() > wire::kKeptBufferBytes) std::string().swap(kept);
   }
 }
 

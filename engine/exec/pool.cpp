@@ -12,6 +12,7 @@
 #include "engine/core/gil.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/exec/pool_channel.hpp"
+#include "engine/transport/transport.hpp"
 
 namespace parlab::pool {
 
@@ -83,9 +84,6 @@ bool WorkerEndpoint::terminating() const noexcept {
   return shared_->terminating.load(std::memory_order_relaxed) != 0;
 }
 
-// A worker keeps the buffers of its last two tasks up to this capacity (room for a 64 MiB argument).
-constexpr std::size_t kKeptTaskBytes = std::size_t(160) << 20;
-
 bool WorkerEndpoint::next(Task& task) {
   Shared& s = *shared_;
   Slot& slot = s.slots[slot_];
@@ -102,7 +100,7 @@ bool WorkerEndpoint::next(Task& task) {
       ++done_;
       task.id = m.id;
       task.payload.swap(m.bytes);
-      if (m.bytes.capacity() > kKeptTaskBytes) std::string().swap(m.bytes);  // the task before: huge
+      if (m.bytes.capacity() > wire::kKeptBufferBytes) std::string().swap(m.bytes);  // the task before: huge
       return true;
     }
     if (spins < kWorkerSpins) {

@@ -44,6 +44,12 @@ enum Tag : uint8_t {
 
 using parlab::Piece;  // a run of a message's bytes (engine/core/pieces.hpp)
 
+// How big an encoding or message buffer a sender or worker keeps warm for the next message: a fresh one
+// costs more than the copy into it (glibc maps big blocks anew each time, and a fresh 4 KiB page costs
+// ~11 us on the development VM: half a second for a 64 MiB message). Room for a 64 MiB message after a
+// string's doubling growth; a bigger buffer is let go after use.
+constexpr size_t kKeptBufferBytes = size_t(160) << 20;
+
 // A string left where it is instead of copied into the Writer's buffer: its bytes belong at offset `at`
 // of the buffer (after the length written there). The caller keeps the string alive until the pieces
 // (pieces_of) have been copied.
