@@ -46,10 +46,10 @@ std::vector<std::thread> take_all() noexcept {
   return out;
 }
 
-// Joins what is left when the program ends. Made on the first hand-over, so it is destroyed before the
-// statics made earlier, which a thread's thread_local destructors may still use while it exits.
 void join_before_fork() noexcept { wait_all(); }
 
+// Joins what is left when the program ends. Made on the first hand-over, so it is destroyed before the
+// statics made earlier, which a thread's thread_local destructors may still use while it exits.
 struct Reaper {
   Reaper() { pthread_atfork(join_before_fork, nullptr, forget_in_child); }
   ~Reaper() { wait_all(); }
@@ -59,8 +59,7 @@ struct Reaper {
 
 void hand_over(std::thread t) {
   static Reaper reaper;
-  std::vector<std::thread> earlier = take_all();
-  for (std::thread& e : earlier) e.join();  // long gone, as a rule: each join is one system call
+  wait_all();  // the ones handed over before: long gone, as a rule, so each join is one system call
   lock();
   if (!handed) handed = new std::vector<std::thread>;
   try {
