@@ -2,7 +2,7 @@
 -- parlab.wait: concurrent.futures over the same pool engine as ThreadPool (bindings/modules/pool.lua).
 local parlab, internal = ...
 local clock = parlab.clock
-local type, error, setmetatable, unpack, pairs, tostring = type, error, setmetatable, unpack, pairs, tostring
+local type, error, setmetatable, unpack, tostring = type, error, setmetatable, unpack, tostring
 local format = string.format
 
 parlab.FIRST_COMPLETED = "FIRST_COMPLETED"
@@ -31,7 +31,7 @@ end
 local function set_cancelled(self)
   local r = self._r
   local pool = r._pool
-  pool._owners[r._id], pool._args[r._id] = nil, nil
+  pool._pending:take(r._id)
   self._cancelled = true
   r._ready, r._ok, r._err = true, false, "the future was cancelled"
   local cbs = r._callbacks
@@ -130,8 +130,9 @@ function Executor:map(fn, list, opts)
   local r = pool:map_async(fn, list, chunksize or 1)
   r._what = pool._name .. ".map"  -- a task's error reads as it does without a timeout
   if not front().wait_for(r, timeout - (clock() - start)) then
-    for id, owner in pairs(pool._owners) do  -- as Python's iterator cancels the rest when it gives up
-      if owner == r and pool._core:cancel(id) then pool._owners[id], pool._args[id] = nil, nil end
+    local pending = pool._pending
+    for _, id in ipairs(pending:ids()) do  -- as Python's iterator cancels the rest when it gives up
+      if pending:owner(id) == r and pool._core:cancel(id) then pending:take(id) end
     end
     error(format("%s: timed out after %g s", what, timeout), 2)
   end
@@ -146,17 +147,16 @@ function Executor:shutdown(wait, cancel_futures)
   if self._shutdown then return end
   self._shutdown = true
   if cancel_futures then
-    local pool, ids = self._pool, {}
-    for id in pairs(pool._owners) do ids[#ids + 1] = id end
-    table.sort(ids)  -- in the order they were submitted, as Python cancels its queue
+    local pool = self._pool
+    local pending = pool._pending
     local dropped = {}
-    for _, id in ipairs(ids) do
-      local r = pool._owners[id]
+    for _, id in ipairs(pending:ids()) do  -- in the order they were submitted, as Python cancels its queue
+      local r = pending:owner(id)
       if r and pool._core:cancel(id) then
         if r._future then
           dropped[#dropped + 1] = r._future
         else
-          pool._owners[id], pool._args[id] = nil, nil
+          pending:take(id)
           r._ready, r._ok, r._err = true, false, "the future was cancelled"
         end
       end

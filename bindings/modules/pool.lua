@@ -7,7 +7,7 @@ local parlab, internal = ...
 local core_new = internal.pool_core
 local clock = parlab.clock
 local type, select, unpack, error, setmetatable, pcall = type, select, unpack, error, setmetatable, pcall
-local getmetatable, pairs, ipairs, tostring, next = getmetatable, pairs, ipairs, tostring, next
+local getmetatable, pairs, ipairs, tostring = getmetatable, pairs, ipairs, tostring
 local floor, ceil, max, min = math.floor, math.ceil, math.max, math.min
 local format = string.format
 local new_table = require "table.new"
@@ -38,13 +38,8 @@ function Pool:_dispatch(id, status, ...)
     self:_fail_all(format("%s: the pool is broken: %s", self._name, (...)), "broken")
     return true
   end
-  local owner = self._owners[id]
-  if owner then
-    self._owners[id] = nil
-    local arg = self._args[id]
-    self._args[id] = nil
-    owner:_deliver(arg, status, ...)
-  end
+  local owner, arg = self._pending:take(id)
+  if owner then owner:_deliver(arg, status, ...) end
   return true
 end
 
@@ -53,9 +48,11 @@ function Pool:_fail_all(msg, state)
   while self:_pump(0) do end  -- answers already in are delivered, not failed
   self._state = state
   self._broken = state == "broken" and msg or nil
-  local owners, args = self._owners, self._args
-  self._owners, self._args = {}, {}
-  for id, owner in pairs(owners) do owner:_deliver(args[id], "error", msg) end
+  local pending = self._pending
+  for _, id in ipairs(pending:ids()) do
+    local owner, arg = pending:take(id)
+    if owner then owner:_deliver(arg, "error", msg) end  -- a callback may have taken it already
+  end
   if state == "broken" then
     self._core:terminate()
     self._core:join()
@@ -71,8 +68,7 @@ end
 
 function Pool:_submit(owner, arg, mode, worker, fn, ...)
   local id = self._core:submit(mode, worker, fn, ...)
-  self._owners[id] = owner
-  self._args[id] = arg
+  self._pending:add(id, owner, arg)
   return id
 end
 
@@ -273,7 +269,7 @@ function Pool:join(timeout)
   check_number(self._name .. ".join", timeout)
   if self._state == "broken" then return true end
   local deadline = timeout and clock() + timeout
-  while next(self._owners) do
+  while self._pending.out > 0 do
     local left = deadline and deadline - clock()
     if left and left <= 0 then return false end
     self:_pump(left)
@@ -303,8 +299,7 @@ end
 
 function Pool:info()
   local t = self._core:info()
-  t.state, t.pending, t.callback_errors = self._state, 0, self._callback_errors or 0
-  for _ in pairs(self._owners) do t.pending = t.pending + 1 end
+  t.state, t.pending, t.callback_errors = self._state, self._pending.out, self._callback_errors or 0
   return t
 end
 
@@ -343,7 +338,7 @@ local function make_pool(name, backend, n, opts, level)
   else
     core = core_new(backend, n, opts)
   end
-  return setmetatable({ _core = core, _name = name, _n = n, _state = "running", _owners = {}, _args = {},
+  return setmetatable({ _core = core, _name = name, _n = n, _state = "running", _pending = internal.pending(),
     _scheduling = sched, _chunksize = opts.chunksize }, Pool)
 end
 

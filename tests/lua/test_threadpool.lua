@@ -189,6 +189,29 @@ T.test("initializer runs once per worker before tasks; its failure breaks the po
   b:join()
 end)
 
+-- pending.lua keys the tasks out by id - base, base moving only when none is out: answers must still find
+-- their owners when submissions overlap, after the book empties, and when a pool is stopped with tasks out.
+-- (A lost answer would make get wait for ever: each waits 30 s at most.)
+T.test("each answer reaches its owner as the book of tasks out fills, empties and refills", function()
+  local p = parlab.ThreadPool(2)
+  local slow = p:apply_async(function() parlab.sleep(0.2) return "slow" end)
+  local m = p:map_async(sq, range(500), 1)
+  T.eq(p:info().pending, 501, "one apply and 500 map tasks out")
+  T.list(m:get(30), squares(500))
+  T.eq(slow:get(30), "slow")
+  T.eq(p:info().pending, 0)
+  local m2 = p:map_async(sq, range(300), 7)
+  local a = p:apply_async(sq, 9)
+  T.eq(a:get(30), 81)
+  T.list(m2:get(30), squares(300))
+  T.eq(p:info().pending, 0)
+  local stuck = p:map_async(function(x) parlab.sleep(0.05) return x end, range(40), 1)
+  p:terminate()
+  T.raises("terminated", stuck.get, stuck)  -- a running task is stopped, a queued one failed
+  T.eq(p:info().pending, 0, "terminate fails every task out")
+  p:join()
+end)
+
 T.test("parlab.with closes on success and terminates on error", function()
   local p2
   local got = parlab.with(parlab.ThreadPool(2), function(p)
