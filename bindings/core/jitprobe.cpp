@@ -1,13 +1,16 @@
 // Reads /proc/self/maps with raw system calls only, so signal handlers (the CLI's SIGINT, a thread's
-// stop signal) may call it.
+// stop signal) may call it; a pc in code that is known up front is answered without reading it.
 #include "bindings/core/jitprobe.hpp"
 
 #include <fcntl.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <lua.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace parlab::lua {
 namespace {
@@ -29,9 +32,8 @@ const char* skip_field(const char* p, const char* end) {
 }
 
 // One line "start-end perms offset dev inode [path]": returns 1 (anonymous and executable),
-// 0 (other mapping holding pc) or -1 (pc not in this mapping).
-int classify(const char* line, const char* end, std::uintptr_t pc) {
-  std::uintptr_t lo = 0, hi = 0;
+// 0 (other mapping holding pc) or -1 (pc not in this mapping). The mapping's bounds go to lo and hi.
+int classify(const char* line, const char* end, std::uintptr_t pc, std::uintptr_t& lo, std::uintptr_t& hi) {
   const char* p = parse_hex(line, end, lo);
   if (p >= end || *p != '-') return -1;
   p = parse_hex(p + 1, end, hi);
@@ -42,12 +44,10 @@ int classify(const char* line, const char* end, std::uintptr_t pc) {
   return exec && p >= end ? 1 : 0;
 }
 
-}  // namespace
-
-bool in_anonymous_code(std::uintptr_t pc) noexcept {
-  if (pc == 0) return false;
+// The verdict of classify for the mapping holding pc (-1: none), its bounds in lo and hi.
+int probe_maps(std::uintptr_t pc, std::uintptr_t& lo, std::uintptr_t& hi) noexcept {
   int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   char buf[4096];  // on the stack: handlers of several threads may probe at once
   std::size_t have = 0;
   int verdict = -1;
@@ -60,13 +60,56 @@ bool in_anonymous_code(std::uintptr_t pc) noexcept {
     char* stop = buf + have;
     for (char* nl; verdict < 0 && (nl = static_cast<char*>(std::memchr(line, '\n', stop - line)));
          line = nl + 1)
-      verdict = classify(line, nl, pc);
+      verdict = classify(line, nl, pc, lo, hi);
     have = static_cast<std::size_t>(stop - line);
     if (have == sizeof buf) have = 0;  // an absurdly long line: drop it
     std::memmove(buf, line, have);
   }
   close(fd);
-  return verdict == 1;
+  return verdict;
+}
+
+// The code a thread is most often stopped in, none of it unloaded while a handler may run: parlab's own,
+// LuaJIT's interpreter, and libc's (a thread blocked in a wait sits in a system call). A pc there is C
+// code, answered with no system call. That matters: a stopped thread gets a stop signal every 10 ms, and
+// reading /proc/self/maps in each (slow while other threads map and unmap, as at exit) once kept a thread
+// blocked in Connection:recv inside its handlers for a whole second after Ctrl-C.
+struct Range {
+  std::uintptr_t lo, hi;
+};
+constexpr int kKnown = 3;
+Range known[kKnown];
+std::atomic<int> known_count{0};
+
+bool in_known_code(std::uintptr_t pc) noexcept {
+  int n = known_count.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i)
+    if (pc >= known[i].lo && pc < known[i].hi) return true;
+  return false;
+}
+
+}  // namespace
+
+void prepare_jitprobe() noexcept {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const std::uintptr_t samples[kKnown] = {reinterpret_cast<std::uintptr_t>(&prepare_jitprobe),
+                                            reinterpret_cast<std::uintptr_t>(&lua_pcall),
+                                            reinterpret_cast<std::uintptr_t>(&::read)};
+    int n = 0;
+    for (std::uintptr_t pc : samples) {
+      std::uintptr_t lo = 0, hi = 0;
+      if (in_known_code(pc) || probe_maps(pc, lo, hi) != 0) continue;  // known already, or not file code
+      known[n] = {lo, hi};
+      known_count.store(++n, std::memory_order_release);
+    }
+  });
+}
+
+bool in_anonymous_code(std::uintptr_t pc) noexcept {
+  if (pc == 0 || in_known_code(pc)) return false;
+  std::uintptr_t lo = 0, hi = 0;
+  return probe_maps(pc, lo, hi) == 1;
 }
 
 std::uintptr_t interrupted_pc(const void* ucontext) noexcept {

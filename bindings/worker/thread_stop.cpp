@@ -30,6 +30,7 @@ void on_stop_signal(int, siginfo_t*, void* ucontext) {
 void install_once() {
   static std::once_flag once;
   std::call_once(once, [] {
+    prepare_jitprobe();
     struct sigaction sa {};
     sa.sa_sigaction = on_stop_signal;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
