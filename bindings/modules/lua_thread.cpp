@@ -3,19 +3,17 @@
 // travel in through the value transport; the results, or the error with the thread's own traceback, travel
 // back, and join re-raises the error. An error nobody joined is reported on stderr when the Thread object is
 // collected, when the thread ends after that, or when the state that started it closes (closing waits for
-// its unfinished threads first, as Python waits for its threads at exit).
+// its unfinished threads first, as Python waits for its threads at exit: lua_thread_children.cpp).
 #include <sched.h>
 #include <unistd.h>
 #include <lua.hpp>
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 
 #include "bindings/core/arg_count.hpp"
 #include "bindings/core/errors.hpp"
@@ -23,50 +21,22 @@
 #include "bindings/core/timeout_args.hpp"
 #include "bindings/core/transport.hpp"
 #include "bindings/modules/lua_thread_list.hpp"
-#include "bindings/worker/process.hpp"
+#include "bindings/modules/lua_thread_record.hpp"
 #include "bindings/worker/thread_stop.hpp"
 #include "bindings/worker/worker.hpp"
 #include "engine/core/clock.hpp"
 #include "engine/core/interrupt.hpp"
 #include "engine/core/self.hpp"
-#include "engine/core/thread_exits.hpp"
-#include "engine/exec/process.hpp"
 #include "engine/exec/thread.hpp"
 
 namespace parlab::lua {
 namespace {
 
+using threads::ChildrenPtr;
+using threads::Record;
+using threads::RecordPtr;
+
 const char* const kMeta = "parlab.Thread";
-const char* const kChildrenMeta = "parlab.ThreadChildren";
-char kChildrenKey;
-
-struct Record {
-  std::string name;
-  std::string input;  // encoded fn, args...
-  std::unique_ptr<Thread> thread;
-  std::mutex mu;
-  bool ok = false;
-  std::string output;     // encoded results, or the error message with its traceback
-  bool observed = false;  // join saw the outcome
-  bool orphaned = false;  // the Thread object is gone: the thread reports its own error
-  bool reported = false;
-  bool daemon = false;  // the program's end stops it instead of waiting for it
-  StopPoint stop;       // terminate() asks the thread to stop through it (bindings/worker/thread_stop.hpp)
-};
-using RecordPtr = std::shared_ptr<Record>;
-
-// Threads a state started and has not yet seen finish; closing the state joins them.
-struct Children {
-  std::mutex mu;
-  std::vector<RecordPtr> list;
-
-  void add(RecordPtr r) {
-    std::lock_guard<std::mutex> hold(mu);
-    std::erase_if(list, [](const RecordPtr& c) { return c->thread->finished(); });
-    list.push_back(std::move(r));
-  }
-};
-using ChildrenPtr = std::shared_ptr<Children>;
 
 struct Handle {
   RecordPtr rec;
@@ -88,6 +58,10 @@ bool interrupted(const Record& r) {
 
 bool terminated(const Record& r) { return r.stop.requested.load(std::memory_order_acquire); }
 
+}  // namespace
+
+namespace threads {
+
 // Called with r.mu held.
 void report_locked(Record& r) {
   if (r.ok || terminated(r) || r.observed || r.reported || !r.thread->finished() || interrupted(r)) return;
@@ -97,51 +71,6 @@ void report_locked(Record& r) {
   std::fflush(stderr);
 }
 
-// The thread's whole life; the Record outlives it (its Thread member joins on destruction).
-void thread_body(Record* rec) {
-  live_thread_enter(rec, rec->name);
-  FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str(), &rec->stop);
-  live_thread_leave(rec);
-  std::lock_guard<std::mutex> hold(rec->mu);
-  rec->ok = run.ok && !terminated(*rec);
-  rec->output = std::move(run.output);
-  if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec) && !terminated(*rec)) {
-    rec->reported = true;
-    std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(),
-                 rec->output.c_str());
-    std::fflush(stderr);
-  }
-}
-
-// Daemon threads whose starting state closed before the program's end; never freed (a Record's
-// destructor would join a thread that may still run while the process exits).
-std::mutex daemons_mu;
-void join_finished_daemons();
-std::vector<RecordPtr>& daemons() {
-  static auto* list = [] {
-    std::atexit(join_finished_daemons);
-    return new std::vector<RecordPtr>;
-  }();
-  return *list;
-}
-
-// At the process's exit. os.exit does not close the main state, so stop_daemons may never have run: the
-// daemons that finished are joined here (a finished thread left unjoined is a leak to a sanitizer); one
-// still running is left to the exit.
-void join_finished_daemons() {
-  std::vector<RecordPtr> all;
-  {
-    std::lock_guard<std::mutex> hold(daemons_mu);
-    all = daemons();
-  }
-  for (auto& r : all)
-    if (r->thread->started() && r->thread->here() && r->thread->finished()) r->thread->join(0);
-  thread_exits::wait_all();
-}
-
-// The main thread's state is closing: the program ends. Daemon threads are stopped (Python abandons them
-// to the process's exit; stopping them first means none runs while the process tears down), each for at
-// most about a second; one stuck in C code is left to the exit.
 // Asks r's thread to stop, again every kResendSeconds (a thread between two compiled loops may have
 // missed the signal), for at most kTerminateSeconds. While a state closes (`closing`), Ctrl-C does not
 // cut the stop short; otherwise it propagates.
@@ -157,96 +86,24 @@ void stop_thread(Record& r, bool closing) {
   }
 }
 
-void stop_daemons(std::vector<RecordPtr> list) {
-  for (auto& r : list) {
-    if (!r->thread->started() || !r->thread->here()) continue;
-    stop_thread(*r, true);
-    // A finished one is joined too (its exit is waited for at the program's end, engine/core/thread_exits):
-    // only a daemon stuck in C code is left to the process's exit.
-    if (r->thread->finished()) r->thread->join(0);
-  }
-}
-
-void join_child(const RecordPtr& r) {
-  if (!r->thread->started() || !r->thread->here()) return;  // a fork child: the parent's thread
-  for (;;) {
-    try {
-      r->thread->join();
-      break;
-    } catch (const std::exception&) {  // Ctrl-C while closing: keep waiting, the thread must end first
-      sleep_seconds(interrupt::kPollSeconds);
-    }
-  }
-  std::lock_guard<std::mutex> hold(r->mu);
-  report_locked(*r);
-}
-
-// The state is closing (the script ended, or a thread returned): waits for every unfinished non-daemon
-// child; daemon children are handed to the process-wide list, and stopped when the main thread's closes.
-int l_children_gc(lua_State* L) {
-  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, 1, kChildrenMeta));
-  if (!c || !*c) return 0;
-  ChildrenPtr children = std::move(*c);  // leaves the userdata empty: a second call does nothing
-  std::vector<RecordPtr> list;
-  {
-    std::lock_guard<std::mutex> hold(children->mu);
-    list.swap(children->list);
-  }
-  for (auto& r : list) {
-    if (r->daemon) {
-      std::lock_guard<std::mutex> hold(daemons_mu);
-      daemons().push_back(r);
-    } else {
-      join_child(r);
-    }
-  }
-  if (self::is_main_thread()) {  // the main thread: the program ends
-    std::vector<RecordPtr> all;
-    {
-      std::lock_guard<std::mutex> hold(daemons_mu);
-      all = daemons();
-    }
-    stop_daemons(std::move(all));
-  }
-  return 0;
-}
-
-}  // namespace
-
-void join_state_threads(lua_State* L) {
-  lua_pushlightuserdata(L, &kChildrenKey);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, -1, kChildrenMeta));
-  ChildrenPtr children = c ? *c : nullptr;
-  lua_pop(L, 1);
-  if (!children) return;
-  std::vector<RecordPtr> list;
-  {
-    std::lock_guard<std::mutex> hold(children->mu);
-    list = children->list;
-  }
-  for (auto& r : list)
-    if (!r->daemon) join_child(r);  // the parent's threads (a fork child's copies) are skipped by join_child
-}
+}  // namespace threads
 
 namespace {
 
-ChildrenPtr state_children(lua_State* L) {
-  lua_pushlightuserdata(L, &kChildrenKey);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  if (auto* c = static_cast<ChildrenPtr*>(lua_touserdata(L, -1))) {
-    ChildrenPtr found = *c;
-    lua_pop(L, 1);
-    return found;
+// The thread's whole life; the Record outlives it (its Thread member joins on destruction).
+void thread_body(Record* rec) {
+  live_thread_enter(rec, rec->name);
+  FreshRun run = run_in_fresh_state(rec->input, rec->name.c_str(), &rec->stop);
+  live_thread_leave(rec);
+  std::lock_guard<std::mutex> hold(rec->mu);
+  rec->ok = run.ok && !terminated(*rec);
+  rec->output = std::move(run.output);
+  if (rec->orphaned && !rec->ok && !rec->reported && !interrupted(*rec) && !terminated(*rec)) {
+    rec->reported = true;
+    std::fprintf(stderr, "parlab: error in thread '%s' (never joined):\n%s\n", rec->name.c_str(),
+                 rec->output.c_str());
+    std::fflush(stderr);
   }
-  lua_pop(L, 1);
-  lua_pushlightuserdata(L, &kChildrenKey);
-  auto* c = static_cast<ChildrenPtr*>(lua_newuserdata(L, sizeof(ChildrenPtr)));
-  new (c) ChildrenPtr(std::make_shared<Children>());
-  ChildrenPtr made = *c;
-  set_type(L, kChildrenMeta);
-  lua_rawset(L, LUA_REGISTRYINDEX);
-  return made;
 }
 
 Record& check_thread(lua_State* L, const char* fn) {
@@ -275,7 +132,7 @@ int l_start(lua_State* L) {
   Record& r = check_thread(L, "start");
   max_args(L, 0, "Thread.start");
   if (r.thread->started()) fail("Thread.start: thread '%s' can only be started once", r.name.c_str());
-  ChildrenPtr children = state_children(L);
+  ChildrenPtr children = threads::state_children(L);
   try {
     r.thread->start();
   } catch (const Error& e) {  // the thread limit, or no memory for its stack: say how many run already
@@ -318,7 +175,7 @@ int l_terminate(lua_State* L) {
   if (!r.thread->started()) fail("Thread.terminate: thread '%s' was never started", r.name.c_str());
   if (!r.thread->here())
     fail("Thread.terminate: thread '%s' runs in the parent process, not in this fork child", r.name.c_str());
-  stop_thread(r, false);
+  threads::stop_thread(r, false);
   lua_pushboolean(L, r.thread->finished());
   return 1;
 }
@@ -378,7 +235,7 @@ int l_gc(lua_State* L) {
   if (rec->thread->started() && !rec->thread->here()) return 0;  // a fork child: rec->mu may be held
   std::lock_guard<std::mutex> hold(rec->mu);
   if (rec->thread->finished())
-    report_locked(*rec);
+    threads::report_locked(*rec);
   else
     rec->orphaned = true;
   return 0;
@@ -397,12 +254,11 @@ const Function methods[] = {{"start", l_start},
 
 const Function metamethods[] = {
     {"__tostring", l_tostring}, {"__gc", l_gc}, {"__newindex", l_newindex}, {nullptr, nullptr}};
-const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};
 const Function internal_functions[] = {{"thread_new", l_new}, {"thread_ident", l_ident}, {nullptr, nullptr}};
 
 void open_thread(lua_State* L) {
   register_type(L, {kMeta, methods, metamethods, l_index});
-  register_type(L, {kChildrenMeta, nullptr, children_metamethods});
+  threads::open_children(L);
   set_internal_functions(L, internal_functions);
 }
 
