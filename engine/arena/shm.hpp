@@ -34,6 +34,8 @@ std::uint64_t new_serial() noexcept;
 // Bytes the arena could still hand out, and bytes in use (for tests and leak checks).
 std::size_t free_bytes();
 std::size_t used_bytes();
+// Bytes of freed large blocks kept warm for reuse (warm_shelf.hpp), not counted in used_bytes.
+std::size_t warm_bytes();
 // How many times this process took the allocator's lock over from a process that died holding it.
 std::uint64_t recoveries() noexcept;
 // How many blocks and object references this process has taken from the arena (allocate, Ref attach or
