@@ -77,7 +77,7 @@ int probe_maps(std::uintptr_t pc, std::uintptr_t& lo, std::uintptr_t& hi) noexce
 struct Range {
   std::uintptr_t lo, hi;
 };
-constexpr int kKnown = 3;
+constexpr int kKnown = 4;
 Range known[kKnown];
 std::atomic<int> known_count{0};
 
@@ -93,9 +93,10 @@ bool in_known_code(std::uintptr_t pc) noexcept {
 void prepare_jitprobe() noexcept {
   static std::once_flag once;
   std::call_once(once, [] {
-    const std::uintptr_t samples[kKnown] = {reinterpret_cast<std::uintptr_t>(&prepare_jitprobe),
-                                            reinterpret_cast<std::uintptr_t>(&lua_pcall),
-                                            reinterpret_cast<std::uintptr_t>(&::read)};
+    // read may resolve to a sanitizer's interceptor; syscall (where futex waits sit) stays libc's own.
+    const std::uintptr_t samples[kKnown] = {
+        reinterpret_cast<std::uintptr_t>(&prepare_jitprobe), reinterpret_cast<std::uintptr_t>(&lua_pcall),
+        reinterpret_cast<std::uintptr_t>(&::read), reinterpret_cast<std::uintptr_t>(&::syscall)};
     int n = 0;
     for (std::uintptr_t pc : samples) {
       std::uintptr_t lo = 0, hi = 0;

@@ -17,8 +17,12 @@ namespace {
 using parlab::lua::in_anonymous_code;
 using parlab::lua::prepare_jitprobe;
 
+// libc's own definition (under a sanitizer, RTLD_DEFAULT may find its interceptor first).
 std::uintptr_t address_of(const char* symbol) {
-  return reinterpret_cast<std::uintptr_t>(dlsym(RTLD_DEFAULT, symbol));
+  void* libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+  void* at = libc ? dlsym(libc, symbol) : dlsym(RTLD_DEFAULT, symbol);
+  if (libc) dlclose(libc);
+  return reinterpret_cast<std::uintptr_t>(at);
 }
 
 // How many read system calls this process has made (/proc/self/io; its own read counts too).
