@@ -212,6 +212,27 @@ T.test("each answer reaches its owner as the book of tasks out fills, empties an
   p:join()
 end)
 
+T.test("a caller that always keeps tasks out does not grow the book of tasks out without end", function()
+  local p = parlab.ThreadPool(2)
+  local window, most = {}, 0
+  for i = 1, 20000 do
+    window[#window + 1] = { i, p:apply_async(sq, i) }
+    if #window > 4 then
+      local w = table.remove(window, 1)
+      T.eq(w[2]:get(30), w[1] * w[1])
+    end
+    most = math.max(most, p._pending.top)
+  end
+  T.ok(most < 3 * 4096, "slots used at most: " .. most)  -- 20000 without the shelf
+  local ids = p._pending:ids()  -- shelved or not, in submission order
+  T.eq(#ids, #window)
+  for k, w in ipairs(window) do T.eq(ids[k], w[2]._id) end
+  for _, w in ipairs(window) do T.eq(w[2]:get(30), w[1] * w[1]) end
+  T.eq(p:info().pending, 0)
+  p:close()
+  p:join()
+end)
+
 T.test("parlab.with closes on success and terminates on error", function()
   local p2
   local got = parlab.with(parlab.ThreadPool(2), function(p)
