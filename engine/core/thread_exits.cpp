@@ -46,12 +46,11 @@ std::vector<std::thread> take_all() noexcept {
   return out;
 }
 
-void join_before_fork() noexcept { wait_all(); }
-
-// Joins what is left when the program ends. Made on the first hand-over, so it is destroyed before the
-// statics made earlier, which a thread's thread_local destructors may still use while it exits.
+// Joins what is left when the program ends, and before each fork. Made on the first hand-over, so it is
+// destroyed before the statics made earlier, which a thread's thread_local destructors may still use while
+// it exits.
 struct Reaper {
-  Reaper() { pthread_atfork(join_before_fork, nullptr, forget_in_child); }
+  Reaper() { pthread_atfork(wait_all, nullptr, forget_in_child); }
   ~Reaper() { wait_all(); }
 };
 
