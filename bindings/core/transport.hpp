@@ -55,9 +55,7 @@ struct PiecesMessage {
   std::vector<wire::Splice> splices;
   std::vector<wire::Piece> pieces;
   // Lets go of a head over wire::kKeptBufferBytes (a huge table's encoding).
-  void trim() {
-    if (head.capacity() > wire::kKeptBufferBytes) std::string().swap(head);
-  }
+  void trim() { wire::keep_warm(head); }
 };
 
 // Encodes as encode_values_into does, into m. The strings must stay on L's stack until m.pieces are copied.

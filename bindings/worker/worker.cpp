@@ -238,7 +238,7 @@ void serve(lua_State* L, pool::WorkerEndpoint& ep) {
       ep.reply(task.id, false, std::string("cannot send the task's result: ") + e.what());
     }
     kept = std::move(run.out);
-    if (kept.capacity() > wire::kKeptBufferBytes) std::string().swap(kept);
+    wire::keep_warm(kept);
   }
 }
 

@@ -100,7 +100,7 @@ bool WorkerEndpoint::next(Task& task) {
       ++done_;
       task.id = m.id;
       task.payload.swap(m.bytes);
-      if (m.bytes.capacity() > wire::kKeptBufferBytes) std::string().swap(m.bytes);  // the task before: huge
+      wire::keep_warm(m.bytes);  // the task before
       return true;
     }
     if (spins < kWorkerSpins) {

@@ -50,6 +50,11 @@ using parlab::Piece;  // a run of a message's bytes (engine/core/pieces.hpp)
 // string's doubling growth; a bigger buffer is let go after use.
 constexpr size_t kKeptBufferBytes = size_t(160) << 20;
 
+// After a message: keeps `buffer`'s memory for the next one, unless it grew past kKeptBufferBytes.
+inline void keep_warm(std::string& buffer) {
+  if (buffer.capacity() > kKeptBufferBytes) std::string().swap(buffer);
+}
+
 // A string left where it is instead of copied into the Writer's buffer: its bytes belong at offset `at`
 // of the buffer (after the length written there). The caller keeps the string alive until the pieces
 // (pieces_of) have been copied.
