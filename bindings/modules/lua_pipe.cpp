@@ -161,10 +161,9 @@ void send_pieces(ConnBox& c, const char* method, const wire::Piece* pieces, size
     fail("%s: BrokenPipeError: the other end is closed", method);
 }
 
-void send_raw(lua_State* L, ConnBox& c, const char* method, const char* data, size_t size) {
+void send_raw(ConnBox& c, const char* method, const char* data, size_t size) {
   wire::Piece whole{data, size};
   send_pieces(c, method, &whole, 1);
-  (void)L;
 }
 
 // send(v)
@@ -198,7 +197,7 @@ int l_send_bytes(lua_State* L) {
   lua_Number size = luaL_optnumber(L, 4, lua_Number(n) - offset);
   if (size < 0 || offset + size > lua_Number(n))
     fail("Connection.send_bytes: size %g reaches past the string's end", size);
-  send_raw(L, c, "Connection.send_bytes", s + size_t(offset), size_t(size));
+  send_raw(c, "Connection.send_bytes", s + size_t(offset), size_t(size));
   return 0;
 }
 
