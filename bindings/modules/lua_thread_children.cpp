@@ -35,16 +35,16 @@ std::vector<RecordPtr>& daemons() {
   return *list;
 }
 
+std::vector<RecordPtr> daemons_now() {
+  std::lock_guard<std::mutex> hold(daemons_mu);
+  return daemons();
+}
+
 // At the process's exit. os.exit does not close the main state, so stop_daemons may never have run: the
 // daemons that finished are joined here (a finished thread left unjoined is a leak to a sanitizer); one
 // still running is left to the exit.
 void join_finished_daemons() {
-  std::vector<RecordPtr> all;
-  {
-    std::lock_guard<std::mutex> hold(daemons_mu);
-    all = daemons();
-  }
-  for (auto& r : all)
+  for (auto& r : daemons_now())
     if (r->thread->started() && r->thread->here() && r->thread->finished()) r->thread->join(0);
   thread_exits::wait_all();
 }
@@ -52,8 +52,8 @@ void join_finished_daemons() {
 // The main thread's state is closing: the program ends. Daemon threads are stopped (Python abandons them
 // to the process's exit; stopping them first means none runs while the process tears down), each for at
 // most about a second; one stuck in C code is left to the exit.
-void stop_daemons(std::vector<RecordPtr> list) {
-  for (auto& r : list) {
+void stop_daemons() {
+  for (auto& r : daemons_now()) {
     if (!r->thread->started() || !r->thread->here()) continue;
     stop_thread(*r, true);
     // A finished one is joined too (its exit is waited for at the program's end, engine/core/thread_exits):
@@ -95,30 +95,26 @@ int l_children_gc(lua_State* L) {
       join_child(r);
     }
   }
-  if (self::is_main_thread()) {  // the main thread: the program ends
-    std::vector<RecordPtr> all;
-    {
-      std::lock_guard<std::mutex> hold(daemons_mu);
-      all = daemons();
-    }
-    stop_daemons(std::move(all));
-  }
+  if (self::is_main_thread()) stop_daemons();  // the main thread: the program ends
   return 0;
 }
 
 const Function children_metamethods[] = {{"__gc", l_children_gc}, {nullptr, nullptr}};
 
+// The state's list in its registry, or nullptr when it started no thread (the list itself is empty once
+// its __gc ran).
+ChildrenPtr* children_slot(lua_State* L) {
+  lua_pushlightuserdata(L, &kChildrenKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, -1, kChildrenMeta));
+  lua_pop(L, 1);
+  return c;
+}
+
 }  // namespace
 
 ChildrenPtr state_children(lua_State* L) {
-  lua_pushlightuserdata(L, &kChildrenKey);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  if (auto* c = static_cast<ChildrenPtr*>(lua_touserdata(L, -1))) {
-    ChildrenPtr found = *c;
-    lua_pop(L, 1);
-    return found;
-  }
-  lua_pop(L, 1);
+  if (ChildrenPtr* c = children_slot(L)) return *c;
   lua_pushlightuserdata(L, &kChildrenKey);
   auto* c = static_cast<ChildrenPtr*>(lua_newuserdata(L, sizeof(ChildrenPtr)));
   new (c) ChildrenPtr(std::make_shared<Children>());
@@ -134,12 +130,9 @@ void open_children(lua_State* L) { register_type(L, {kChildrenMeta, nullptr, chi
 
 void join_state_threads(lua_State* L) {
   using namespace threads;
-  lua_pushlightuserdata(L, &kChildrenKey);
-  lua_rawget(L, LUA_REGISTRYINDEX);
-  auto* c = static_cast<ChildrenPtr*>(luaL_testudata(L, -1, kChildrenMeta));
-  ChildrenPtr children = c ? *c : nullptr;
-  lua_pop(L, 1);
-  if (!children) return;
+  ChildrenPtr* c = children_slot(L);
+  if (!c || !*c) return;
+  ChildrenPtr children = *c;
   std::vector<RecordPtr> list;
   {
     std::lock_guard<std::mutex> hold(children->mu);
