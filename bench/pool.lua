@@ -111,7 +111,7 @@ for _, m in ipairs { parlab.get_start_method(), "fork" } do
 end
 -- Big messages: 4 tasks of a MiB-sized string argument (the task returns its length), and 4 tasks that
 -- each return a string of that size; best of 5 maps after two warm-up maps (steady state: the first
--- maps of a size meet fresh memory, and a collection in a worker can stall one map). Each side's
+-- maps of a size meet fresh memory, and so does the first map with all four tasks out at once). Each side's
 -- default start method (parlab: forkserver; Python 3.11: fork); Python sends bytes, its cheapest type.
 do
   local pool = parlab.Pool(2)
