@@ -30,9 +30,6 @@ add_library(parlab::libedit INTERFACE IMPORTED)
 target_include_directories(parlab::libedit INTERFACE ${LIBEDIT_INCLUDE})
 target_link_libraries(parlab::libedit INTERFACE dl)
 
-find_path(BOOST_IPC_INCLUDE boost/interprocess/managed_external_buffer.hpp)
-parlab_require(BOOST_IPC_INCLUDE "Boost.Interprocess" libboost-dev)
-
 find_package(OpenMP)
 parlab_require(OpenMP_CXX_FOUND "OpenMP" "g++ (libgomp)")
 
@@ -47,7 +44,7 @@ parlab_require(fmt_FOUND "the fmt formatting library" libfmt-dev)
 find_package(Threads REQUIRED)
 
 add_library(parlab::deps INTERFACE IMPORTED)
-target_include_directories(parlab::deps INTERFACE ${BOOST_IPC_INCLUDE} ${CBLAS_INCLUDE})
+target_include_directories(parlab::deps INTERFACE ${CBLAS_INCLUDE})
 # fmt header-only: one shared library fewer for the binary an HPC user copies to a cluster.
 # OpenBLAS is opened with dlopen on first use (engine/kernels/blas_lib.hpp): linked, its constructor would
 # start a thread pool in every parlab process. Its soname first, then the path found here.

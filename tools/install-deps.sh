@@ -7,7 +7,7 @@
 # (those tests then report themselves skipped).
 set -eu
 
-PACKAGES="cmake make g++ pkg-config ccache libluajit-5.1-dev luajit libedit-dev libboost-dev catch2
+PACKAGES="cmake make g++ pkg-config ccache libluajit-5.1-dev luajit libedit-dev catch2
 libopenblas-dev libfmt-dev python3 python3-numpy libopenmpi-dev openmpi-bin
 libclblast-dev ocl-icd-opencl-dev pocl-opencl-icd clang libclang-rt-14-dev gnuplot-nox tmux
 clang-format lua-check luarocks dpkg-dev"

@@ -7,16 +7,17 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/interprocess/managed_external_buffer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 
 #include <fmt/format.h>
 
 #include "engine/arena/budget.hpp"
+#include "engine/arena/heap.hpp"
 #include "engine/arena/robust_mutex.hpp"
 #include "engine/arena/warm_shelf.hpp"
 #include "engine/core/error.hpp"
@@ -25,12 +26,6 @@
 
 namespace parlab::shm {
 namespace {
-
-namespace bip = boost::interprocess;
-// The allocator's lock is a process-shared mutex inside the arena, so threads and processes may
-// allocate at once; a robust one, so a process killed while holding it does not stop the others.
-using Manager =
-    bip::basic_managed_external_buffer<char, bip::rbtree_best_fit<RobustMutexFamily>, bip::iset_index>;
 
 std::atomic<std::uint64_t> recovered{0};
 std::atomic<std::uint64_t> taken{0};
@@ -52,23 +47,32 @@ struct Arena {
   int fd = -1;
   char* base = nullptr;
   std::size_t size = 0;
-  Manager* manager = nullptr;
-  // Bytes handed out, kept beside the allocator (a named object in the arena, shared by every process):
-  // the allocator's own free count is a plain field read without its lock, a data race for the budget
-  // check and used_bytes(), which run outside the lock.
+  Heap* heap = nullptr;
+  // Bytes handed out, read without the allocator's lock (the budget check, used_bytes()). It and the
+  // shelf sit in the heap's fixed space, where every process finds them.
   std::atomic<std::size_t>* used = nullptr;
-  WarmShelf* shelf = nullptr;  // large freed blocks kept warm (warm_shelf.hpp), also a named object
+  WarmShelf* shelf = nullptr;  // large freed blocks kept warm (warm_shelf.hpp)
 };
-constexpr const char* kUsedName = "parlab.used";
-constexpr const char* kShelfName = "parlab.warm";
+constexpr std::size_t kShelfAt = 64;  // in the fixed space, after `used`
+static_assert(kShelfAt + sizeof(WarmShelf) <= Heap::kFixedBytes);
+
+// Points a at the objects in its heap's fixed space (made there when `make`).
+bool find_fixed(Arena& a, bool make) {
+  if (!a.heap) return false;
+  char* fixed = static_cast<char*>(a.heap->fixed());
+  a.used =
+      make ? new (fixed) std::atomic<std::size_t>(0) : reinterpret_cast<std::atomic<std::size_t>*>(fixed);
+  a.shelf = make ? new (fixed + kShelfAt) WarmShelf() : reinterpret_cast<WarmShelf*>(fixed + kShelfAt);
+  return true;
+}
 
 Arena arena;
 std::once_flag arena_once;
 bool inherited = false;  // attached from PARLAB_ARENA
 
 struct BlockHeader {
-  std::size_t total;  // bytes handed out by the manager
-  std::size_t lead;   // bytes from the manager's pointer to the user's
+  std::size_t total;  // bytes asked of the heap
+  std::size_t lead;   // bytes from the heap's pointer to the user's
 };
 
 std::size_t physical_memory() {
@@ -99,11 +103,10 @@ void create_arena() {
   for (std::size_t size = 2 * physical_memory(); size >= (std::size_t(64) << 20); size /= 2) {
     if (ftruncate(fd, off_t(size)) != 0) continue;
     if (char* base = map_at_base(fd, size)) {
-      arena = {fd, base, size, nullptr, nullptr, nullptr};
-      arena.manager = new Manager(bip::create_only, base, size);
-      arena.used = arena.manager->construct<std::atomic<std::size_t>>(kUsedName)(0);
-      arena.shelf = arena.manager->construct<WarmShelf>(kShelfName)();
-      return;
+      arena = {fd, base, size, Heap::create(base, size), nullptr, nullptr};
+      if (find_fixed(arena, true)) return;
+      munmap(base, size);
+      break;
     }
   }
   close(fd);
@@ -119,31 +122,26 @@ bool attach_arena(const char* spec) {
   char* base = map_at_base(fd, size);
   if (!base) return false;
   fcntl(fd, F_SETFD, FD_CLOEXEC);
-  arena = {fd, base, std::size_t(size), nullptr, nullptr, nullptr};
-  arena.manager = new Manager(bip::open_only, base, size);
-  arena.used = arena.manager->find<std::atomic<std::size_t>>(kUsedName).first;
-  arena.shelf = arena.manager->find<WarmShelf>(kShelfName).first;
-  return arena.used != nullptr && arena.shelf != nullptr;
+  arena = {fd, base, std::size_t(size), Heap::open(base), nullptr, nullptr};
+  return find_fixed(arena, false);
 }
 
 Arena& ready() {
   std::call_once(arena_once, [] {
-    if (!arena.manager) create_arena();
+    if (!arena.heap) create_arena();
   });
   return arena;
 }
 
 }  // namespace
 
-// Not silent: the allocator goes on, but a holder killed in the middle of a tree update may have left
-// it inconsistent. The lock is held for microseconds (up to ~0.3 ms in a young child, which maps each
-// arena page it touches on first use), so a SIGKILL at a random moment lands inside it rarely, not
-// never; before, every process of the run then waited for ever.
+// Not silent, though nothing is lost: the heap has undone the dead holder's half-made change (heap.hpp),
+// and the block that process was taking or giving back stays with it, as every block it held does.
 void detail::note_recovery() noexcept {
   recovered.fetch_add(1, std::memory_order_relaxed);
   static const char kWarning[] =
-      "parlab: warning: a process died while it held the shared-memory allocator's lock; the lock was "
-      "recovered (docs/reliability.md)\n";
+      "parlab: warning: a process died while it held the shared-memory allocator's lock; its unfinished "
+      "change was undone (docs/reliability.md)\n";
   ssize_t ignored = write(STDERR_FILENO, kWarning, sizeof kWarning - 1);
   (void)ignored;
 }
@@ -198,7 +196,7 @@ void* allocate(std::size_t bytes, std::size_t align) {
   }
   check_budget(bytes, a.used->load(std::memory_order_relaxed));
   std::size_t total = bytes + align;
-  void* raw = a.manager->allocate_aligned(total, align, std::nothrow);
+  void* raw = a.heap->allocate(total, align);
   if (!raw)
     throw Error(fmt::format("shared memory exhausted: {} bytes asked, {} in use of {}", bytes,
                             a.used->load(std::memory_order_relaxed), a.size));
@@ -230,7 +228,7 @@ void deallocate(void* p) noexcept {
                 off_t(from - reinterpret_cast<std::uintptr_t>(arena.base)), off_t(to - from));
   }
   arena.used->fetch_sub(h->total, std::memory_order_relaxed);  // the header sits before the punched pages
-  arena.manager->deallocate(raw);
+  arena.heap->deallocate(raw);
 }
 
 bool contains(const void* p, std::size_t bytes) noexcept {
