@@ -1,10 +1,8 @@
 #include "engine/arena/heap.hpp"
 
-#include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstdlib>
 #include <new>
 
@@ -250,9 +248,9 @@ void Heap::deallocate(void* p) noexcept {
   std::uint64_t size = bytes(b);
   if (is_free(b) || at - origin >= off + size) return;
   put(H, b.size, size | kFree);  // a second free of this pointer is then ignored, merged or not
-  if (off + size < H.top && is_free(block(H, off + size))) {  // merge with the block above
-    size += bytes(block(H, off + size));
-    unlink(H, off + bytes(b));
+  if (std::uint64_t above = off + size; above < H.top && is_free(block(H, above))) {  // merge above
+    unlink(H, above);
+    size += bytes(block(H, above));
   }
   if (b.prev_size && is_free(block(H, off - b.prev_size))) {  // and with the one below
     std::uint64_t below = off - b.prev_size;
