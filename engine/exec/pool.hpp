@@ -63,7 +63,7 @@ class Message {
 
 struct Shared;  // lives in the arena; defined in pool.cpp
 
-// The largest pool; slots are a fixed array in the shared state.
+// The largest pool (the shared state holds one slot per worker).
 constexpr int kMaxWorkers = 1024;
 
 // Starts and watches workers of one kind (threads, fork, spawn, forkserver). Called only by the parent
