@@ -26,6 +26,10 @@ void close_lua_state(lua_State* L);
 // contract). Call only on states from open_lua_state (ordinary blocks go to LuaJIT's allocator).
 void* state_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize);
 
+// In a forked child, on the state it inherited (from open_lua_state): its next small blocks are packed
+// together instead of landing on as many inherited pages, each a copy-on-write fault.
+void pack_child_allocations(lua_State* L);
+
 // Mappings this thread keeps for reuse, and their bytes (for tests).
 std::size_t big_cache_count();
 std::size_t big_cache_bytes();

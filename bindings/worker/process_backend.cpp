@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "bindings/core/errors.hpp"
+#include "bindings/core/lua_alloc.hpp"
 #include "bindings/core/module.hpp"
 #include "bindings/core/transport.hpp"
 #include "bindings/core/transport_internal.hpp"
@@ -179,6 +180,7 @@ void worker_state_hook(lua_State* L) {
 // start-up), else opens a fresh one. A malformed job is reported and ends the child with status 1.
 int run_job(std::string_view job, void* prepared) {
   auto* ready = static_cast<lua_State*>(prepared);
+  if (ready) pack_child_allocations(ready);
   try {
     switch (wire::job_kind(job)) {
       case wire::JobKind::kPoolWorker: {

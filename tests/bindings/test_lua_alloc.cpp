@@ -130,3 +130,40 @@ TEST_CASE("a parlab Lua state runs on state_alloc: big strings, tables and ffi a
   CHECK(std::string(lua_tostring(L, -1)) == "ok");
   parlab::lua::close_state(L);
 }
+
+// pack_child_allocations: the nursery takes the first small blocks, then runs out and hands on to
+// state_alloc; blocks that grow out of it move with their contents, blocks from before stay valid, and
+// the state closes with its mspace kept as usual.
+TEST_CASE("a state with packed child allocations runs past the nursery and closes cleanly") {
+  lua_State* L = parlab::lua::open_lua_state();
+  REQUIRE(L != nullptr);
+  luaL_openlibs(L);
+  REQUIRE(luaL_dostring(L, "before = {} for i = 1, 2000 do before[i] = 'b' .. i end") == 0);
+  void* msp = nullptr;
+  parlab::lua::pack_child_allocations(L);
+  CHECK(lua_getallocf(L, &msp) != state_alloc);
+  parlab::lua::pack_child_allocations(L);  // a second call (a child that forks again) changes nothing
+  const char* script = R"(
+    local t = {}
+    for i = 1, 50000 do t[i] = { i, tostring(i) } end         -- far past 64 KiB of small blocks
+    local grown = {}
+    for i = 1, 20000 do grown[#grown + 1] = i end              -- a block reallocated many times
+    local s = ("z"):rep(3 * 2^20)                              -- a big block among them
+    collectgarbage()
+    for i = 1, 50000, 997 do assert(t[i][1] == i and t[i][2] == tostring(i)) end
+    for i = 1, 20000 do assert(grown[i] == i) end
+    for i = 1, 2000 do assert(before[i] == 'b' .. i) end
+    t, grown, before = nil, nil, nil
+    collectgarbage()
+    return #s
+  )";
+  REQUIRE(luaL_dostring(L, script) == 0);
+  CHECK(lua_tointeger(L, -1) == 3 * 1024 * 1024);
+  parlab::lua::close_lua_state(L);
+  lua_State* next = parlab::lua::open_lua_state();  // the closed state's mspace, reused
+  REQUIRE(next != nullptr);
+  void* reused = nullptr;
+  CHECK(lua_getallocf(next, &reused) == state_alloc);
+  CHECK(reused == msp);
+  parlab::lua::close_lua_state(next);
+}
