@@ -174,19 +174,22 @@ void* nursery_take(std::size_t n) {
   return p;
 }
 
-// lua_Alloc of a forked child's inherited state: new small blocks from the nursery while it lasts,
-// everything else as state_alloc.
+// A new block of n bytes: from the nursery while a small one fits there, else as state_alloc makes it.
+void* child_block(void* msp, std::size_t n) {
+  if (n < kBigBlock)
+    if (void* p = nursery_take(n)) return p;
+  return state_alloc(msp, nullptr, 0, n);
+}
+
+// lua_Alloc of a forked child's inherited state: new blocks from child_block, a nursery block that
+// grows moved there, everything else as state_alloc.
 void* child_alloc(void* msp, void* ptr, std::size_t osize, std::size_t nsize) {
-  if (ptr && in_nursery(ptr)) {
-    if (nsize <= osize) return nsize == 0 ? nullptr : ptr;
-    void* moved = nsize < kBigBlock ? nursery_take(nsize) : nullptr;
-    if (!moved) moved = state_alloc(msp, nullptr, 0, nsize);
-    if (moved) std::memcpy(moved, ptr, osize);
-    return moved;
-  }
-  if (!ptr && nsize < kBigBlock)
-    if (void* p = nursery_take(nsize)) return p;
-  return state_alloc(msp, ptr, osize, nsize);
+  if (!ptr) return child_block(msp, nsize);
+  if (!in_nursery(ptr)) return state_alloc(msp, ptr, osize, nsize);
+  if (nsize <= osize) return nsize == 0 ? nullptr : ptr;  // freed (dropped) or shrunk in place
+  void* moved = child_block(msp, nsize);
+  if (moved) std::memcpy(moved, ptr, osize);
+  return moved;
 }
 
 }  // namespace
